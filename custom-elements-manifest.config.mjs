@@ -1,0 +1,9 @@
+// Generates custom-elements.json from the JSDoc of src/ (`npm run analyze`); `npm test` checks it is current.
+export default {
+  globs: ['src/**/*.ts'],
+  exclude: ['src/**/*.test.ts'],
+  outdir: '.',
+  litelement: true,
+  dependencies: false,
+  packagejson: true,
+};

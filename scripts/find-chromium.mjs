@@ -1,0 +1,46 @@
+// Finds a Chromium/Chrome binary for tests, demo screenshots and benchmarks. Never downloads one:
+// on Debian, as root, it installs Debian's `chromium` package; otherwise it says what to install.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'];
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', // sessions and CI run as root
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+function lookup() {
+  const fromEnv = process.env.CHROME_PATH || process.env.CHROMIUM_PATH;
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  return CANDIDATES.find((path) => existsSync(path)) ?? null;
+}
+
+/** Path of a Chromium binary; installs Debian's package when possible; exits with advice otherwise. */
+export function findChromium({ install = true } = {}) {
+  const found = lookup();
+  if (found || !install) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (isRoot && hasApt) {
+    console.log('No Chromium found: installing Debian\'s "chromium" package (apt-get install -y chromium)…');
+    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
+    const installed = lookup();
+    if (installed) return installed;
+  }
+  console.error(
+    [
+      'No Chromium or Chrome was found, and it could not be installed automatically.',
+      'Install Debian\'s Chromium:   sudo apt-get update && sudo apt-get install -y chromium',
+      'or point CHROME_PATH at an existing Chrome/Chromium binary:   CHROME_PATH=/path/to/chrome npm test',
+    ].join('\n'),
+  );
+  process.exit(1);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(findChromium());

@@ -1,0 +1,33 @@
+// Min+gzip size of each script-tag bundle; with --check, fails over budget (issue #4's budgets).
+import { readFileSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+export const BUDGETS = {
+  'dist/cdn/kimi-realtime-core.iife.js': 12 * 1024,
+  'dist/cdn/kimi-realtime-core.esm.js': 12 * 1024,
+  'dist/cdn/kimi-realtime.iife.js': 40 * 1024,
+  'dist/cdn/kimi-realtime.esm.js': 40 * 1024,
+};
+
+export function measureSizes() {
+  return Object.entries(BUDGETS).map(([file, budget]) => {
+    if (!existsSync(file)) return { file, missing: true, budget };
+    const raw = readFileSync(file);
+    return { file, min: raw.length, gzip: gzipSync(raw, { level: 9 }).length, budget };
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let over = false;
+  for (const s of measureSizes()) {
+    if (s.missing) {
+      console.log(`${s.file}: missing (run npm run build)`);
+      over = true;
+      continue;
+    }
+    const ok = s.gzip <= s.budget;
+    over ||= !ok;
+    console.log(`${ok ? '✔' : '✘'} ${s.file}: ${(s.min / 1024).toFixed(1)} KB min, ${(s.gzip / 1024).toFixed(2)} KB min+gzip (budget ${s.budget / 1024} KB)`);
+  }
+  if (process.argv.includes('--check') && over) process.exit(1);
+}

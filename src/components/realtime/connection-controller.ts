@@ -1,0 +1,340 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { retryDelay } from '../../internal/backoff.js';
+import { BoundedQueue } from '../../internal/bounded-queue.js';
+import { KimiSocket } from '../../internal/partysocket-adapter.js';
+import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
+import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
+import { excerptOf } from '../../protocol/parse-frame.js';
+
+/** A token, or a function that returns one (called before every connection attempt). */
+export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
+
+/** What the controller reads from its host, live, each time it needs it. */
+export interface ConnectionSettings {
+  readonly resolvedUrl: string;
+  reconnectDelay: number;
+  reconnectDelayMax: number;
+  reconnectGrowth: number;
+  reconnectJitter: number;
+  stableAfter: number;
+  connectTimeout: number;
+  maxQueue: number;
+  idleTimeout: number;
+  pingInterval: number;
+  token: TokenSource;
+  authVia: 'query' | 'protocol';
+  authCloseCodes: readonly number[];
+  debug: boolean;
+}
+
+export interface ConnectionEvents {
+  onFrame(data: unknown): void;
+  onStatus(detail: KimiStatusDetail): void;
+  onError(detail: KimiErrorDetail): void;
+}
+
+/** Close code the page uses when it closes the socket itself. */
+const CLOSED_BY_PAGE = 1000;
+/** Close code sent when the idle timeout recycles a silent connection. */
+export const IDLE_CLOSE_CODE = 4000;
+
+/**
+ * Holds the WebSocket of a `<kimi-realtime>`: opens it when the host is attached, closes it when the
+ * host leaves (unless it comes back in the same task), reconnects with backoff, queues what the page
+ * sends while not open, and watches `online`/visibility. Connection counters live here.
+ */
+export class ConnectionController implements ReactiveController {
+  state: ConnectionState = 'closed';
+  attempt = 0;
+  nextRetryAt: number | null = null;
+  lastCloseCode: number | null = null;
+  lastCloseReason = '';
+  connectedSince: number | null = null;
+  reconnects = 0;
+  framesSeen = 0;
+  /** When false the host connects only through `connect()`. */
+  auto = true;
+
+  private socket: KimiSocket | null = null;
+  private everOpened = false;
+  private readonly queue: BoundedQueue<string>;
+  private departure: ReturnType<typeof setTimeout> | null = null;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private idleTimer: ReturnType<typeof setInterval> | null = null;
+  private pendingToken: Promise<string | null> | null = null;
+  private pingId = 0;
+
+  constructor(
+    host: ReactiveControllerHost & HTMLElement,
+    private readonly settings: ConnectionSettings,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.queue = new BoundedQueue(settings.maxQueue);
+    host.addController(this);
+  }
+
+  get queueDepth(): number {
+    return this.queue.size;
+  }
+
+  hostConnected(): void {
+    if (this.departure !== null) {
+      // Moved within the page in one task: keep the connection.
+      clearTimeout(this.departure);
+      this.departure = null;
+      return;
+    }
+    if (this.auto) this.connect();
+  }
+
+  hostDisconnected(): void {
+    if (!this.socket) return;
+    this.departure = setTimeout(() => {
+      this.departure = null;
+      this.disconnect();
+    }, 0);
+  }
+
+  /** Opens the connection, or retries at once when a retry is waiting. */
+  connect(): void {
+    if (this.socket) {
+      this.retryNow();
+      return;
+    }
+    this.attempt = 0;
+    this.nextRetryAt = null;
+    this.setState('connecting');
+    this.listenToEnvironment(true);
+    const socket: KimiSocket = new KimiSocket(
+      {
+        url: () => this.nextUrl(),
+        protocols: () => this.nextProtocols(),
+        stableAfter: this.settings.stableAfter,
+        connectTimeout: this.settings.connectTimeout,
+      },
+      {
+        onFrame: (data) => {
+          this.framesSeen++;
+          this.events.onFrame(data);
+        },
+        onOpen: () => this.socket === socket && this.handleOpen(),
+        onClose: (code, reason) => this.socket === socket && this.handleClose(code, reason),
+        afterClose: () => this.socket === socket && this.afterClose(),
+        delayFor: (attempt) => retryDelay(attempt, this.backoff()),
+        onRetryScheduled: (attempt, delay) => this.socket === socket && this.handleRetryScheduled(attempt, delay),
+        onConnectError: (message) => this.socket === socket && this.log('connection attempt failed:', message),
+        shouldReconnect: (code) => !this.settings.authCloseCodes.includes(code),
+      },
+    );
+    this.socket = socket;
+  }
+
+  /** Closes the connection and stops retrying. Queued messages are kept for the next `connect()`. */
+  disconnect(): void {
+    if (this.departure !== null) {
+      clearTimeout(this.departure);
+      this.departure = null;
+    }
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    this.stopKeepAlive();
+    this.listenToEnvironment(false);
+    socket.close(CLOSED_BY_PAGE, 'closed by page');
+    this.connectedSince = null;
+    this.nextRetryAt = null;
+    this.setState('closed');
+  }
+
+  /** Retries at once if a retry is waiting. Returns whether it did. */
+  retryNow(): boolean {
+    if (!this.socket?.isWaiting) return false;
+    this.log('retrying now');
+    this.nextRetryAt = Date.now();
+    return this.socket.retryNow();
+  }
+
+  /** Serializes and sends, or queues while not open. Returns true when sent now. */
+  send(message: unknown): boolean {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(message);
+    } catch (error) {
+      this.events.onError({ kind: 'unserializable', message: `send() could not serialize the message: ${(error as Error).message}` });
+      return false;
+    }
+    if (text === undefined) {
+      this.events.onError({ kind: 'unserializable', message: 'send() was given a value JSON cannot represent.' });
+      return false;
+    }
+    if (this.socket?.isOpen && this.queue.size === 0) {
+      this.socket.send(text);
+      return true;
+    }
+    this.enqueue(text);
+    return false;
+  }
+
+  /** Applies a new `max-queue`; the oldest messages beyond it are dropped and reported. */
+  resizeQueue(capacity: number): void {
+    for (const dropped of this.queue.resize(capacity)) this.reportDropped(dropped);
+  }
+
+  private enqueue(text: string): void {
+    const overflow = this.queue.push(text);
+    if (overflow) this.reportDropped(overflow.dropped);
+  }
+
+  private reportDropped(text: string): void {
+    this.events.onError({
+      kind: 'queue-overflow',
+      message: `The send queue is full (max-queue ${this.queue.capacity}); the oldest queued message was dropped.`,
+      excerpt: excerptOf(text),
+      dropped: JSON.parse(text),
+    });
+  }
+
+  private handleOpen(): void {
+    if (this.everOpened) this.reconnects++;
+    this.everOpened = true;
+    this.attempt = 0;
+    this.nextRetryAt = null;
+    this.connectedSince = Date.now();
+    this.setState('open');
+    // Sent once and in order: the queue is emptied as it is sent, on this one path.
+    let text: string | undefined;
+    while (this.socket?.isOpen && (text = this.queue.shift()) !== undefined) this.socket.send(text);
+    this.startKeepAlive();
+  }
+
+  private handleClose(code: number, reason: string): void {
+    this.lastCloseCode = code;
+    this.lastCloseReason = reason;
+    this.connectedSince = null;
+    this.stopKeepAlive();
+    this.log('closed', code, reason);
+    if (this.settings.authCloseCodes.includes(code)) {
+      const socket = this.socket;
+      this.socket = null;
+      this.listenToEnvironment(false);
+      socket?.close();
+      this.setState('closed');
+      this.events.onError({
+        kind: 'auth',
+        message: `The server refused the credentials (close code ${code}${reason ? `: ${reason}` : ''}); not retrying. Set a valid token and call connect().`,
+        closeCode: code,
+      });
+    }
+  }
+
+  /** A close that scheduled no wait (an immediate retry) still leaves the open state. */
+  private afterClose(): void {
+    if (this.state === 'open') this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
+  }
+
+  private handleRetryScheduled(attempt: number, delay: number): void {
+    this.attempt = attempt;
+    this.nextRetryAt = Date.now() + delay;
+    this.log(`retry ${attempt} in ${delay} ms`);
+    this.setState(navigator.onLine === false ? 'offline' : 'reconnecting', true);
+  }
+
+  private backoff() {
+    const s = this.settings;
+    return { initialDelay: s.reconnectDelay, maxDelay: s.reconnectDelayMax, growth: s.reconnectGrowth, jitter: s.reconnectJitter };
+  }
+
+  private async nextUrl(): Promise<string> {
+    const { resolvedUrl, token, authVia } = this.settings;
+    this.pendingToken = token ? this.readToken(token) : null;
+    if (!this.pendingToken || authVia !== 'query') return resolvedUrl;
+    const value = await this.pendingToken;
+    if (!value) return resolvedUrl;
+    const url = new URL(resolvedUrl);
+    url.searchParams.set('token', value);
+    return url.href;
+  }
+
+  private async nextProtocols(): Promise<string[] | null> {
+    if (!this.pendingToken || this.settings.authVia !== 'protocol') return null;
+    const value = await this.pendingToken;
+    return value ? ['kimi', `kimi-token.${value}`] : null;
+  }
+
+  private async readToken(token: NonNullable<TokenSource>): Promise<string | null> {
+    const value = typeof token === 'function' ? await token() : token;
+    return value ? String(value) : null;
+  }
+
+  private startKeepAlive(): void {
+    const { pingInterval, idleTimeout } = this.settings;
+    if (pingInterval > 0) {
+      this.pingTimer = setInterval(() => {
+        if (this.socket?.isOpen) this.socket.send(JSON.stringify({ type: 'ping', id: ++this.pingId }));
+      }, pingInterval);
+    }
+    if (idleTimeout > 0) {
+      // Counts frames instead of stamping each one: the per-frame path stays a single increment.
+      let seen = this.framesSeen;
+      let quietSince = Date.now();
+      this.idleTimer = setInterval(() => {
+        const now = Date.now();
+        if (this.framesSeen !== seen) {
+          seen = this.framesSeen;
+          quietSince = now;
+        } else if (now - quietSince >= idleTimeout) {
+          this.events.onError({
+            kind: 'idle-timeout',
+            message: `Nothing arrived for ${idleTimeout} ms (idle-timeout); the connection was dropped and is being reopened.`,
+          });
+          this.stopKeepAlive();
+          this.socket?.recycle(IDLE_CLOSE_CODE, 'idle timeout');
+        }
+      }, Math.max(Math.min(idleTimeout / 4, 1000), 10));
+    }
+  }
+
+  private stopKeepAlive(): void {
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    this.pingTimer = this.idleTimer = null;
+  }
+
+  private listenToEnvironment(on: boolean): void {
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    window[method]('online', this.handleOnline);
+    window[method]('offline', this.handleOffline);
+    document[method]('visibilitychange', this.handleVisibility);
+  }
+
+  private readonly handleOnline = (): void => {
+    if (this.state === 'offline') this.setState('reconnecting', true);
+    this.retryNow();
+  };
+
+  private readonly handleOffline = (): void => {
+    if (this.socket && this.state !== 'open') this.setState('offline');
+  };
+
+  private readonly handleVisibility = (): void => {
+    if (document.visibilityState === 'visible') this.retryNow();
+  };
+
+  private setState(state: ConnectionState, always = false): void {
+    if (state === this.state && !always) return;
+    this.state = state;
+    this.log('state', state);
+    this.events.onStatus({
+      state,
+      attempt: this.attempt,
+      nextRetryAt: this.nextRetryAt,
+      closeCode: this.lastCloseCode,
+      closeReason: this.lastCloseReason,
+    });
+  }
+
+  private log(...args: unknown[]): void {
+    // eslint-disable-next-line no-console
+    if (this.settings.debug) console.debug('[kimi-realtime]', ...args);
+  }
+}

@@ -1,0 +1,291 @@
+import { ReactiveElement, css } from 'lit';
+import { property } from 'lit/decorators.js';
+import { KimiErrorEvent, type KimiErrorDetail } from '../../events/kimi-error-event.js';
+import { KimiStatusEvent, type ConnectionState, type KimiStatusDetail } from '../../events/kimi-status-event.js';
+import { SessionFilter, normalizeSessionId } from '../../protocol/session-filter.js';
+import type { KimiCommand } from '../../protocol/messages.js';
+import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
+import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
+import { MessageRouter } from './message-router.js';
+import { defineElement } from '../../internal/define-element.js';
+
+/** Counters of one `<kimi-realtime>` since it was created. */
+export interface KimiRealtimeStats {
+  /** Every frame received, including malformed and filtered ones. */
+  framesReceived: number;
+  /** Messages dispatched as events. */
+  delivered: number;
+  /** Messages of other sessions, dropped. */
+  filtered: number;
+  /** Frames that were not a JSON object with a string `type` (recovered ones included). */
+  malformed: number;
+  /** Text received, in UTF-16 code units (equal to bytes for ASCII frames). */
+  bytesIn: number;
+  /** Connections opened after the first one. */
+  reconnects: number;
+  lastCloseCode: number | null;
+  lastCloseReason: string;
+  /** Messages waiting in the send queue. */
+  queueDepth: number;
+  /** Epoch ms of the current connection's opening, or null when not open. */
+  connectedSince: number | null;
+}
+
+/** Default WebSocket address: `/ws` on the page's own host, `wss:` on https pages. */
+export function defaultKimiUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+}
+
+function toWebSocketUrl(value: string): string {
+  const url = new URL(value, location.href);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  return url.href;
+}
+
+/**
+ * Holds one reconnecting WebSocket to a Kimi Proxy server and re-dispatches the messages of its
+ * session (and global ones) as bubbling, composed `kimi:<type>` events.
+ *
+ * @tag kimi-realtime
+ * @summary Live connection to a Kimi Proxy dashboard server's `/ws` stream.
+ *
+ * @slot - Any content; dashboard elements inside find this element as their source.
+ *
+ * @fires {KimiMessageEvent} kimi:message - Every delivered message, whatever its type. `detail` is the message.
+ * @fires {KimiStatusEvent} kimi:status - The connection state changed or a retry was scheduled. `detail`: `{ state, attempt, nextRetryAt, closeCode, closeReason }`.
+ * @fires {KimiErrorEvent} kimi:error - Something went wrong and the element carried on. `detail`: `{ kind, message, excerpt?, recovered?, dropped?, closeCode? }`.
+ * @fires {KimiMessageEvent} kimi:init - Sent by the server on connect when a session is active.
+ * @fires {KimiMessageEvent} kimi:metric_updated - A streamed request finished with real token usage; carries the threshold `alert`.
+ * @fires {KimiMessageEvent} kimi:log_metric - Token figures read from IDE/CLI logs.
+ * @fires {KimiMessageEvent} kimi:metric - Legacy (older servers): a request was received.
+ * @fires {KimiMessageEvent} kimi:memory_metrics_update - Legacy (older servers): memory token split.
+ * @fires {KimiMessageEvent} kimi:streaming_error - A stream failed after reporting usage.
+ * @fires {KimiMessageEvent} kimi:provider_context_limit_error - The provider rejected a request for its size.
+ * @fires {KimiMessageEvent} kimi:compaction_event - A conversation was compacted.
+ * @fires {KimiMessageEvent} kimi:compression_event - A compression ran (or declined to).
+ * @fires {KimiMessageEvent} kimi:new_session - A session was created and became active.
+ * @fires {KimiMessageEvent} kimi:session_activated - Another session became active.
+ * @fires {KimiMessageEvent} kimi:auto_session_created - The proxy created and activated a session by itself.
+ * @fires {KimiMessageEvent} kimi:auto_session_toggled - Auto-session switched on or off.
+ * @fires {KimiMessageEvent} kimi:sessions_bulk_deleted - Sessions were deleted.
+ * @fires {KimiMessageEvent} kimi:auto_compaction_toggled - Auto-compaction switched on or off.
+ * @fires {KimiMessageEvent} kimi:reserved_tokens_updated - Reserved tokens changed.
+ * @fires {KimiMessageEvent} kimi:cline_usage_updated - The Cline usage ledger changed (global).
+ * @fires {KimiMessageEvent} kimi:memory_compression_completed - A memory compression ran (global).
+ * @fires {KimiMessageEvent} kimi:memory_compress_preview_response - Reply to `memory_compress_preview`.
+ * @fires {KimiMessageEvent} kimi:memory_compress_result_response - Reply to `memory_compress_execute`.
+ * @fires {KimiMessageEvent} kimi:memory_similarity_result_response - Reply to `memory_similarity_search`.
+ * @fires {KimiMessageEvent} kimi:sanitizer_event - In the server code, never sent at 2c68469.
+ * @fires {KimiMessageEvent} kimi:auto_memory_stored - In the server code, never sent.
+ * @fires {KimiMessageEvent} kimi:context_limit_violation - Legacy.
+ * @fires {KimiMessageEvent} kimi:context_performance_alert - Legacy.
+ * @fires {KimiMessageEvent} kimi:session_deleted - Legacy.
+ *
+ * @cssState connecting - The first connection attempt is under way.
+ * @cssState open - Connected.
+ * @cssState reconnecting - The connection was lost; a retry is scheduled or under way.
+ * @cssState offline - The browser is offline; retrying resumes on `online`.
+ * @cssState closed - Not connected and not retrying (removed, `disconnect()`, `manual`, or refused credentials).
+ */
+export class KimiRealtime extends ReactiveElement implements ConnectionSettings {
+  static override styles = css`
+    :host {
+      display: contents;
+    }
+  `;
+
+  /** Registers `<kimi-realtime>`; warns instead of throwing when another copy already did. */
+  static define(tag = 'kimi-realtime'): void {
+    defineElement(tag, this);
+  }
+
+  /** WebSocket URL; relative and `http(s):` URLs are accepted. Default: `/ws` on the page's host (`wss:` on https). */
+  @property({ reflect: false }) url = '';
+
+  /** Connect only through `connect()`. */
+  @property({ type: Boolean }) manual = false;
+
+  /** Bound of the send queue used while not connected; on overflow the oldest message is dropped. */
+  @property({ type: Number, attribute: 'max-queue' }) maxQueue = 100;
+
+  /** Log connection steps and every message to the console (development only). */
+  @property({ type: Boolean }) debug = false;
+
+  /** Base delay of the first retry, ms. */
+  @property({ type: Number, attribute: 'reconnect-delay' }) reconnectDelay = DEFAULT_BACKOFF.initialDelay;
+
+  /** Largest retry delay, ms. */
+  @property({ type: Number, attribute: 'reconnect-delay-max' }) reconnectDelayMax = DEFAULT_BACKOFF.maxDelay;
+
+  /** Growth of the retry delay ceiling per failed attempt. */
+  @property({ type: Number, attribute: 'reconnect-growth' }) reconnectGrowth = DEFAULT_BACKOFF.growth;
+
+  /** 0–1: random spread of retry delays, so many clients do not return at once. */
+  @property({ type: Number, attribute: 'reconnect-jitter' }) reconnectJitter = DEFAULT_BACKOFF.jitter;
+
+  /** A connection that stays open this long (ms) resets the retry count. */
+  @property({ type: Number, attribute: 'stable-after' }) stableAfter = 5000;
+
+  /** A connection attempt that takes longer than this (ms) is abandoned and retried. */
+  @property({ type: Number, attribute: 'connect-timeout' }) connectTimeout = 4000;
+
+  /**
+   * Opt-in half-open detection: when nothing arrives for this many ms, the connection is dropped and
+   * reopened. 0 (default) is off: Kimi Proxy has no heartbeat, and a quiet session is normal.
+   */
+  @property({ type: Number, attribute: 'idle-timeout' }) idleTimeout = 0;
+
+  /**
+   * Opt-in application ping: send `{"type":"ping","id":n}` every this many ms while open, for servers
+   * that answer it (Kimi Proxy does not; it logs and ignores it). 0 (default) is off.
+   */
+  @property({ type: Number, attribute: 'ping-interval' }) pingInterval = 0;
+
+  /** How the token is sent: `query` (`?token=`) or `protocol` (`Sec-WebSocket-Protocol: kimi, kimi-token.<token>`). */
+  @property({ attribute: 'auth-via' }) authVia: 'query' | 'protocol' = 'query';
+
+  /** Close codes that mean "bad credentials": no retry, `kimi:error` of kind `auth`. Property only. */
+  authCloseCodes: readonly number[] = [1008, 4001, 4003, 4401, 4403];
+
+  /**
+   * Credentials, property only (never an attribute, never logged): a string, or a function returning
+   * one (or a promise of one), called before every connection attempt.
+   */
+  token: TokenSource = null;
+
+  private readonly filter = new SessionFilter();
+  private readonly internals: ElementInternals;
+  private readonly router: MessageRouter;
+  private readonly connection: ConnectionController;
+
+  constructor() {
+    super();
+    this.internals = this.attachInternals();
+    this.router = new MessageRouter(this, this.filter, (detail) => this.reportError(detail), () => this.sessionFollowed());
+    this.connection = new ConnectionController(this, this, {
+      onFrame: (data) => this.router.route(data),
+      onStatus: (detail) => this.reportStatus(detail),
+      onError: (detail) => this.reportError(detail),
+    });
+  }
+
+  /**
+   * Session whose messages pass (with global ones). Numbers and strings compare as strings.
+   * When empty, the element follows the server's active session (`init`, `session_activated`,
+   * `new_session`, `auto_session_created`). Takes effect for the very next frame.
+   * @attr session-id
+   */
+  @property({ attribute: 'session-id' })
+  get sessionId(): string | null {
+    return this._sessionId;
+  }
+
+  set sessionId(value: string | number | null) {
+    const old = this._sessionId;
+    this._sessionId = normalizeSessionId(value);
+    this.filter.pin(this._sessionId);
+    this.requestUpdate('sessionId', old);
+  }
+
+  private _sessionId: string | null = null;
+
+  /** The session whose messages currently pass: the pinned one, or the server's active one when following. */
+  get activeSessionId(): string | null {
+    return this.filter.current;
+  }
+
+  /** The WebSocket URL in use. */
+  get resolvedUrl(): string {
+    return toWebSocketUrl(this.url || defaultKimiUrl());
+  }
+
+  /** Connection state: `connecting`, `open`, `reconnecting`, `offline` or `closed`. */
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): KimiRealtimeStats {
+    const r = this.router;
+    const c = this.connection;
+    return {
+      framesReceived: r.received,
+      delivered: r.delivered,
+      filtered: r.filtered,
+      malformed: r.malformed,
+      bytesIn: r.bytesIn,
+      reconnects: c.reconnects,
+      lastCloseCode: c.lastCloseCode,
+      lastCloseReason: c.lastCloseReason,
+      queueDepth: c.queueDepth,
+      connectedSince: c.connectedSince,
+    };
+  }
+
+  /** Opens the connection (or retries now when waiting to retry). */
+  connect(): void {
+    this.connection.connect();
+  }
+
+  /** Closes the connection and stops retrying; queued messages wait for the next `connect()`. */
+  disconnect(): void {
+    this.connection.disconnect();
+  }
+
+  /**
+   * Sends a command as JSON. While not connected it waits in an ordered queue (bounded by
+   * `max-queue`) and goes out once, in order, when the connection opens. Returns true when sent now.
+   */
+  send(message: KimiCommand | Record<string, unknown>): boolean {
+    return this.connection.send(message);
+  }
+
+  override connectedCallback(): void {
+    this.connection.auto = !this.manual;
+    super.connectedCallback();
+  }
+
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const root = super.createRenderRoot();
+    root.appendChild(document.createElement('slot'));
+    return root;
+  }
+
+  protected override updated(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('maxQueue') && changed.get('maxQueue') !== undefined) this.connection.resizeQueue(this.maxQueue);
+    if (changed.has('debug')) this.router.debug = this.debug;
+    if (changed.has('manual')) this.connection.auto = !this.manual;
+    if (changed.has('url') && changed.get('url') !== undefined && this.state !== 'closed') {
+      // A new address: reconnect there.
+      this.connection.disconnect();
+      this.connection.connect();
+    }
+  }
+
+  /** Hook for subclasses and children: the followed session changed. */
+  protected sessionFollowed(): void {
+    this.requestUpdate('activeSessionId');
+  }
+
+  private reportStatus(detail: KimiStatusDetail): void {
+    const states = this.internals.states;
+    if (states) {
+      states.clear();
+      states.add(detail.state);
+    }
+    const event = new KimiStatusEvent(detail);
+    this.dispatchEvent(event);
+  }
+
+  private reportError(detail: KimiErrorDetail): void {
+    const event = new KimiErrorEvent(detail);
+    this.dispatchEvent(event);
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kimi-realtime': KimiRealtime;
+  }
+}

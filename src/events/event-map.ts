@@ -1,0 +1,21 @@
+import type { KimiMessage, KimiMessageMap, KimiMessageType } from '../protocol/messages.js';
+import type { KimiErrorEvent } from './kimi-error-event.js';
+import type { KimiMessageEvent } from './kimi-message-event.js';
+import type { KimiStatusEvent } from './kimi-status-event.js';
+
+/** `kimi:<type>` for every message type the protocol names. */
+export type KimiServerEventMap = {
+  [K in KimiMessageType as `kimi:${K}`]: KimiMessageEvent<KimiMessageMap[K]>;
+};
+
+/** Every event `<kimi-realtime>` and its children dispatch, by name. */
+export interface KimiEventMap extends KimiServerEventMap {
+  'kimi:message': KimiMessageEvent<KimiMessage>;
+  'kimi:status': KimiStatusEvent;
+  'kimi:error': KimiErrorEvent;
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-empty-interface
+  interface GlobalEventHandlersEventMap extends KimiEventMap {}
+}

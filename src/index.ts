@@ -1,0 +1,17 @@
+/**
+ * kimi-realtime: the classes, events and protocol types. Importing this module registers nothing;
+ * import `kimi-realtime/define.js` (or call `KimiRealtime.define()`) to register the elements.
+ */
+export { KimiRealtime, defaultKimiUrl, type KimiRealtimeStats } from './components/realtime/kimi-realtime.js';
+export type { TokenSource } from './components/realtime/connection-controller.js';
+export { KimiMessageEvent } from './events/kimi-message-event.js';
+export { KimiStatusEvent, type ConnectionState, type KimiStatusDetail } from './events/kimi-status-event.js';
+export { KimiErrorEvent, type KimiErrorDetail, type KimiErrorKind } from './events/kimi-error-event.js';
+export type { KimiEventMap, KimiServerEventMap } from './events/event-map.js';
+export * from './protocol/messages.js';
+export { KNOWN_MESSAGE_TYPES } from './protocol/known-types.js';
+export { parseFrame, FrameProblem, type FrameProblemKind } from './protocol/parse-frame.js';
+export { SessionFilter, sessionRefOf, normalizeSessionId } from './protocol/session-filter.js';
+export { parseKimiTimestamp, type TimestampOptions } from './protocol/timestamps.js';
+export { toBoolean, toInteger } from './protocol/coerce.js';
+export { retryDelay, DEFAULT_BACKOFF, type BackoffOptions } from './internal/backoff.js';

@@ -1,0 +1,19 @@
+import type { KimiMessageType } from './messages.js';
+
+/** Runtime list of the types in `KimiMessageMap`; anything else is reported once as unknown. */
+export const KNOWN_MESSAGE_TYPES: ReadonlySet<string> = new Set<KimiMessageType>([
+  'init', 'new_session', 'session_activated', 'auto_session_created', 'auto_session_toggled',
+  'sessions_bulk_deleted', 'log_metric', 'metric_updated', 'streaming_error',
+  'provider_context_limit_error', 'compaction_event', 'auto_compaction_toggled',
+  'reserved_tokens_updated', 'compression_event', 'cline_usage_updated',
+  'memory_compression_completed', 'memory_compress_preview_response',
+  'memory_compress_result_response', 'memory_similarity_result_response', 'sanitizer_event',
+  'auto_memory_stored', 'metric', 'memory_metrics_update', 'context_limit_violation',
+  'context_performance_alert', 'session_deleted', 'session_updated', 'compaction_alert',
+]);
+
+/**
+ * Server types that would collide with the element's own lifecycle events (`kimi:message`,
+ * `kimi:status`, `kimi:error`). Such frames are delivered through `kimi:message` only.
+ */
+export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set(['message', 'status', 'error']);

@@ -1,0 +1,23 @@
+import { fixture, html } from '@open-wc/testing';
+import '../../../src/define.js';
+import type { KimiRealtime } from '../../../src/index.js';
+import { until } from './simulator.js';
+
+/** Mounts `<kimi-realtime>` with the given attributes and waits until it is open. */
+export async function mountRealtime(attrs: Record<string, string | number | boolean>, { waitOpen = true } = {}): Promise<KimiRealtime> {
+  const el = document.createElement('kimi-realtime');
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false) continue;
+    el.setAttribute(name, value === true ? '' : String(value));
+  }
+  const mounted = await fixture<KimiRealtime>(html`<div>${el}</div>`).then((div) => div.firstElementChild as KimiRealtime);
+  if (waitOpen) await until(() => mounted.state === 'open', { what: 'state open' });
+  return mounted;
+}
+
+/** Records the `detail` of every event of the given name dispatched on/through `target`. */
+export function record<T = any>(target: EventTarget, name: string): T[] {
+  const seen: T[] = [];
+  target.addEventListener(name, (e) => seen.push((e as CustomEvent<T>).detail));
+  return seen;
+}

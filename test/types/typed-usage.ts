@@ -1,0 +1,29 @@
+// Compiled by `npm test` (tsc --noEmit): the event map must type these with no cast.
+import type { KimiRealtime } from '../../src/index.js';
+import '../../src/define.js';
+
+document.addEventListener('kimi:metric', (e) => {
+  const percentage: number = e.detail.metric.percentage;
+  return percentage;
+});
+document.addEventListener('kimi:metric_updated', (e) => {
+  const level: 'caution' | 'warning' | 'critical' | undefined = e.detail.alert?.level;
+  const total: number = e.detail.real_tokens.total;
+  return [level, total];
+});
+document.addEventListener('kimi:log_metric', (e) => e.detail.metrics.percentage.toFixed(1));
+document.addEventListener('kimi:status', (e) => e.detail.state === 'open');
+document.addEventListener('kimi:error', (e) => e.detail.kind === 'queue-overflow');
+document.addEventListener('kimi:message', (e) => {
+  if (e.detail.type === 'init') {
+    const id: number = (e.detail as import('../../src/index.js').InitMessage).session.id;
+    return id;
+  }
+  return null;
+});
+const el: KimiRealtime = document.createElement('kimi-realtime');
+el.addEventListener('kimi:compaction_event', (e) => e.detail.compaction.tokens_saved);
+el.send({ type: 'memory_similarity_search', payload: { reference_text: 'x', limit: 5 } });
+
+// @ts-expect-error: a metric detail has no such field
+document.addEventListener('kimi:metric', (e) => e.detail.nonexistent);
