@@ -73,20 +73,22 @@ export function localIso(ms, micros) {
   return us === 0 ? base : `${base}.${String(us).padStart(6, '0')}`;
 }
 
+/** Wall clock in ms with sub-millisecond precision (monotonic within a process). */
+export const preciseNow = () => performance.timeOrigin + performance.now();
+
 /**
  * Timestamp source for the hot path: Date formatting is done once per second and cached,
  * so a frame only pays for a string concatenation.
  */
 export class Clock {
-  /** @param {() => number} now  @param {() => number} rand 0..1 */
-  constructor(now = Date.now, rand = Math.random) {
+  /** @param {() => number} [now] epoch ms, fractional part gives the microseconds */
+  constructor(now = preciseNow) {
     this.now = now;
-    this.rand = rand;
     this._isoSec = -1; this._isoBase = '';
     this._sqlSec = -1; this._sql = '';
   }
 
-  /** Local ISO with pseudo-random microseconds inside the current millisecond. */
+  /** Local ISO of "now" (microseconds dropped when exactly 0, like Python). */
   iso() {
     const ms = this.now();
     const sec = Math.floor(ms / 1000);
@@ -94,8 +96,8 @@ export class Clock {
       this._isoSec = sec;
       this._isoBase = localIso(sec * 1000, 0);
     }
-    const us = (ms - sec * 1000) * 1000 + Math.floor(this.rand() * 1000);
-    return us === 0 ? this._isoBase : `${this._isoBase}.${String(Math.floor(us)).padStart(6, '0')}`;
+    const us = Math.floor((ms - sec * 1000) * 1000);
+    return us === 0 ? this._isoBase : `${this._isoBase}.${String(us).padStart(6, '0')}`;
   }
 
   /** SQLite UTC string for "now". */
@@ -104,7 +106,7 @@ export class Clock {
     const sec = Math.floor(ms / 1000);
     if (sec !== this._sqlSec) {
       this._sqlSec = sec;
-      this._sql = sqliteUtc(ms);
+      this._sql = sqliteUtc(sec * 1000);
     }
     return this._sql;
   }

@@ -8,6 +8,8 @@ import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
 import { MessageRouter } from './message-router.js';
 import { defineElement } from '../../internal/define-element.js';
+import { ContextProvider } from '@lit/context';
+import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
 
 /** Counters of one `<kimi-realtime>` since it was created. */
 export interface KimiRealtimeStats {
@@ -158,6 +160,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   private readonly internals: ElementInternals;
   private readonly router: MessageRouter;
   private readonly connection: ConnectionController;
+  /** Hands this element and its session to dashboard children (`@lit/context`). */
+  private readonly provider = new ContextProvider(this, { context: kimiSourceContext, initialValue: { source: this, sessionId: null } as KimiSource });
 
   constructor() {
     super();
@@ -185,6 +189,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     const old = this._sessionId;
     this._sessionId = normalizeSessionId(value);
     this.filter.pin(this._sessionId);
+    this.shareSession();
     this.requestUpdate('sessionId', old);
   }
 
@@ -263,9 +268,16 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     }
   }
 
-  /** Hook for subclasses and children: the followed session changed. */
+  /** The server made another session active while following. */
   protected sessionFollowed(): void {
-    this.requestUpdate('activeSessionId');
+    this.shareSession();
+  }
+
+  private shareSession(): void {
+    // `provider` is created by a field initializer, after attribute-driven setters may already run.
+    if (this.provider && this.provider.value.sessionId !== this.filter.current) {
+      this.provider.setValue({ source: this, sessionId: this.filter.current });
+    }
   }
 
   private reportStatus(detail: KimiStatusDetail): void {
