@@ -1,0 +1,204 @@
+// `npm run bench` (full) / `npm run bench -- --smoke` (tiny counts, part of `npm test`).
+// Starts the blast server and a static server (cross-origin isolated, so performance.now() has
+// 5 µs resolution), starts Debian's Chromium by hand with no DevTools client attached (a DevTools
+// client with Network/Runtime enabled mirrors every frame and cut the raw baseline ~3× here), and
+// lets the page pull tasks one by one. Prints a table; writes bench/results/latest.json (full runs).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { Blaster } from './blaster.mjs';
+import { startStaticServer } from '../scripts/static-server.mjs';
+import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
+import { measureSizes } from '../scripts/size.mjs';
+
+const smoke = process.argv.includes('--smoke');
+const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
+const rounds = smoke ? 1 : Number(roundsArg?.split('=')[1] ?? 5);
+const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1]?.split(',');
+const want = (kind) => !only || only.includes(kind);
+
+const blaster = await new Blaster().start();
+const url = blaster.url;
+const tasks = [];
+const add = (t) => tasks.push({ id: tasks.length, url, ...t });
+
+// Interleave variants within each round so drift affects all of them alike.
+const VARIANTS = ['raw', 'partysocket', 'ours'];
+for (let round = 1; round <= rounds; round++) {
+  if (want('delivery')) for (const size of ['small', 'medium']) for (const variant of VARIANTS) add({ kind: 'delivery', round, variant, size, count: smoke ? 400 : size === 'small' ? 40000 : 20000 });
+  if (want('latency')) for (const variant of ['raw', 'ours']) add({ kind: 'latency', round, variant, rate: 2000, count: smoke ? 400 : 8000 });
+}
+if (want('dashboard')) for (const rate of [1000, 5000]) for (let round = 1; round <= (smoke ? 1 : Math.min(rounds, 2)); round++) add({ kind: 'dashboard', round, rate, seconds: smoke ? 1 : 20 });
+if (want('reconnect')) for (let round = 1; round <= (smoke ? 1 : 3); round++) add({ kind: 'reconnect', round, delay: smoke ? 200 : 1000, downMs: smoke ? 100 : 500 });
+
+let next = 0;
+const results = [];
+let finish;
+const finished = new Promise((r) => (finish = r));
+let stopTrickle = null;
+
+const readBody = (req) => new Promise((resolve) => { let b = ''; req.on('data', (c) => (b += c)); req.on('end', () => resolve(b ? JSON.parse(b) : {})); });
+const json = (res, value) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify(value)); };
+
+const site = await startStaticServer({
+  root: '.',
+  allow: ['bench/pages', 'dist', 'node_modules/partysocket'],
+  headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+  routes: {
+    '/bench/task': (req, res) => {
+      const task = tasks[next];
+      if (!task) { finish(); return json(res, { done: true }); }
+      process.stdout.write(`\r${String(next + 1).padStart(3)}/${tasks.length} ${task.kind} ${task.variant ?? task.rate ?? ''} ${task.size ?? ''}          `);
+      json(res, task);
+    },
+    '/bench/result': async (req, res) => {
+      const { id, result } = await readBody(req);
+      results.push({ ...tasks[id], result });
+      next = id + 1;
+      json(res, { ok: true });
+      if (!tasks[next]) setTimeout(finish, 200);
+    },
+    '/bench/blast': async (req, res) => {
+      const body = await readBody(req);
+      await blaster.waitForClients(1);
+      // A previous page's socket may still be closing: wait until this page's is the only one.
+      for (let i = 0; i < 200 && blaster.clients.size > 1; i++) await new Promise((r) => setTimeout(r, 10));
+      json(res, await blaster.blast(body));
+    },
+    '/bench/restart': async (req, res) => {
+      const { downMs } = await readBody(req);
+      const droppedAt = await blaster.restart(downMs);
+      stopTrickle = blaster.trickle(5);
+      json(res, { droppedAt });
+    },
+    '/bench/trickle-stop': (req, res) => { stopTrickle?.(); stopTrickle = null; json(res, { ok: true }); },
+  },
+});
+
+const profile = mkdtempSync(join(tmpdir(), 'kimi-bench-'));
+const chromium = findChromium();
+const browser = spawn(chromium, [
+  ...CHROMIUM_ARGS,
+  '--headless=new',
+  `--user-data-dir=${profile}`,
+  '--js-flags=--expose-gc',
+  '--enable-precise-memory-info',
+  '--window-size=1280,900',
+  `${site.url}/bench/pages/run.html`,
+], { stdio: 'ignore' });
+const version = await new Promise((resolve) => {
+  const p = spawn(chromium, ['--version']);
+  let out = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.on('close', () => resolve(out.trim()));
+});
+
+const limit = setTimeout(() => { console.error('\nbenchmark timed out'); finish(); }, (smoke ? 3 : 30) * 60_000);
+await finished;
+clearTimeout(limit);
+const exited = new Promise((r) => browser.once('exit', r));
+browser.kill();
+await exited;
+await site.close();
+await blaster.close();
+rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+process.stdout.write('\n');
+
+// ---- report -----------------------------------------------------------------------------------
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN; };
+const spread = (xs) => (xs.length ? `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}` : '');
+function fmt(x, digits = 0) { return Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(x); }
+
+const failures = [];
+const errors = results.filter((r) => r.result.error);
+for (const e of errors) failures.push(`${e.kind} ${e.variant ?? e.rate}: ${e.result.error}`);
+const lines = [];
+const summary = { machine: `${cpus().length} × ${cpus()[0]?.model}`, browser: version, node: process.version, date: new Date().toISOString(), smoke, rounds };
+
+const delivery = results.filter((r) => r.kind === 'delivery' && !r.result.error);
+for (const r of delivery) {
+  const x = r.result;
+  if (x.calls !== x.expected || x.outOfOrderOrDuplicate || x.timedOut) failures.push(`delivery ${r.variant} ${r.size} round ${r.round}: ${x.calls}/${x.expected} events, ${x.outOfOrderOrDuplicate} out of order or duplicated`);
+}
+if (delivery.length) {
+  lines.push('Delivery (frames/s through each page, two sessions so half are filtered; median of rounds, range):', '');
+  lines.push('| variant | frame size | frames/s | kimi:metric_updated calls/s | range (frames/s) | ratio to raw |', '|---|---|---|---|---|---|');
+  summary.delivery = {};
+  for (const size of ['small', 'medium']) {
+    const base = median(delivery.filter((r) => r.size === size && r.variant === 'raw').map((r) => r.result.framesPerSecond));
+    for (const variant of VARIANTS) {
+      const rs = delivery.filter((r) => r.size === size && r.variant === variant);
+      if (!rs.length) continue;
+      const fps = median(rs.map((r) => r.result.framesPerSecond));
+      const cps = median(rs.map((r) => r.result.callsPerSecond));
+      // Ratio per round (same round, same conditions), then the median of those.
+      const ratios = rs.map((r) => r.result.framesPerSecond / (delivery.find((b) => b.size === size && b.variant === 'raw' && b.round === r.round)?.result.framesPerSecond ?? base));
+      const ratio = median(ratios);
+      summary.delivery[`${variant}/${size}`] = { framesPerSecond: fps, callsPerSecond: cps, ratio, ratios, rounds: rs.map((r) => r.result.framesPerSecond) };
+      lines.push(`| ${variant} | ${size} | ${fmt(fps)} | ${fmt(cps)} | ${spread(rs.map((r) => r.result.framesPerSecond))} | ${ratio.toFixed(2)}× (${spread(ratios.map((x) => x * 100))} %) |`);
+    }
+  }
+  lines.push('');
+}
+
+const latency = results.filter((r) => r.kind === 'latency' && !r.result.error);
+if (latency.length) {
+  lines.push('Latency at 2,000 messages/s, server send stamp → listener (ms; median over rounds of each percentile):', '');
+  lines.push('| variant | p50 | p95 | p99 |', '|---|---|---|---|');
+  summary.latency = {};
+  for (const variant of ['raw', 'ours']) {
+    const rs = latency.filter((r) => r.variant === variant);
+    if (!rs.length) continue;
+    const row = Object.fromEntries(['p50', 'p95', 'p99'].map((p) => [p, median(rs.map((r) => r.result[p]))]));
+    summary.latency[variant] = row;
+    lines.push(`| ${variant} | ${fmt(row.p50, 2)} | ${fmt(row.p95, 2)} | ${fmt(row.p99, 2)} |`);
+    for (const r of rs) if (r.result.received !== r.result.expected) failures.push(`latency ${variant} round ${r.round}: ${r.result.received}/${r.result.expected} events`);
+  }
+  lines.push('');
+}
+
+const dash = results.filter((r) => r.kind === 'dashboard' && !r.result.error);
+if (dash.length) {
+  lines.push(`Dashboard (all four elements mounted, session 1 of 2, ${smoke ? 1 : 20} s per run):`, '');
+  lines.push('| messages/s | fps | longest task (ms) | long tasks > 50 ms | renders per element per frame (max) | heap before → after GC (MB) | growth (MB) |', '|---|---|---|---|---|---|---|');
+  summary.dashboard = dash.map((r) => ({ rate: r.rate, ...r.result }));
+  for (const r of dash) {
+    const x = r.result;
+    const rpf = Math.max(...Object.values(x.rendersPerElementPerFrame ?? { none: 0 }));
+    lines.push(`| ${fmt(r.rate)} | ${fmt(x.fps, 1)} | ${fmt(x.longestTaskMs, 1)} | ${x.longTasksOver50} | ${fmt(rpf, 2)} | ${fmt(x.heapBeforeMB, 1)} → ${fmt(x.heapAfterMB, 1)} | ${fmt(x.heapGrowthMB, 2)} |`);
+    if (rpf > 1.0001) failures.push(`dashboard ${r.rate}/s: ${rpf} renders per element per frame`);
+  }
+  lines.push('');
+}
+
+const rec = results.filter((r) => r.kind === 'reconnect' && !r.result.error);
+if (rec.length) {
+  const x = rec[0].result;
+  lines.push(`Reconnect (server restart, down ${x.downMs} ms, reconnect-delay ${x.delay} ms ±20 % jitter):`, '');
+  lines.push('| round | retry scheduled at (ms after drop) | first event after restart (ms after drop) |', '|---|---|---|');
+  summary.reconnect = rec.map((r) => r.result);
+  for (const r of rec) lines.push(`| ${r.round} | ${fmt(r.result.scheduledRetryMs)} | ${fmt(r.result.restartToEventMs)} |`);
+  lines.push('');
+}
+
+const sizes = measureSizes();
+summary.size = sizes;
+lines.push('Size of the script-tag bundles (min+gzip, budget enforced by `npm test`):', '');
+lines.push('| bundle | min | min+gzip | budget |', '|---|---|---|---|');
+for (const s of sizes) lines.push(`| ${s.file.replace('dist/cdn/', '')} | ${s.missing ? 'missing' : `${(s.min / 1024).toFixed(1)} KB`} | ${s.missing ? '' : `${(s.gzip / 1024).toFixed(2)} KB`} | ${s.budget / 1024} KB |`);
+
+console.log(`\n${summary.browser}, Node ${summary.node}, ${summary.machine}, ${rounds} round(s)${smoke ? ' (smoke)' : ''}\n`);
+console.log(lines.join('\n'));
+summary.failures = failures;
+summary.table = lines.join('\n');
+if (!smoke) {
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/latest.json', JSON.stringify({ summary, results }, null, 2));
+  console.log('\nwrote bench/results/latest.json');
+}
+if (failures.length) {
+  console.error(`\nbenchmark failures:\n- ${failures.join('\n- ')}`);
+  process.exit(1);
+}
+process.exit(0);
