@@ -111,13 +111,17 @@ describe('<kimi-realtime> connection', () => {
   it('an auth close code stops retrying and says so', async () => {
     const secured = await Sim.create({ auth: { token: 'good', via: 'query' } });
     try {
-      const el = await mountRealtime({ url: secured.url, 'reconnect-delay': 50 }, { waitOpen: false });
+      const el = document.createElement('kimi-realtime');
+      el.url = secured.url;
+      el.reconnectDelay = 50;
       const errors = record<KimiErrorDetail>(el, 'kimi:error');
+      await fixture(html`<div>${el}</div>`);
       await until(() => errors.some((e) => e.kind === 'auth'));
       expect(errors.find((e) => e.kind === 'auth')!.closeCode).to.equal(4401);
       expect(el.state).to.equal('closed');
-      await sleep(300);
-      expect((await secured.state()).connectionsTotal).to.equal(1);
+      const statuses = record<KimiStatusDetail>(el, 'kimi:status');
+      await sleep(400);
+      expect(statuses, 'no retry after refused credentials').to.deep.equal([]);
       el.token = async () => 'good';
       el.connect();
       await until(() => el.state === 'open');

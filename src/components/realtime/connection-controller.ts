@@ -177,6 +177,7 @@ export class ConnectionController implements ReactiveController {
 
   /** Applies a new `max-queue`; the oldest messages beyond it are dropped and reported. */
   resizeQueue(capacity: number): void {
+    if (capacity === this.queue.capacity) return;
     for (const dropped of this.queue.resize(capacity)) this.reportDropped(dropped);
   }
 

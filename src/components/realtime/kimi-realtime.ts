@@ -108,8 +108,6 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** Connect only through `connect()`. */
   @property({ type: Boolean }) manual = false;
 
-  /** Bound of the send queue used while not connected; on overflow the oldest message is dropped. */
-  @property({ type: Number, attribute: 'max-queue' }) maxQueue = 100;
 
   /** Log connection steps and every message to the console (development only). */
   @property({ type: Boolean }) debug = false;
@@ -195,6 +193,27 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   private _sessionId: string | null = null;
 
+  /**
+   * Bound of the send queue used while not connected; on overflow the oldest message is dropped
+   * (and reported). Takes effect at once.
+   * @attr max-queue
+   */
+  @property({ type: Number, attribute: 'max-queue' })
+  get maxQueue(): number {
+    return this._maxQueue;
+  }
+
+  set maxQueue(value: number) {
+    const old = this._maxQueue;
+    const bound = Number.isFinite(value) && value >= 0 ? Math.floor(value) : 100;
+    this._maxQueue = bound;
+    // The controller is created in the constructor; attribute-driven sets can only come after it.
+    this.connection?.resizeQueue(bound);
+    this.requestUpdate('maxQueue', old);
+  }
+
+  private _maxQueue = 100;
+
   /** The session whose messages currently pass: the pinned one, or the server's active one when following. */
   get activeSessionId(): string | null {
     return this.filter.current;
@@ -258,7 +277,6 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   }
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('maxQueue') && changed.get('maxQueue') !== undefined) this.connection.resizeQueue(this.maxQueue);
     if (changed.has('debug')) this.router.debug = this.debug;
     if (changed.has('manual')) this.connection.auto = !this.manual;
     if (changed.has('url') && changed.get('url') !== undefined && this.state !== 'closed') {

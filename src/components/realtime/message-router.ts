@@ -50,10 +50,10 @@ export class MessageRouter {
     const type = message.type;
     // eslint-disable-next-line no-console
     if (this.debug) console.debug('[kimi-realtime] message', message);
-    if (!KNOWN_MESSAGE_TYPES.has(type)) this.reportUnknown(type);
     if (RESERVED_EVENT_TYPES.has(type)) {
       this.reportReserved(type);
     } else {
+      if (!KNOWN_MESSAGE_TYPES.has(type)) this.reportUnknown(type);
       this.target.dispatchEvent(new KimiMessageEvent(`kimi:${type}`, message));
     }
     this.target.dispatchEvent(new KimiMessageEvent('kimi:message', message));
