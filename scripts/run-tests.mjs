@@ -12,6 +12,7 @@ const steps = [
   ['size', 'node scripts/size.mjs --check'],
   ['node tests', 'node --test test/node/'],
   ['browser tests', 'npx web-test-runner'],
+  ['benchmark smoke', 'node bench/run.mjs --smoke'],
 ];
 
 let passed = 0;
