@@ -24,11 +24,11 @@ export default {
   testsFinishTimeout: 10 * 60_000,
   browserStartTimeout: 60_000,
   plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), simulatorPlugin],
-  browsers: [chromeLauncher({ launchOptions: { executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS } })],
+  browsers: [chromeLauncher({ launchOptions: { executablePath: findChromium(), headless: true, args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc', '--enable-precise-memory-info'] } })],
   testFramework: { config: { timeout: 20_000 } },
   testRunnerHtml: (testFramework) => `<!doctype html>
 <html><head><meta charset="utf-8"></head><body>
-<script>window.__KIMI_SIM__ = ${JSON.stringify({ control: hub.controlUrl, main: hub.main.url })};</script>
+<script>window.__KIMI_SIM__ = ${JSON.stringify({ control: hub.controlUrl, main: hub.main.url, stress: process.env.STRESS === '1' })};</script>
 <script type="module" src="${testFramework}"></script>
 </body></html>`,
 };

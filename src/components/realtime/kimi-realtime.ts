@@ -278,6 +278,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('debug')) this.router.debug = this.debug;
+    if (changed.has('pingInterval')) this.router.swallowPongs = this.pingInterval > 0;
     if (changed.has('manual')) this.connection.auto = !this.manual;
     if (changed.has('url') && changed.get('url') !== undefined && this.state !== 'closed') {
       // A new address: reconnect there.

@@ -21,6 +21,8 @@ export class MessageRouter {
   /** Sum of text frame lengths in UTF-16 code units (bytes, for the ASCII frames Kimi Proxy sends). */
   bytesIn = 0;
   debug = false;
+  /** While the element sends pings, `pong` replies are transport, not messages: counted, not delivered. */
+  swallowPongs = false;
   private readonly unknownReported = new Set<string>();
 
   constructor(
@@ -46,8 +48,9 @@ export class MessageRouter {
       this.filtered++;
       return;
     }
-    this.delivered++;
     const type = message.type;
+    if (type === 'pong' && this.swallowPongs) return;
+    this.delivered++;
     // eslint-disable-next-line no-console
     if (this.debug) console.debug('[kimi-realtime] message', message);
     if (RESERVED_EVENT_TYPES.has(type)) {

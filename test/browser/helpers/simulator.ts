@@ -2,7 +2,7 @@
 
 declare global {
   interface Window {
-    __KIMI_SIM__: { control: string; main: string };
+    __KIMI_SIM__: { control: string; main: string; stress: boolean };
   }
 }
 
