@@ -20,7 +20,7 @@ export const MEMORIES = [
 ].map((m) => {
   // Preview = about 50 characters cut at a word boundary, as in the fixture's mem_004.
   const cut = m.content.slice(0, 55);
-  return { ...m, content_preview: `${cut.slice(0, cut.lastIndexOf(' '))}...` };
+  return { ...m, content_preview: `${cut.slice(0, cut.lastIndexOf(' ')).replace(/[;,.:]$/, '')}...` };
 });
 
 const TOTAL_TOKENS = MEMORIES.reduce((s, m) => s + m.tokens, 0); // 1158
@@ -79,7 +79,7 @@ export function compressPreview(strategy, threshold) {
   }
   let limit;
   const t = pyType(threshold);
-  if (t === 'int' || t === 'float') limit = threshold * 1000;
+  if (t === 'int' || t === 'float') limit = /** @type {number} */ (threshold) * 1000;
   else if (t === 'bool') limit = threshold ? 1000 : 0;
   else if (t === 'str' || t === 'list') return failed(`'<' not supported between instances of 'int' and '${t}'`);
   else return failed(`unsupported operand type(s) for *: '${t}' and 'int'`);

@@ -24,11 +24,13 @@ export function mulberry32(seed) {
 }
 
 // ThresholdAlert (§3.4): exact messages name the threshold, not the value.
+/** @type {Array<[number, {level: string, color: string, message: string}]>} */
 const ALERTS = [
   [95, { level: 'critical', color: '#ef4444', message: '⚠️ CONTEXTE CRITIQUE (95%)' }],
   [90, { level: 'warning', color: '#f97316', message: '⚠️ CONTEXTE ÉLEVÉ (90%)' }],
   [80, { level: 'caution', color: '#eab308', message: '⚡ Attention (80%)' }],
 ];
+/** @type {Array<[number, string]>} */
 const ALERT_TEXT = ALERTS.map(([min, a]) => [min, JSON.stringify(a)]);
 
 /** @param {number} pct 0–100  @returns {{level:string,color:string,message:string}|null} */
@@ -65,7 +67,8 @@ const STREAM_ERRORS = [
 ];
 
 // log_metric sources (§10): [weight, source, family, label, kind]
-const LOG_SOURCES = [
+/** @type {Array<{w: number, k: string, head: string}>} */
+const LOG_SOURCES = /** @type {Array<[number, string, string, string, string]>} */ ([
   [35, 'continue_logs', 'continue_logs', 'Logs Continue', 'request'],
   [25, 'kimi_session_usage', 'kimi_session', 'Session Kimi', 'usage'],
   [20, 'continue_compile_chat', 'continue_compile', 'CompileChat Continue', 'compile'],
@@ -76,7 +79,7 @@ const LOG_SOURCES = [
   [1, 'kimi_global_auth_error', 'error', 'Erreur auth Kimi', 'zero'],
   [1, 'kimi_global_runtime_error', 'error', 'Erreur runtime Kimi', 'zero'],
   [1.5, 'continue_api_error', 'error', 'Erreur Continue', 'limit'],
-].map(([w, s, f, l, k]) => ({ w, k, head: `{"type":"log_metric","source":"${s}","source_family":"${f}","source_label":${JSON.stringify(l)},"metrics":{` }));
+]).map(([w, s, f, l, k]) => ({ w, k, head: `{"type":"log_metric","source":"${s}","source_family":"${f}","source_label":${JSON.stringify(l)},"metrics":{` }));
 
 /** Pick from [{w}] with a uniform r in [0,1). */
 function weighted(list, total, r) {
@@ -163,14 +166,15 @@ export class StreamGenerator {
   _seedHistory(s) {
     const first = Math.floor(s.ctx * 0.65);
     const c = this.int(300, 700);
-    this._addRow(s, first, first - c, c, 0);
-    this._addRow(s, s.ctx, 0, 0, 1);
+    const now = this.clock.now();
+    this._addRow(s, first, first - c, c, 0, now - this.int(240, 600) * 1000);
+    this._addRow(s, s.ctx, 0, 0, 1, now - this.int(10, 200) * 1000);
   }
 
-  _addRow(s, total, prompt, completion, estimated) {
+  _addRow(s, total, prompt, completion, estimated, atMs) {
     const pv = PREVIEWS[this.int(0, PREVIEWS.length - 1)];
     const row = {
-      id: ++this.metricId, session_id: s.id, timestamp: this.clock.sqlite(), estimated_tokens: total,
+      id: ++this.metricId, session_id: s.id, timestamp: atMs === undefined ? this.clock.sqlite() : sqliteUtc(atMs), estimated_tokens: total,
       percentage: (total / MAX_CONTEXT) * 100, content_preview: pv[0], prompt_tokens: prompt,
       completion_tokens: completion, is_estimated: estimated, source: 'proxy',
       memory_tokens: 0, chat_tokens: 0, memory_ratio: 0,

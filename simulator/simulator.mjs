@@ -1,0 +1,430 @@
+// KimiSimulator: a WebSocket server that behaves like Kimi Proxy's `/ws` endpoint
+// (PROTOCOL.md §1), plus test levers (push, drop, stall, restart, blast, auth) that let
+// client code be exercised against the failure modes the real server can show.
+
+import http from 'node:http';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { WebSocket, WebSocketServer } from 'ws';
+import { dumps, preciseNow } from './format.mjs';
+import { handleMemoryCommand } from './memory.mjs';
+import { StreamGenerator, blastFrame } from './streams.mjs';
+
+/** Past this many buffered bytes on a socket we wait for it to drain (PERFORMANCE.md). */
+const HIGH_WATER = 1 << 20;
+const TICK_MS = 15;
+const RECEIVED_MAX = 10_000;
+
+/** Close codes `ws` accepts from application code. */
+function isValidCloseCode(code) {
+  return Number.isInteger(code)
+    && ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
+}
+
+const isInt = (v) => Number.isInteger(v);
+
+/** One accepted, authorized connection. */
+class Client {
+  constructor(ws, socket, n) {
+    this.ws = ws;
+    this.socket = socket;
+    this.n = n;
+    this.inBroadcast = true; // false after a binary frame, like the real server
+    this.deaf = false;       // the real server stops reading after a binary frame
+    this.stalled = false;
+  }
+
+  get receiving() {
+    return this.inBroadcast && !this.stalled && this.ws.readyState === WebSocket.OPEN;
+  }
+}
+
+/** Resolves once the socket's write buffer drained (or it closed). */
+function waitDrain(c) {
+  if (c.ws.bufferedAmount <= HIGH_WATER || c.ws.readyState !== WebSocket.OPEN) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { c.socket.off('drain', done); c.socket.off('close', done); resolve(); };
+    c.socket.on('drain', done);
+    c.socket.on('close', done);
+  });
+}
+
+export class KimiSimulator {
+  /**
+   * @param {{ host?: string, port?: number, sessions?: number[], activeSession?: number|null,
+   *   rate?: number, legacy?: boolean, seq?: boolean, stamp?: boolean, pingReply?: boolean,
+   *   auth?: null | { token: string, via?: 'query'|'protocol', closeCode?: number }, seed?: number }} [options]
+   */
+  constructor(options = {}) {
+    // Undefined keys mean "default" (so callers can forward optional CLI values as-is).
+    const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined));
+    /** @type {Record<string, any>} */
+    const o = { host: '127.0.0.1', port: 0, sessions: [1, 2], rate: 0, legacy: true, seq: false, stamp: false,
+      pingReply: false, auth: null, seed: 1, ...given };
+    if (typeof o.host !== 'string' || !o.host) throw new TypeError('host must be a non-empty string');
+    if (!isInt(o.port) || o.port < 0 || o.port > 65535) throw new RangeError('port must be an integer 0..65535');
+    if (!Array.isArray(o.sessions) || !o.sessions.every(isInt)) throw new TypeError('sessions must be an array of integers');
+    const active = o.activeSession === undefined ? (o.sessions[0] ?? null) : o.activeSession;
+    if (active !== null && !isInt(active)) throw new TypeError('activeSession must be an integer or null');
+    this._checkRate(o.rate);
+    if (!isInt(o.seed)) throw new TypeError('seed must be an integer');
+    for (const k of ['legacy', 'seq', 'stamp', 'pingReply']) {
+      if (typeof o[k] !== 'boolean') throw new TypeError(`${k} must be a boolean`);
+    }
+    this._auth = null;
+    if (o.auth != null) {
+      const { token, via = 'query', closeCode = 4401 } = o.auth;
+      if (typeof token !== 'string' || !token) throw new TypeError('auth.token must be a non-empty string');
+      if (via !== 'query' && via !== 'protocol') throw new TypeError("auth.via must be 'query' or 'protocol'");
+      if (!isValidCloseCode(closeCode)) throw new RangeError('auth.closeCode is not a valid close code');
+      this._auth = { token, via, closeCode };
+    }
+    this._host = o.host;
+    this._port = o.port;
+    this._listening = false;
+    this._rate = o.rate;
+    this._seq = o.seq;
+    this._stamp = o.stamp;
+    this._pingReply = o.pingReply;
+    this._gen = new StreamGenerator({ sessions: o.sessions, active, legacy: o.legacy, seed: o.seed });
+    this._seqCounter = 0;
+    this._blastMetricId = 100_000;
+    /** @type {Set<Client>} */
+    this._clients = new Set();
+    /** @type {Set<WebSocket>} every accepted socket, including ones being closed as unauthorized */
+    this._sockets = new Set();
+    this._stalled = false;
+    this._started = false;
+    this._timer = null;
+    this._server = null;
+    this._stopped = false;
+    this.received = [];
+    this.receivedCount = 0;
+    this.connectionsTotal = 0;
+    this.authRejected = 0;
+    this.lastHandshake = null;
+    // autoPong off: pongs are sent by hand so a stalled client gets none.
+    this._wss = new WebSocketServer({
+      noServer: true, clientTracking: false, autoPong: false, perMessageDeflate: false,
+      handleProtocols: (protocols) => this._selectProtocol(protocols),
+    });
+  }
+
+  get port() { return this._port; }
+
+  get url() {
+    const h = this._host === '0.0.0.0' || this._host === '::' ? '127.0.0.1'
+      : this._host.includes(':') ? `[${this._host}]` : this._host;
+    return `ws://${h}:${this._port}/ws`;
+  }
+
+  get clientCount() { return this._clients.size; }
+  get active() { return this._gen.active; }
+  get rate() { return this._rate; }
+  get stalled() { return this._stalled; }
+  get listening() { return this._listening; }
+
+  /** @returns {Promise<{port:number,url:string}>} */
+  async start() {
+    this._stopped = false;
+    if (!this._server) await this._listen(this._port);
+    this._started = true;
+    this._syncTimer();
+    return { port: this._port, url: this.url };
+  }
+
+  async stop() {
+    this._stopped = true;
+    this._started = false;
+    this._syncTimer();
+    await this._closeListener();
+  }
+
+  /**
+   * Broadcast frames to every connected, non-stalled client.
+   * @param {string|object|Array<string|object>} frames strings go out verbatim, objects as compact JSON
+   * @returns {number} frames × clients sent
+   */
+  push(frames) {
+    const list = Array.isArray(frames) ? frames : [frames];
+    for (const f of list) {
+      if (typeof f !== 'string' && (f === null || typeof f !== 'object')) throw new TypeError('frames must be strings or objects');
+    }
+    let n = 0;
+    for (const f of list) {
+      if (typeof f === 'string') n += this._broadcast(f);
+      else if (this._seq && !Array.isArray(f)) n += this._broadcast(JSON.stringify({ ...f, seq: this._seqCounter++ }));
+      else n += this._broadcast(JSON.stringify(f));
+    }
+    return n;
+  }
+
+  /** @param {Uint8Array|ArrayBuffer|number[]} bytes  @returns {number} clients sent to */
+  pushBinary(bytes) {
+    const buf = Buffer.from(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
+    let n = 0;
+    for (const c of this._clients) if (c.receiving) { c.ws.send(buf, { binary: true }); n += 1; }
+    return n;
+  }
+
+  /**
+   * Changes the active session; broadcasts `session_activated` only when it differs (real server).
+   * @param {number|null} id
+   * @returns {boolean} whether it changed
+   */
+  setActive(id) {
+    if (id !== null && !isInt(id)) throw new TypeError('session id must be an integer or null');
+    if (id === this._gen.active) return false;
+    this._gen.setActive(id);
+    if (id !== null) this._broadcastObject({ type: 'session_activated', session_id: id, session: this._gen.sessionRow(id) });
+    return true;
+  }
+
+  /** @param {number} n total frames/s across sessions, 0 = off */
+  setRate(n) {
+    this._checkRate(n);
+    this._rate = n;
+    this._syncTimer();
+  }
+
+  /**
+   * Closes all current connections: abruptly (1006 on the client) or with a close handshake.
+   * @param {{code?: number}} [opts]
+   * @returns {number} connections dropped
+   */
+  drop({ code } = {}) {
+    if (code !== undefined && !isValidCloseCode(code)) throw new RangeError(`invalid close code ${code}`);
+    const clients = [...this._clients];
+    this._stalled = false;
+    for (const c of clients) {
+      if (code === undefined) {
+        this._clients.delete(c);
+        c.ws.terminate();
+      } else {
+        if (c.stalled) { c.stalled = false; c.ws.resume(); } // else the close reply is never read
+        c.ws.close(code, 'dropped by simulator');
+      }
+    }
+    return clients.length;
+  }
+
+  /**
+   * Half-open simulation for the current clients: nothing sent, nothing read, no pongs, no close.
+   * @param {boolean} on
+   */
+  stall(on) {
+    this._stalled = Boolean(on);
+    for (const c of this._clients) {
+      if (this._stalled && !c.stalled) { c.stalled = true; c.ws.pause(); }
+      else if (!this._stalled && c.stalled) { c.stalled = false; c.ws.resume(); }
+    }
+  }
+
+  /**
+   * Server restart: clients terminated, port closed (connections refused) for downMs, same port again.
+   * @param {{downMs?: number}} [opts]
+   */
+  async restart({ downMs = 300 } = {}) {
+    if (typeof downMs !== 'number' || !(downMs >= 0)) throw new RangeError('downMs must be a number >= 0');
+    if (!this._server) throw new Error('simulator is not listening');
+    await this._closeListener();
+    await sleep(downMs);
+    if (!this._stopped) await this._listen(this._port);
+    return { port: this._port, url: this.url };
+  }
+
+  /**
+   * Sends `count` metric_updated frames as fast as backpressure allows (or every spacingMs),
+   * each with a per-blast "seq" and a "sent_at" stamp.
+   * @param {{count:number, sessions?:number[], size?:'small'|'medium', spacingMs?:number}} opts
+   * @returns {Promise<{sent:number, deliveries:number}>}
+   */
+  async blast({ count, sessions = [1, 2], size = 'small', spacingMs = 0 } = /** @type {any} */ ({})) {
+    if (!isInt(count) || count < 0) throw new RangeError('count must be an integer >= 0');
+    if (!Array.isArray(sessions) || !sessions.length || !sessions.every(isInt)) throw new TypeError('sessions must be a non-empty array of integers');
+    if (size !== 'small' && size !== 'medium') throw new TypeError("size must be 'small' or 'medium'");
+    if (typeof spacingMs !== 'number' || !(spacingMs >= 0)) throw new RangeError('spacingMs must be a number >= 0');
+    let deliveries = 0;
+    let sent = 0;
+    let sinceYield = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < count && !this._stopped; i++) {
+      const wait = spacingMs > 0 ? t0 + i * spacingMs - performance.now() : 0;
+      if (wait >= 1) { await sleep(wait); sinceYield = 0; } else if (++sinceYield >= 1024) { await yieldToLoop(); sinceYield = 0; }
+      for (const c of this._clients) if (c.receiving && c.ws.bufferedAmount > HIGH_WATER) await waitDrain(c);
+      const text = blastFrame(i, sessions[i % sessions.length], ++this._blastMetricId, size, preciseNow());
+      deliveries += this._broadcast(text);
+      sent += 1;
+    }
+    return { sent, deliveries };
+  }
+
+  resetCounters() {
+    this.received = [];
+    this.receivedCount = 0;
+  }
+
+  /** Snapshot used by the control hub. */
+  status() {
+    return {
+      url: this.url, port: this._port, listening: this._listening, clientCount: this.clientCount,
+      connectionsTotal: this.connectionsTotal, receivedCount: this.receivedCount,
+      received: this.received.slice(-1000).map(({ client, text }) => ({ client, text })),
+      active: this.active, rate: this._rate, stalled: this._stalled,
+    };
+  }
+
+  // ---- internals ----
+
+  _checkRate(n) {
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new RangeError('rate must be a finite number >= 0');
+  }
+
+  async _listen(port) {
+    const server = http.createServer((req, res) => {
+      res.writeHead(new URL(req.url ?? '/', 'http://x').pathname === '/ws' ? 426 : 404, { 'content-type': 'application/json' });
+      res.end('{"detail":"Not Found"}');
+    });
+    server.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this._host, () => { server.off('error', reject); resolve(undefined); });
+    });
+    this._server = server;
+    this._port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+    this._listening = true;
+  }
+
+  async _closeListener() {
+    for (const ws of this._sockets) ws.terminate();
+    this._sockets.clear();
+    this._clients.clear();
+    this._stalled = false;
+    const server = this._server;
+    this._server = null;
+    this._listening = false;
+    if (!server) return;
+    await new Promise((resolve) => { server.close(() => resolve(undefined)); server.closeAllConnections(); });
+  }
+
+  _syncTimer() {
+    // Keeps ticking through a restart's downtime: the real proxy's traffic does not pause either.
+    const want = this._rate > 0 && this._started;
+    if (want && !this._timer) {
+      this._lastTick = performance.now();
+      this._acc = 0;
+      this._timer = setInterval(() => this._tick(), TICK_MS);
+    } else if (!want && this._timer) {
+      clearInterval(this._timer);
+      this._timer = null;
+    }
+  }
+
+  /** Emits rate×dt frames (fractions carried over); holds back while any client is congested. */
+  _tick() {
+    const now = performance.now();
+    const burst = Math.max(1, Math.ceil(this._rate * 0.1));
+    this._acc = Math.min(burst, this._acc + (this._rate * (now - this._lastTick)) / 1000);
+    this._lastTick = now;
+    const n = Math.floor(this._acc);
+    if (n === 0) return;
+    for (const c of this._clients) if (c.receiving && c.ws.bufferedAmount > HIGH_WATER) return;
+    this._acc -= n;
+    for (let i = 0; i < n; i++) {
+      let text = this._gen.next();
+      if (this._seq || this._stamp) {
+        text = `${text.slice(0, -1)}${this._seq ? `,"seq":${this._seqCounter++}` : ''}${this._stamp ? `,"sent_at":${preciseNow()}` : ''}}`;
+      }
+      this._broadcast(text);
+    }
+  }
+
+  _broadcast(text) {
+    let n = 0;
+    for (const c of this._clients) if (c.receiving) { c.ws.send(text); n += 1; }
+    return n;
+  }
+
+  _broadcastObject(obj) {
+    return this._broadcast(dumps(this._seq ? { ...obj, seq: this._seqCounter++ } : obj));
+  }
+
+  _selectProtocol(protocols) {
+    // The real server never selects a subprotocol; only the protocol-auth mode needs one.
+    if (!this._auth || this._auth.via !== 'protocol') return false;
+    if (protocols.has('kimi')) return 'kimi';
+    const tok = `kimi-token.${this._auth.token}`;
+    if (protocols.has(tok)) return tok;
+    return protocols.values().next().value ?? false; // complete the handshake, then close 4401
+  }
+
+  _onUpgrade(req, socket, head) {
+    socket.on('error', () => {});
+    const raw = req.headers['sec-websocket-protocol'];
+    const protocols = raw ? String(raw).split(',').map((s) => s.trim()).filter(Boolean) : [];
+    this.lastHandshake = { url: req.url, protocols, headers: { ...req.headers } };
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, socket, url, protocols));
+  }
+
+  _authorized(url, protocols) {
+    const a = this._auth;
+    if (!a) return true;
+    if (a.via === 'query') return url.searchParams.get('token') === a.token;
+    return protocols.includes(`kimi-token.${a.token}`);
+  }
+
+  _onConnection(ws, socket, url, protocols) {
+    ws.on('error', () => {});
+    if (!this._server) { ws.terminate(); return; }
+    this._sockets.add(ws);
+    ws.on('close', () => this._sockets.delete(ws));
+    if (!this._authorized(url, protocols)) {
+      // Browsers cannot see an HTTP 401 on a failed handshake, so the signal is a close code.
+      this.authRejected += 1;
+      ws.close(/** @type {any} */ (this._auth).closeCode, 'unauthorized');
+      return;
+    }
+    const c = new Client(ws, socket, ++this.connectionsTotal);
+    // Real order: join the broadcast set first, then (only with an active session) init.
+    this._clients.add(c);
+    ws.on('close', () => this._clients.delete(c));
+    ws.on('ping', (data) => { if (!c.stalled) ws.pong(data); });
+    ws.on('message', (data, isBinary) => this._onMessage(c, /** @type {Buffer} */ (data), isBinary));
+    if (this._gen.active !== null) ws.send(this._gen.initFrame(this._gen.active));
+  }
+
+  _record(entry) {
+    this.receivedCount += 1;
+    this.received.push(entry);
+    if (this.received.length > RECEIVED_MAX) this.received.shift();
+  }
+
+  _onMessage(c, data, isBinary) {
+    if (isBinary) {
+      // Real server: reading text fails → socket leaves the broadcast set, is not closed, not read again.
+      this._record({ client: c.n, text: null, json: null, binary: true });
+      c.inBroadcast = false;
+      c.deaf = true;
+      return;
+    }
+    const text = data.toString('utf8');
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* invalid JSON: dropped, connection stays open */ }
+    this._record({ client: c.n, text, json });
+    if (c.deaf || c.stalled) return;
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) return;
+    if (this._pingReply && json.type === 'ping') {
+      if (c.ws.readyState === WebSocket.OPEN) c.ws.send(dumps({ type: 'pong', echo: json.id ?? null }));
+      return;
+    }
+    const r = handleMemoryCommand(json, () => this._gen.clock.iso());
+    if (!r) return; // unknown or missing type: ignored
+    if (r.broadcast) this._broadcastObject(r.broadcast); // before the direct reply (§4.16)
+    if (c.ws.readyState === WebSocket.OPEN) c.ws.send(dumps(r.reply));
+  }
+}
