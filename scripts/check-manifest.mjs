@@ -1,10 +1,11 @@
 // Fails when custom-elements.json is not what the analyzer makes from the current src/.
 import { execSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dir = mkdtempSync(join(tmpdir(), 'cem-'));
+// The analyzer resolves --outdir against the working directory.
+const dir = join('node_modules', '.cache', 'cem-check');
+mkdirSync(dir, { recursive: true });
 try {
   execSync(`npx custom-elements-manifest analyze --outdir ${dir}`, { stdio: 'pipe' });
   const fresh = readFileSync(join(dir, 'custom-elements.json'), 'utf8');
@@ -14,7 +15,7 @@ try {
     process.exit(1);
   }
   const manifest = JSON.parse(committed);
-  const elements = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.customElement);
+  const elements = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.customElement && d.tagName);
   for (const el of elements) {
     const unnamed = (el.events ?? []).filter((e) => !e.name?.startsWith('kimi:'));
     if (unnamed.length) {

@@ -14,7 +14,7 @@ import {
 import type { InitMessage, LogMetricMessage, MetricMessage, MetricUpdatedMessage } from '../../protocol/messages.js';
 import { FrameBatchedElement } from '../shared/frame-batched-element.js';
 import type { KimiEventHandlers } from '../shared/source-controller.js';
-import { levelColor, themeTokens } from '../shared/theme.js';
+import { themeTokens } from '../shared/theme.js';
 
 const LEVEL_TEXT = { ok: 'OK', caution: 'Caution', warning: 'Warning', critical: 'Critical' } as const;
 const number = new Intl.NumberFormat();
@@ -91,6 +91,19 @@ export class KimiContextGauge extends FrameBatchedElement {
         stroke-width: 14;
         stroke-linecap: butt;
         transition: d 0.2s;
+      }
+      /* Colours come from classes, not style attributes: the element works under a CSP without 'unsafe-inline'. */
+      .ok {
+        stroke: var(--kimi-gauge-ok, var(--_ok));
+      }
+      .caution {
+        stroke: var(--kimi-gauge-caution, var(--_caution));
+      }
+      .warning {
+        stroke: var(--kimi-gauge-warning, var(--_warning));
+      }
+      .critical {
+        stroke: var(--kimi-gauge-critical, var(--_critical));
       }
       .tick {
         stroke: var(--_text);
@@ -184,7 +197,6 @@ export class KimiContextGauge extends FrameBatchedElement {
     const point = this.latest;
     const percentage = point?.percentage ?? 0;
     const level = levelOf(percentage);
-    const colour = `var(--kimi-gauge-${level}, ${levelColor(level)})`;
     const valueText = point
       ? `${percentage.toFixed(1)} % of the context window${this.maxContext ? `, ${number.format(point.tokens)} of ${number.format(this.maxContext)} tokens` : ''}, ${LEVEL_TEXT[level]}`
       : 'No data yet';
@@ -200,11 +212,11 @@ export class KimiContextGauge extends FrameBatchedElement {
       >
         <svg part="gauge" viewBox="0 -6 200 112" aria-hidden="true">
           <path class="track" d=${arc(0, 100, 80)}></path>
-          <path class="band" d=${arc(0, 80, 94)} style="stroke: var(--kimi-gauge-ok, var(--_ok))"></path>
-          <path class="band" d=${arc(80, 90, 94)} style="stroke: var(--kimi-gauge-caution, var(--_caution))"></path>
-          <path class="band" d=${arc(90, 95, 94)} style="stroke: var(--kimi-gauge-warning, var(--_warning))"></path>
-          <path class="band" d=${arc(95, 100, 94)} style="stroke: var(--kimi-gauge-critical, var(--_critical))"></path>
-          ${point && percentage > 0 ? svg`<path class="fill" d=${arc(0, Math.min(percentage, 100), 80)} style=${`stroke: ${colour}`}></path>` : nothing}
+          <path class="band ok" d=${arc(0, 80, 94)}></path>
+          <path class="band caution" d=${arc(80, 90, 94)}></path>
+          <path class="band warning" d=${arc(90, 95, 94)}></path>
+          <path class="band critical" d=${arc(95, 100, 94)}></path>
+          ${point && percentage > 0 ? svg`<path class=${`fill ${level}`} d=${arc(0, Math.min(percentage, 100), 80)}></path>` : nothing}
           ${THRESHOLDS.map(({ percentage: t }) => {
             const [x1, y1] = polar(t, 70);
             const [x2, y2] = polar(t, 98);
