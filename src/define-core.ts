@@ -1,6 +1,10 @@
-/** Registers `<kimi-realtime>` only (the core script-tag bundle). */
+/** Registers `<kimi-realtime>` only: the entry of the core script-tag bundle (kept under 12 KB). */
 import { KimiRealtime } from './components/realtime/kimi-realtime.js';
 
 KimiRealtime.define();
 
-export * from './index.js';
+export { KimiRealtime, defaultKimiUrl } from './components/realtime/kimi-realtime.js';
+export { KimiMessageEvent } from './events/kimi-message-event.js';
+export { KimiStatusEvent } from './events/kimi-status-event.js';
+export { KimiErrorEvent } from './events/kimi-error-event.js';
+export type * from './index.js';
