@@ -5,5 +5,5 @@ export default {
   outdir: '.',
   litelement: true,
   dependencies: false,
-  packagejson: true,
+  packagejson: false, // package.json names custom-elements.json itself; the check run must not rewrite it
 };
