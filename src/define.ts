@@ -1,6 +1,13 @@
 /** Registers every kimi-realtime element. The only module of the npm build with side effects. */
 import { KimiRealtime } from './components/realtime/kimi-realtime.js';
+import { KimiContextGauge } from './components/context-gauge/kimi-context-gauge.js';
+import { KimiMetricChart } from './components/metric-chart/kimi-metric-chart.js';
+import { attachContextRoot } from './internal/context-root.js';
 
+// Dashboard elements upgraded before their <kimi-realtime> find it once it is defined.
+attachContextRoot();
 KimiRealtime.define();
+KimiContextGauge.define();
+KimiMetricChart.define();
 
 export * from './index.js';

@@ -15,3 +15,9 @@ export { SessionFilter, sessionRefOf, normalizeSessionId } from './protocol/sess
 export { parseKimiTimestamp, type TimestampOptions } from './protocol/timestamps.js';
 export { toBoolean, toInteger } from './protocol/coerce.js';
 export { retryDelay, DEFAULT_BACKOFF, type BackoffOptions } from './internal/backoff.js';
+export { KimiContextGauge } from './components/context-gauge/kimi-context-gauge.js';
+export { KimiMetricChart } from './components/metric-chart/kimi-metric-chart.js';
+export { SourceController, type KimiEventHandlers } from './components/shared/source-controller.js';
+export { FrameBatchedElement } from './components/shared/frame-batched-element.js';
+export { kimiSourceContext, type KimiSource } from './internal/source-context.js';
+export * from './protocol/context-usage.js';
