@@ -2,6 +2,8 @@
 import { KimiRealtime } from './components/realtime/kimi-realtime.js';
 import { KimiContextGauge } from './components/context-gauge/kimi-context-gauge.js';
 import { KimiMetricChart } from './components/metric-chart/kimi-metric-chart.js';
+import { KimiAlertFeed } from './components/alert-feed/kimi-alert-feed.js';
+import { KimiConnectionStatus } from './components/connection-status/kimi-connection-status.js';
 import { attachContextRoot } from './internal/context-root.js';
 
 // Dashboard elements upgraded before their <kimi-realtime> find it once it is defined.
@@ -9,5 +11,7 @@ attachContextRoot();
 KimiRealtime.define();
 KimiContextGauge.define();
 KimiMetricChart.define();
+KimiAlertFeed.define();
+KimiConnectionStatus.define();
 
 export * from './index.js';

@@ -2,6 +2,7 @@ import type { KimiMessage, KimiMessageMap, KimiMessageType } from '../protocol/m
 import type { KimiErrorEvent } from './kimi-error-event.js';
 import type { KimiMessageEvent } from './kimi-message-event.js';
 import type { KimiStatusEvent } from './kimi-status-event.js';
+import type { KimiAlertDismissEvent } from '../components/alert-feed/kimi-alert-dismiss-event.js';
 
 /** `kimi:<type>` for every message type the protocol names. */
 export type KimiServerEventMap = {
@@ -13,6 +14,7 @@ export interface KimiEventMap extends KimiServerEventMap {
   'kimi:message': KimiMessageEvent<KimiMessage>;
   'kimi:status': KimiStatusEvent;
   'kimi:error': KimiErrorEvent;
+  'kimi:alert-dismiss': KimiAlertDismissEvent;
 }
 
 declare global {

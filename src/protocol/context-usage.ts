@@ -58,15 +58,18 @@ export function pointFromMetricUpdated(message: MetricUpdatedMessage, now = Date
   return { time: now, tokens, percentage, maxContext: windowFrom(tokens, percentage), source: 'metric_updated' };
 }
 
-const ERROR_SOURCES = /error/;
+/** Sources whose totals are not the context in use: errors quote limits, compile blocks count only tools + system prompt. */
+const NOT_USAGE = /error|compile/;
 
 /**
- * `log_metric` carries usage only for non-error sources with `total_tokens > 0`; error frames quote
- * limits, and `kimi_global` frames only announce the window (see `maxContextOf`).
+ * `log_metric` carries usage only for request and session-usage sources with `total_tokens > 0`
+ * (`continue_logs`, `kimi_session_usage`, legacy `logs`). Error frames quote limits, CompileChat
+ * frames count only how the prompt was built, and `kimi_global` frames only announce the window
+ * (see `maxContextOf`).
  */
 export function pointFromLogMetric(message: LogMetricMessage): UsagePoint | null {
   const m = message.metrics;
-  if (!m || message.source_family === 'error' || ERROR_SOURCES.test(String(message.source))) return null;
+  if (!m || message.source_family === 'error' || message.source_family === 'continue_compile' || NOT_USAGE.test(String(message.source))) return null;
   if (!finite(m.total_tokens) || m.total_tokens <= 0 || !finite(m.percentage)) return null;
   const time = parseKimiTimestamp(message.timestamp);
   return {

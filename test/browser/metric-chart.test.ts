@@ -343,6 +343,23 @@ describe('<kimi-metric-chart>', () => {
     await until(() => !readout.classList.contains('active'), { what: 'readout cleared' });
   });
 
+  it('time-window shows only the newest seconds; hidden readings are not offered by the readout', async () => {
+    const { realtime, chart } = await mount();
+    chart.timeWindow = 20;
+    for (let s = 0; s < 10; s++) send(realtime, logAt(s * 6, 10 + s));
+    await chart.updateComplete;
+    await frame();
+    const readout = part(chart, 'readout');
+    const rect = canvasOf(chart).getBoundingClientRect();
+    await sendMouse({ type: 'move', position: [Math.round(rect.left + 2), Math.round(rect.top + rect.height / 2)] });
+    await until(() => readout.classList.contains('active'), { what: 'readout' });
+    await chart.updateComplete;
+    // Readings at 0…54 s; a 20 s window ending at 54 s starts at 34 s: the oldest visible is 36 s (16 %).
+    expect(readout.textContent).to.contain('16.0 %');
+    expect(chart.points).to.have.length(10);
+    await sendMouse({ type: 'move', position: [Math.round(rect.right + 50), Math.round(rect.bottom + 50)] });
+  });
+
   it('moves the readout with the arrow keys and clears it with Escape', async () => {
     const { realtime, chart } = await mount();
     for (let s = 0; s < 5; s++) send(realtime, logAt(s, 20 + s));

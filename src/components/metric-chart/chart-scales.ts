@@ -137,10 +137,12 @@ export function computeScales(
   maxContext: number | null,
   measure: MeasureText,
   now = Date.now(),
+  windowMs = 0,
 ): ChartScales {
   const p1 = percentCeiling(extent?.maxPercentage ?? 0);
   const t1 = extent ? extent.maxTime : now;
   let t0 = extent ? extent.minTime : now - EMPTY_SPAN_MS;
+  if (windowMs > 0 && t1 - t0 > windowMs) t0 = t1 - windowMs;
   if (t1 - t0 < MIN_SPAN_MS) {
     // One point (or a burst within a few seconds): keep the newest at the right edge.
     t0 = t1 - MIN_SPAN_MS;
@@ -190,7 +192,9 @@ export function nearestIndex(points: PointSeries, s: ChartScales, x: number): nu
   let best = -1;
   let bestDistance = Infinity;
   for (let i = 0; i < points.size; i++) {
-    const d = Math.abs(xOf(s, points.at(i)!.time) - x);
+    const time = points.at(i)!.time;
+    if (time < s.t0) continue; // left of a time window: not on screen
+    const d = Math.abs(xOf(s, time) - x);
     if (d <= bestDistance) {
       best = i;
       bestDistance = d;

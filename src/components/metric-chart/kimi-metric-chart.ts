@@ -76,6 +76,12 @@ export class KimiMetricChart extends FrameBatchedElement {
   /** Accessible name of the chart, also the start of its text alternative. */
   @property() label = 'Context usage';
 
+  /**
+   * Seconds of time shown, ending at the newest reading; 0 (default) shows every kept reading. An
+   * `init` history from hours ago would otherwise squeeze the live readings against the right edge.
+   */
+  @property({ type: Number, attribute: 'time-window' }) timeWindow = 0;
+
   @query('canvas') private canvas!: HTMLCanvasElement | null;
   @query('.plot') private plot!: HTMLElement | null;
 
@@ -191,6 +197,7 @@ export class KimiMetricChart extends FrameBatchedElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
     if (changed.has('maxPoints') && this.series.resize(this.maxPoints)) this.stale = true;
+    if (changed.has('timeWindow')) this.stale = true;
     if (this.hovered && this.series.indexOf(this.hovered) < 0) this.hovered = null;
     this.readPalette();
     if (this.stale) this.layout();
@@ -225,7 +232,7 @@ export class KimiMetricChart extends FrameBatchedElement {
       return;
     }
     ctx.font = this.palette.font;
-    this.scales = computeScales(seriesExtent(this.series.points), width, height, this.series.maxContext, (text) => ctx.measureText(text).width);
+    this.scales = computeScales(seriesExtent(this.series.points), width, height, this.series.maxContext, (text) => ctx.measureText(text).width, Date.now(), this.timeWindow > 0 ? this.timeWindow * 1000 : 0);
   }
 
   protected override updated(): void {

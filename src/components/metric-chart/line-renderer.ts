@@ -65,8 +65,16 @@ export function drawChart(ctx: CanvasRenderingContext2D, frame: ChartFrame): voi
   ctx.globalAlpha = 1;
   drawGrid(ctx, frame);
   drawThresholds(ctx, frame);
-  if (frame.points.size) drawSeries(ctx, frame);
-  else drawEmpty(ctx, frame);
+  if (frame.points.size) {
+    // With a time window, older readings fall left of the plot: clip them.
+    const { left, top, right, bottom } = frame.scales.plot;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top - 2, right - left + 2, bottom - top + 4);
+    ctx.clip();
+    drawSeries(ctx, frame);
+    ctx.restore();
+  } else drawEmpty(ctx, frame);
   drawAxes(ctx, frame);
 }
 

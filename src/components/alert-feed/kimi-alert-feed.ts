@@ -1,0 +1,225 @@
+import { html, nothing } from 'lit';
+import { property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { defineElement } from '../../internal/define-element.js';
+import type { KimiSource } from '../../internal/source-context.js';
+import type { KimiMessage } from '../../protocol/messages.js';
+import { FrameBatchedElement } from '../shared/frame-batched-element.js';
+import type { KimiEventHandlers } from '../shared/source-controller.js';
+import { themeTokens } from '../shared/theme.js';
+import { alertFeedStyles } from './alert-feed.styles.js';
+import { ALERT_MESSAGE_TYPES, AlertList, DEFAULT_COLLAPSE_WINDOW, DEFAULT_MAX_ITEMS, LEVEL_TEXT, alertFromMessage, capacityOf, type AlertItem } from './alert-model.js';
+import { KimiAlertDismissEvent } from './kimi-alert-dismiss-event.js';
+import { langOf, relativeTime } from './relative-time.js';
+
+/** Relative times move by minutes once past the first one; a slow refresh is enough and costs nothing. */
+const REFRESH_MS = 15_000;
+
+const spoken = (item: AlertItem): string => `${LEVEL_TEXT[item.level]}: ${item.text}${item.count > 1 ? ` (${item.count} times)` : ''}`;
+
+/**
+ * What needs attention in a session, newest first: context thresholds (`metric_updated`, legacy
+ * `metric`), streaming errors, provider context-limit errors, compactions and compressions, and
+ * context warnings (`sanitizer_event` `context_warning`, legacy `context_performance_alert` and
+ * `context_limit_violation`). Repeats are folded into one row with a count; each row can be
+ * dismissed. New items are announced to screen readers, critical ones assertively.
+ *
+ * A `null` threshold alert means "below 80 % now" and does not clear earlier items (PROTOCOL.md §12.11).
+ * Times are arrival times: `metric_updated` has none, and the server's carry no zone.
+ *
+ * @tag kimi-alert-feed
+ * @summary Feed of context alerts, errors, compactions and compressions.
+ *
+ * @slot empty - Shown when there is nothing to show. Default: "No alerts".
+ *
+ * @fires {KimiAlertDismissEvent} kimi:alert-dismiss - A person dismissed an item; it is already removed. `detail` is the item.
+ *
+ * @csspart list - The list of items.
+ * @csspart item - One item (`data-level` = info, caution, warning, error or critical; `data-kind` = what it is about).
+ * @csspart dismiss - The dismiss button of an item.
+ * @csspart empty - The text shown when the feed is empty.
+ *
+ * @cssprop [--kimi-alert-feed-info=var(--kimi-color-accent)] - Compactions and compressions.
+ * @cssprop [--kimi-alert-feed-caution=var(--kimi-color-caution)] - Context ≥ 80 %.
+ * @cssprop [--kimi-alert-feed-warning=var(--kimi-color-warning)] - Context ≥ 90 %, context warnings.
+ * @cssprop [--kimi-alert-feed-error=var(--kimi-color-critical)] - Streaming errors.
+ * @cssprop [--kimi-alert-feed-critical=var(--kimi-color-critical)] - Context ≥ 95 %, provider context-limit errors.
+ * @cssprop [--kimi-alert-feed-max-height=none] - Height after which the list scrolls.
+ */
+export class KimiAlertFeed extends FrameBatchedElement {
+  static override styles = [themeTokens, alertFeedStyles];
+
+  /** Registers `<kimi-alert-feed>`; warns instead of throwing when another copy already did. */
+  static define(tag = 'kimi-alert-feed'): void {
+    defineElement(tag, this);
+  }
+
+  /**
+   * Most items kept; the oldest go first. Whole number, at least 1. Takes effect at once.
+   * @attr max-items
+   */
+  @property({ type: Number, attribute: 'max-items' })
+  get maxItems(): number {
+    return this._maxItems;
+  }
+
+  set maxItems(value: number) {
+    const old = this._maxItems;
+    this._maxItems = capacityOf(value);
+    // Attribute-driven sets come after construction, so the list exists; guard anyway.
+    if (this.log) this.log.maxItems = this._maxItems;
+    this.requestUpdate('maxItems', old);
+  }
+
+  private _maxItems = DEFAULT_MAX_ITEMS;
+
+  /** A repeat this many ms after its previous occurrence joins it even when other items came between; 0 folds only consecutive repeats. */
+  @property({ type: Number, attribute: 'collapse-window' }) collapseWindow = DEFAULT_COLLAPSE_WINDOW;
+
+  /** Accessible name of the list. */
+  @property() label = 'Alerts';
+
+  private readonly log = new AlertList(DEFAULT_MAX_ITEMS);
+  /** The source and session the items belong to; another one clears them. */
+  private shown: { source: unknown; sessionId: string | null } | null = null;
+  private pendingPolite: AlertItem | null = null;
+  private pendingAssertive: AlertItem | null = null;
+  private politeText = '';
+  private assertiveText = '';
+  private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  /** Index to move focus to after a dismiss that had focus, so keyboard users stay in the list. */
+  private focusIndex: number | null = null;
+
+  /** The items, newest first. Read-only: use `dismiss()` and `clear()`. */
+  get items(): readonly AlertItem[] {
+    return this.log.items;
+  }
+
+  /** Removes an item without firing `kimi:alert-dismiss` (the page did it, not a person). */
+  dismiss(id: number): void {
+    if (this.log.remove(id)) this.requestUpdate();
+  }
+
+  /** Removes every item. */
+  clear(): void {
+    this.log.clear();
+    this.requestUpdate();
+  }
+
+  protected kimiHandlers(): KimiEventHandlers {
+    const take = (e: CustomEvent) => this.take(e.detail as KimiMessage);
+    return Object.fromEntries(ALERT_MESSAGE_TYPES.map((type) => [`kimi:${type}`, take]));
+  }
+
+  protected override sourceChanged(value: KimiSource | null, previous: KimiSource | null): void {
+    // Losing the source (removal, a DOM move) keeps the items; a different source or session clears them.
+    if (value) {
+      if (this.shown && (this.shown.source !== value.source || this.shown.sessionId !== value.sessionId)) this.log.clear();
+      this.shown = { source: value.source, sessionId: value.sessionId };
+    }
+    super.sourceChanged(value, previous);
+  }
+
+  private take(message: KimiMessage): void {
+    const candidate = alertFromMessage(message);
+    if (!candidate) return;
+    this.log.collapseWindow = Math.max(0, Number(this.collapseWindow) || 0);
+    const item = this.log.add(candidate, message);
+    if (item.level === 'critical') this.pendingAssertive = item;
+    else this.pendingPolite = item;
+    this.requestUpdate();
+  }
+
+  private onDismiss(item: AlertItem, index: number): void {
+    const hadFocus = this.shadowRoot?.activeElement != null;
+    const removed = this.log.remove(item.id);
+    if (!removed) return;
+    if (hadFocus) this.focusIndex = index;
+    this.requestUpdate();
+    // Built apart from dispatchEvent() so the manifest analyzer takes the name from @fires, not the argument.
+    const event = new KimiAlertDismissEvent(removed);
+    this.dispatchEvent(event);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopRefresh();
+  }
+
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    super.willUpdate(changed);
+    // Only the newest item of the frame is announced; a repeat of the same words gets a trailing
+    // no-break space so the live region changes and it is read again.
+    if (this.pendingAssertive) this.assertiveText = announce(spoken(this.pendingAssertive), this.assertiveText);
+    if (this.pendingPolite) this.politeText = announce(spoken(this.pendingPolite), this.politeText);
+    this.pendingAssertive = this.pendingPolite = null;
+  }
+
+  protected override render() {
+    const items = this.log.items;
+    const now = Date.now();
+    const locale = langOf(this);
+    return html`
+      ${items.length
+        ? html`<ul part="list" aria-label=${this.label}>
+            ${repeat(
+              items,
+              (item) => item.id,
+              (item, index) => html`
+                <li part="item" class="item" data-level=${item.level} data-kind=${item.kind}>
+                  <span class="level">${LEVEL_TEXT[item.level]}</span>
+                  <span class="main">
+                    <span class="text">${item.text}</span>
+                    ${item.detail ? html`<span class="detail">${item.detail}</span>` : nothing}
+                  </span>
+                  <span class="meta">
+                    ${item.count > 1
+                      ? html`<span class="count"><span aria-hidden="true">×${item.count}</span><span class="sr-only">${item.count} times</span></span>`
+                      : nothing}
+                    <time datetime=${new Date(item.lastAt).toISOString()} title=${new Date(item.lastAt).toLocaleString(locale)}>${relativeTime(item.lastAt, now, locale)}</time>
+                  </span>
+                  <button part="dismiss" type="button" aria-label=${`Dismiss ${LEVEL_TEXT[item.level].toLowerCase()}: ${item.text}`} @click=${() => this.onDismiss(item, index)}>
+                    <span aria-hidden="true">×</span>
+                  </button>
+                </li>
+              `,
+            )}
+          </ul>`
+        : html`<p part="empty" tabindex="-1"><slot name="empty">No alerts</slot></p>`}
+      <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${this.politeText}</div>
+      <div class="sr-only" role="alert" aria-live="assertive" aria-atomic="true">${this.assertiveText}</div>
+    `;
+  }
+
+  protected override updated(): void {
+    if (this.focusIndex !== null) {
+      const buttons = this.renderRoot.querySelectorAll<HTMLElement>('[part="dismiss"]');
+      const target = buttons[Math.min(this.focusIndex, buttons.length - 1)] ?? this.renderRoot.querySelector<HTMLElement>('[part="empty"]');
+      target?.focus();
+      this.focusIndex = null;
+    }
+    // The timer only runs while there is a time to refresh and someone can see it.
+    if (this.isConnected && this.log.items.length) this.startRefresh();
+    else this.stopRefresh();
+  }
+
+  private startRefresh(): void {
+    this.refreshTimer ??= setInterval(() => this.requestUpdate(), REFRESH_MS);
+  }
+
+  private stopRefresh(): void {
+    if (this.refreshTimer === undefined) return;
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+  }
+}
+
+function announce(text: string, current: string): string {
+  return text === current ? `${text}\u00a0` : text;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kimi-alert-feed': KimiAlertFeed;
+  }
+}

@@ -1,0 +1,185 @@
+import { html, nothing } from 'lit';
+import { property } from 'lit/decorators.js';
+import type { KimiStatusDetail } from '../../events/kimi-status-event.js';
+import { defineElement } from '../../internal/define-element.js';
+import type { KimiSource } from '../../internal/source-context.js';
+import type { KimiRealtimeStats } from '../realtime/kimi-realtime.js';
+import { FrameBatchedElement } from '../shared/frame-batched-element.js';
+import type { KimiEventHandlers } from '../shared/source-controller.js';
+import { themeTokens } from '../shared/theme.js';
+import { langOf } from '../alert-feed/relative-time.js';
+import { connectionStatusStyles } from './connection-status.styles.js';
+import { STATE_TEXT, countdownText, sameStats, secondsToRetry } from './status-text.js';
+
+/** Stats change with every message; reading them once a second keeps the element off the hot path. */
+const STATS_POLL_MS = 1000;
+const count = new Intl.NumberFormat();
+
+/**
+ * The connection of a `<kimi-realtime>` at a glance: its state as a badge (colour, shape and words),
+ * a countdown to the next retry, and its counters. State comes from `kimi:status`; the counters are
+ * read from `stats` once a second while attached, never per message.
+ *
+ * @tag kimi-connection-status
+ * @summary Connection state, retry countdown and counters of a `<kimi-realtime>`.
+ *
+ * @csspart badge - The state badge (`data-state` = connecting, open, reconnecting, offline, closed or none).
+ * @csspart countdown - "retry 2 in 4 s" while a retry is scheduled.
+ * @csspart stats - The `<dl>` of counters (absent when `compact`).
+ *
+ * @cssprop [--kimi-connection-status-open=var(--kimi-color-ok)] - Badge when connected.
+ * @cssprop [--kimi-connection-status-connecting=var(--kimi-color-accent)] - Badge while connecting.
+ * @cssprop [--kimi-connection-status-reconnecting=var(--kimi-color-warning)] - Badge while waiting to retry.
+ * @cssprop [--kimi-connection-status-offline=var(--kimi-color-critical)] - Badge when the browser is offline.
+ * @cssprop [--kimi-connection-status-closed=var(--kimi-color-muted)] - Badge when closed or without a source.
+ *
+ * @cssState connecting - The source's first connection attempt is under way.
+ * @cssState open - The source is connected.
+ * @cssState reconnecting - The source lost its connection and is retrying.
+ * @cssState offline - The browser is offline.
+ * @cssState closed - The source is not connected and not retrying.
+ */
+export class KimiConnectionStatus extends FrameBatchedElement {
+  static override styles = [themeTokens, connectionStatusStyles];
+
+  /** Registers `<kimi-connection-status>`; warns instead of throwing when another copy already did. */
+  static define(tag = 'kimi-connection-status'): void {
+    defineElement(tag, this);
+  }
+
+  /** Show only the badge (no countdown, no counters, no polling). Reflected: page CSS can size on it. */
+  @property({ type: Boolean, reflect: true }) compact = false;
+
+  /** The latest `kimi:status`, or what could be read from the source when attaching. */
+  private status: KimiStatusDetail | null = null;
+  private stats: KimiRealtimeStats | null = null;
+  private readonly internals: ElementInternals = this.attachInternals();
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private countdownTimer: ReturnType<typeof setTimeout> | undefined;
+
+  protected kimiHandlers(): KimiEventHandlers {
+    return {
+      'kimi:status': (e) => {
+        this.status = (e as CustomEvent<KimiStatusDetail>).detail;
+        this.readStats();
+        this.requestUpdate();
+      },
+    };
+  }
+
+  protected override sourceChanged(value: KimiSource | null, previous: KimiSource | null): void {
+    if (value?.source !== previous?.source) {
+      // A new source has sent its `kimi:status` already: start from what it exposes now.
+      const source = value?.source;
+      const stats = source?.stats ?? null;
+      this.status = source ? { state: source.state, attempt: 0, nextRetryAt: null, closeCode: stats?.lastCloseCode ?? null, closeReason: stats?.lastCloseReason ?? '' } : null;
+      this.stats = stats;
+    }
+    super.sourceChanged(value, previous);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.stopTimers();
+  }
+
+  private readStats(): void {
+    const stats = this.sourceController.value?.source.stats ?? null;
+    if (sameStats(stats, this.stats)) return;
+    this.stats = stats;
+    this.requestUpdate();
+  }
+
+  protected override render() {
+    const state = this.status?.state;
+    const label = state ? STATE_TEXT[state] : 'No source';
+    const countdown = this.compact ? '' : countdownText(this.status);
+    return html`
+      <div class="head">
+        <span part="badge" role="status" data-state=${state ?? 'none'}>
+          <span class="dot" aria-hidden="true"></span>
+          <span><span class="sr-only">Connection: </span>${label}</span>
+        </span>
+        ${countdown ? html`<span part="countdown">${countdown}</span>` : nothing}
+      </div>
+      ${this.compact ? nothing : this.renderStats()}
+    `;
+  }
+
+  private renderStats() {
+    const s = this.stats;
+    const n = (value: number | undefined) => (value === undefined ? '—' : count.format(value));
+    const close = s?.lastCloseCode != null ? `${s.lastCloseCode}${s.lastCloseReason ? ` ${s.lastCloseReason}` : ''}` : '—';
+    const since = s?.connectedSince ?? null;
+    return html`
+      <dl part="stats">
+        <dt>Received</dt><dd>${n(s?.framesReceived)}</dd>
+        <dt>Delivered</dt><dd>${n(s?.delivered)}</dd>
+        <dt>Filtered</dt><dd>${n(s?.filtered)}</dd>
+        <dt>Malformed</dt><dd>${n(s?.malformed)}</dd>
+        <dt>Reconnects</dt><dd>${n(s?.reconnects)}</dd>
+        <dt>Queued</dt><dd>${n(s?.queueDepth)}</dd>
+        <dt>Last close</dt><dd>${close}</dd>
+        <dt>Connected since</dt>
+        <dd>${since === null ? '—' : html`<time datetime=${new Date(since).toISOString()}>${formatSince(since, langOf(this))}</time>`}</dd>
+      </dl>
+    `;
+  }
+
+  protected override updated(): void {
+    const states = this.internals.states;
+    if (states) {
+      // CustomStateSet has no bulk replace; states are few.
+      for (const s of Object.keys(STATE_TEXT)) if (s !== this.status?.state) states.delete(s);
+      if (this.status) states.add(this.status.state);
+    }
+    this.syncTimers();
+  }
+
+  /** Timers run only while attached to a source, and the countdown only while a retry is pending. */
+  private syncTimers(): void {
+    const attached = this.isConnected && this.sourceController.value !== null;
+    if (attached && !this.compact) this.statsTimer ??= setInterval(() => this.readStats(), STATS_POLL_MS);
+    else if (this.statsTimer !== undefined) {
+      clearInterval(this.statsTimer);
+      this.statsTimer = undefined;
+    }
+    const seconds = attached && !this.compact ? secondsToRetry(this.status) : null;
+    if (seconds !== null && seconds > 0) this.scheduleTick();
+    else this.stopCountdown();
+  }
+
+  /** Wakes when the shown number of seconds changes, not on an unaligned 1 s beat that would lag. */
+  private scheduleTick(): void {
+    if (this.countdownTimer !== undefined) return;
+    const remaining = (this.status?.nextRetryAt ?? 0) - Date.now();
+    const delay = (remaining % 1000 || 1000) + 5;
+    this.countdownTimer = setTimeout(() => {
+      this.countdownTimer = undefined;
+      this.requestUpdate();
+    }, delay);
+  }
+
+  private stopCountdown(): void {
+    if (this.countdownTimer === undefined) return;
+    clearTimeout(this.countdownTimer);
+    this.countdownTimer = undefined;
+  }
+
+  private stopTimers(): void {
+    this.stopCountdown();
+    if (this.statsTimer !== undefined) clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+  }
+}
+
+function formatSince(time: number, locale: string | undefined): string {
+  const sameDay = new Date(time).toDateString() === new Date().toDateString();
+  return new Intl.DateTimeFormat(locale, sameDay ? { timeStyle: 'medium' } : { dateStyle: 'short', timeStyle: 'short' }).format(time);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kimi-connection-status': KimiConnectionStatus;
+  }
+}

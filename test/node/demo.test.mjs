@@ -1,0 +1,68 @@
+// Opens the demo exactly as `npm start` serves it (script-tag bundle only, simulator behind /ws), in
+// Debian's Chromium, waits for live data, checks that every element shows real values, and saves
+// light and dark screenshots to test/screenshots/. Needs the build (`npm test` builds first).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import puppeteer from 'puppeteer-core';
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-chromium.mjs';
+
+function startDemo() {
+  const child = spawn(process.execPath, ['scripts/start.mjs', '--no-build'], {
+    env: { ...process.env, PORT: '0', SIM_PORT: '0', SIM_CONTROL_PORT: '0', RATE: '150' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /Demo dashboard:\s+(\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`demo server exited with ${code}: ${out}`)));
+  });
+}
+
+test('the demo dashboard shows live values in every element, in light and dark', { timeout: 120_000 }, async () => {
+  const { child, url } = await startDemo();
+  const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+  try {
+    mkdirSync('test/screenshots', { recursive: true });
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.setViewport({ width: 1400, height: 1000 });
+    for (const scheme of ['light', 'dark']) {
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+      await page.goto(url, { waitUntil: 'load' });
+      // Every element of both panels shows real values from the simulator.
+      await page.waitForFunction(() => {
+        const panels = [...document.querySelectorAll('kimi-realtime')];
+        const shadowText = (el) => el?.shadowRoot?.textContent ?? '';
+        return panels.length === 2 && panels.every((p) =>
+          p.state === 'open'
+          && /\d+\.\d %/.test(shadowText(p.querySelector('kimi-context-gauge')))
+          && (p.querySelector('kimi-metric-chart')?.points?.length ?? 0) >= 5
+          && (p.querySelector('kimi-alert-feed')?.shadowRoot?.querySelectorAll('[part~="item"]').length ?? 0) >= 1
+          && /connected/i.test(shadowText(p.querySelector('kimi-connection-status'))));
+      }, { timeout: 60_000, polling: 250 });
+      const summary = await page.evaluate(() => [...document.querySelectorAll('kimi-realtime')].map((p) => ({
+        session: p.activeSessionId,
+        gauge: p.querySelector('kimi-context-gauge').shadowRoot.querySelector('[part="value"]').textContent.trim(),
+        points: p.querySelector('kimi-metric-chart').points.length,
+        alerts: p.querySelector('kimi-alert-feed').shadowRoot.querySelectorAll('[part~="item"]').length,
+        delivered: p.stats.delivered,
+        filtered: p.stats.filtered,
+      })));
+      assert.deepEqual(summary.map((s) => s.session), ['1', '2']);
+      for (const s of summary) assert.ok(s.delivered > 0 && s.filtered > 0, JSON.stringify(s));
+      await page.screenshot({ path: `test/screenshots/demo-${scheme}.png`, fullPage: true });
+      console.log(`demo (${scheme}): ${JSON.stringify(summary)}`);
+    }
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    child.kill('SIGTERM');
+  }
+});
