@@ -1,6 +1,7 @@
 // Issue #5: faults, hostile input and lifecycle, against the real simulator in real Chromium.
 // `npm test` runs the fast counts; `npm run test:stress` (STRESS=1) runs the long ones.
 import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import { Sim, until, sleep } from './helpers/simulator.js';
 import { mountRealtime, record } from './helpers/element.js';
 import type { KimiErrorDetail, KimiRealtime, KimiStatusDetail } from '../../src/index.js';
@@ -202,6 +203,13 @@ describe('hardening: hostile frames', () => {
     await until(() => source.state === 'open', { what: 'open under CSP' });
     await sim.push(metric(1, 1, { cumulative_percentage: 96, alert: { level: 'critical', color: '#ef4444', message: '⚠️ CONTEXTE CRITIQUE (95%)' } }));
     await until(() => win.events.length === 1);
+    // Hover the chart so its overlay (crosshair, marker, readout) is positioned too.
+    const chart = win.document.querySelector('kimi-metric-chart')!;
+    await until(() => (chart as unknown as { points: unknown[] }).points.length === 1);
+    const plot = chart.shadowRoot!.querySelector('[part="chart"]')!;
+    const box = plot.getBoundingClientRect();
+    plot.dispatchEvent(new PointerEvent('pointermove', { clientX: box.right - 3, clientY: box.top + box.height / 2, bubbles: true, composed: true }));
+    await until(() => chart.shadowRoot!.querySelector('.crosshair') !== null, { what: 'hover overlay' });
     await sleep(100);
     expect(win.violations).to.deep.equal([]);
     expect(win.pageErrors).to.deep.equal([]);
@@ -234,6 +242,55 @@ describe('hardening: session switching under load', function () {
     await sleep(100);
     expect(violations).to.equal(0);
     expect(checked, 'events were flowing during the switches').to.be.above(20);
+  });
+});
+
+describe('hardening: flood', function () {
+  this.timeout(120_000);
+  let sim: Sim;
+  beforeEach(async () => { sim = await Sim.create(); });
+  afterEach(async () => { await sim.close(); });
+
+  it('50,000 frames in one burst with the dashboard mounted: input handled within 100 ms, every buffer bounded, nothing lost', async () => {
+    const count = 50_000;
+    const root = await fixture<HTMLDivElement>(html`
+      <div>
+        <input aria-label="typing during the flood" />
+        <kimi-realtime url=${sim.url} session-id="1">
+          <kimi-context-gauge></kimi-context-gauge>
+          <kimi-metric-chart max-points="300"></kimi-metric-chart>
+          <kimi-alert-feed max-items="50"></kimi-alert-feed>
+          <kimi-connection-status></kimi-connection-status>
+        </kimi-realtime>
+      </div>`);
+    const source = root.querySelector('kimi-realtime')!;
+    await until(() => source.state === 'open');
+    const input = root.querySelector('input')!;
+    input.focus();
+    const delays: number[] = [];
+    input.addEventListener('keydown', (e) => delays.push(performance.now() - e.timeStamp));
+    const blast = sim.blast(count, [1, 2], 'small');
+    let typing = true;
+    const typer = (async () => {
+      while (typing) {
+        await sendKeys({ press: 'a' });
+        await sleep(20);
+      }
+    })();
+    await blast;
+    await until(() => source.stats.framesReceived >= count, { timeout: 60_000, what: `${count} frames` });
+    typing = false;
+    await typer;
+    const chart = root.querySelector('kimi-metric-chart')!;
+    const feed = root.querySelector('kimi-alert-feed')!;
+    console.warn(`[measured] flood of ${count}: ${delays.length} key presses during it, slowest handled ${Math.max(...delays).toFixed(1)} ms after the input, median ${[...delays].sort((a, b) => a - b)[delays.length >> 1]!.toFixed(1)} ms; chart ${chart.points.length} points, feed ${feed.items.length} items`);
+    expect(delays.length, 'key presses during the flood').to.be.above(3);
+    expect(Math.max(...delays)).to.be.below(100);
+    expect(source.stats.delivered, 'every session-1 frame delivered').to.be.at.least(count / 2);
+    expect(source.stats.filtered).to.equal(count / 2);
+    expect(chart.points.length).to.be.at.most(300);
+    expect(feed.items.length).to.be.at.most(50);
+    expect(source.stats.queueDepth).to.equal(0);
   });
 });
 

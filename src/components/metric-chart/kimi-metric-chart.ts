@@ -236,6 +236,7 @@ export class KimiMetricChart extends FrameBatchedElement {
   }
 
   protected override updated(): void {
+    this.placeHover();
     if (!this.stale || !this.scales || !this.context || !this.palette || !this.canvas) return;
     const { deviceWidth, deviceHeight, width, height } = this.size;
     if (this.canvas.width !== deviceWidth) this.canvas.width = deviceWidth;
@@ -250,6 +251,31 @@ export class KimiMetricChart extends FrameBatchedElement {
       emptyText: 'Waiting for data',
     });
     this.stale = false;
+  }
+
+  /**
+   * Positions the hover overlay through the CSSOM: a CSP without 'unsafe-inline' blocks `style`
+   * attributes, including the first render of Lit's styleMap, but allows `element.style`.
+   */
+  private placeHover(): void {
+    const root = this.renderRoot as ShadowRoot;
+    const crosshair = root.querySelector<HTMLElement>('.crosshair');
+    if (crosshair) {
+      const d = crosshair.dataset;
+      crosshair.style.transform = `translate(${d['x']}px, ${d['top']}px)`;
+      crosshair.style.height = `${d['height']}px`;
+    }
+    const marker = root.querySelector<HTMLElement>('.marker');
+    if (marker) marker.style.transform = `translate(${marker.dataset['x']}px, ${marker.dataset['y']}px)`;
+    const readout = root.querySelector<HTMLElement>('.readout');
+    const p = this.hovered;
+    const s = this.scales;
+    if (!readout || !p || !s) return;
+    const x = xOf(s, p.time);
+    const right = x > s.width / 2;
+    readout.style.left = right ? '' : `${x + 10}px`;
+    readout.style.right = right ? `${s.width - x + 10}px` : '';
+    readout.style.top = `${s.plot.top}px`;
   }
 
   private setHovered(point: UsagePoint | null): void {
@@ -312,8 +338,8 @@ export class KimiMetricChart extends FrameBatchedElement {
     const x = xOf(s, p.time);
     const y = yOf(s, p.percentage);
     return html`
-      <div class="crosshair" style="transform: translate(${x}px, ${s.plot.top}px); height: ${s.plot.bottom - s.plot.top}px"></div>
-      <div class="marker" style="transform: translate(${x}px, ${y}px)"></div>
+      <div class="crosshair" data-x=${x} data-top=${s.plot.top} data-height=${s.plot.bottom - s.plot.top}></div>
+      <div class="marker" data-x=${x} data-y=${y}></div>
     `;
   }
 
@@ -321,11 +347,6 @@ export class KimiMetricChart extends FrameBatchedElement {
     const p = this.hovered;
     const s = this.scales;
     const max = p ? (p.maxContext ?? this.series.maxContext) : null;
-    let place = '';
-    if (p && s) {
-      const x = xOf(s, p.time);
-      place = x > s.width / 2 ? `right: ${s.width - x + 10}px; top: ${s.plot.top}px` : `left: ${x + 10}px; top: ${s.plot.top}px`;
-    }
     return html`
       <div class="frame">
         <div
@@ -344,7 +365,7 @@ export class KimiMetricChart extends FrameBatchedElement {
           <canvas aria-hidden="true"></canvas>
           ${this.renderHover()}
         </div>
-        <div part="readout" class="readout ${p && s ? 'active' : ''}" style=${place} aria-live="polite">
+        <div part="readout" class="readout ${p && s ? 'active' : ''}" aria-live="polite">
           ${p && s
             ? html`<time>${clockTime(p.time)}</time>
                 <span>${tokens.format(p.tokens)}${max ? ` of ${tokens.format(max)}` : ''} tokens</span>
@@ -355,9 +376,9 @@ export class KimiMetricChart extends FrameBatchedElement {
       </div>
       <p id="summary" class="visually-hidden">${this.summary()}</p>
       <ul part="legend" class="legend">
-        <li><span class="swatch" style="color: var(--_line)"></span>Context in use, % of the window${this.series.maxContext ? html`; tokens on the right (max ${tokens.format(this.series.maxContext)})` : nothing}</li>
+        <li><span class="swatch line"></span>Context in use, % of the window${this.series.maxContext ? html`; tokens on the right (max ${tokens.format(this.series.maxContext)})` : nothing}</li>
         ${THRESHOLDS.map(
-          (t) => html`<li><span class="swatch dashed" style="color: var(${LEVEL_VAR[t.level]})"></span>${t.percentage} % ${t.level}</li>`,
+          (t) => html`<li><span class=${`swatch dashed ${t.level}`}></span>${t.percentage} % ${t.level}</li>`,
         )}
       </ul>
     `;

@@ -96,6 +96,18 @@ export const metricChartStyles = css`
     vertical-align: middle;
     border-top: 2px solid currentColor;
   }
+  .swatch.line {
+    color: var(--_line);
+  }
+  .swatch.caution {
+    color: var(--_th-caution);
+  }
+  .swatch.warning {
+    color: var(--_th-warning);
+  }
+  .swatch.critical {
+    color: var(--_th-critical);
+  }
   .swatch.dashed {
     border-top-style: dashed;
   }
