@@ -329,3 +329,42 @@ describe('hardening: lifecycle', function () {
     b.remove();
   });
 });
+
+describe('hardening: authentication', () => {
+  it('async token function called before every attempt, sent as a subprotocol, never logged or reflected', async () => {
+    const sim = await Sim.create({ auth: { token: 's3cret-token', via: 'protocol' } });
+    const logged: string[] = [];
+    const original = { log: console.log, debug: console.debug, info: console.info, warn: console.warn, error: console.error };
+    for (const k of Object.keys(original) as (keyof typeof original)[]) console[k] = (...a: unknown[]) => logged.push(a.map(String).join(' '));
+    try {
+      const el = document.createElement('kimi-realtime');
+      el.url = sim.url;
+      el.authVia = 'protocol';
+      el.debug = true;
+      el.reconnectDelay = 50;
+      let calls = 0;
+      el.token = async () => {
+        calls++;
+        await sleep(5);
+        return 's3cret-token';
+      };
+      await fixture(html`<div>${el}</div>`);
+      await until(() => el.state === 'open', { what: 'open with the subprotocol token' });
+      await sim.drop();
+      await until(() => el.stats.reconnects === 1, { what: 'reconnect' });
+      expect(calls).to.equal(2);
+      expect([...el.attributes].map((a) => `${a.name}=${a.value}`).join(' ')).to.not.contain('s3cret');
+      expect(logged.some((line) => line.includes('s3cret')), 'token never logged').to.equal(false);
+      expect(logged.length, 'debug logging was on').to.be.above(0);
+      el.token = 'wrong';
+      const errors = record<KimiErrorDetail>(el, 'kimi:error');
+      await sim.drop();
+      await until(() => errors.some((e) => e.kind === 'auth'), { what: 'auth error' });
+      expect(el.state).to.equal('closed');
+      expect(errors.find((e) => e.kind === 'auth')!.message).to.not.contain('wrong');
+    } finally {
+      Object.assign(console, original);
+      await sim.close();
+    }
+  });
+});
