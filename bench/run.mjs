@@ -4,7 +4,7 @@
 // client with Network/Runtime enabled mirrors every frame and cut the raw baseline ~3× here), and
 // lets the page pull tasks one by one. Prints a table; writes bench/results/latest.json (full runs).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { Blaster } from './blaster.mjs';
@@ -102,7 +102,15 @@ browser.kill();
 await exited;
 await site.close();
 await blaster.close();
-rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+// Chromium's helper processes may still be writing the profile for a moment after the browser exits.
+for (let i = 0; i < 10; i++) {
+  try {
+    rmSync(profile, { recursive: true, force: true });
+    break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 process.stdout.write('\n');
 
 // ---- report -----------------------------------------------------------------------------------
@@ -167,7 +175,8 @@ if (dash.length) {
     const x = r.result;
     const rpf = Math.max(...Object.values(x.rendersPerElementPerFrame ?? { none: 0 }));
     lines.push(`| ${fmt(r.rate)} | ${fmt(x.fps, 1)} | ${fmt(x.longestTaskMs, 1)} | ${x.longTasksOver50} | ${fmt(rpf, 2)} | ${fmt(x.heapBeforeMB, 1)} → ${fmt(x.heapAfterMB, 1)} | ${fmt(x.heapGrowthMB, 2)} |`);
-    if (rpf > 1.0001) failures.push(`dashboard ${r.rate}/s: ${rpf} renders per element per frame`);
+    // Two frames of slack: the first and last frame of the window may each hold a render counted on one side only.
+    for (const [name, n] of Object.entries(x.renders ?? {})) if (n > x.frames + 2) failures.push(`dashboard ${r.rate}/s: <${name}> rendered ${n} times in ${x.frames} frames`);
   }
   lines.push('');
 }
@@ -196,9 +205,38 @@ if (!smoke) {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', JSON.stringify({ summary, results }, null, 2));
   console.log('\nwrote bench/results/latest.json');
+  if (!only) {
+    const chart = existsSync('bench/results/chart.md') ? readFileSync('bench/results/chart.md', 'utf8') : '';
+    writeFileSync('BENCHMARKS.md', benchmarksMarkdown(summary, lines, chart));
+    console.log('wrote BENCHMARKS.md');
+  }
 }
 if (failures.length) {
   console.error(`\nbenchmark failures:\n- ${failures.join('\n- ')}`);
   process.exit(1);
 }
 process.exit(0);
+
+function benchmarksMarkdown(summary, lines, chart) {
+  return `# Benchmarks
+
+Latest full run of \`npm run bench\` (${summary.rounds} interleaved rounds): ${summary.date.slice(0, 10)}, ${summary.browser},
+Node ${summary.node}, ${summary.machine}. Raw figures: \`bench/results/latest.json\`.
+
+How it measures: a dedicated \`ws\` blast server on 127.0.0.1 sends \`metric_updated\` frames shaped like Kimi
+Proxy's (small ≈ 280 B, medium ≈ 1 KB), alternating sessions 1 and 2, with a sequence number and a send stamp,
+respecting backpressure. Debian's Chromium is started **by hand with no DevTools client attached**, so nothing
+mirrors frames or console calls to a driver (a Playwright/Puppeteer page with the Network or Runtime domain on
+cut the raw baseline about 3× on this machine). The page pulls its tasks from the bench server, posts its
+figures back and reloads for the next task; every variant of a measurement runs in the same browser and the
+variants are interleaved round by round. Pages are cross-origin isolated (COOP/COEP), so
+\`performance.now()\` has 5 µs resolution; latency compares the server's send stamp with
+\`performance.timeOrigin + performance.now()\` in the listener. Counts are exact: a lost, duplicated or
+out-of-order event fails the run. \`raw\` is the physical limit: native \`WebSocket\` → \`JSON.parse\` → session
+check → \`dispatchEvent(new CustomEvent('kimi:metric_updated'))\`; \`partysocket\` is the same behind partysocket's
+\`ReconnectingWebSocket\`; \`ours\` is \`<kimi-realtime session-id="1">\` from the core script-tag bundle (it also
+dispatches \`kimi:message\` for every delivered message). A smoke run with tiny counts is part of \`npm test\`.
+
+${lines.join('\n')}
+${chart}`;
+}

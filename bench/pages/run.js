@@ -125,6 +125,7 @@ async function dashboard(task) {
   const t1 = performance.now();
   running = false;
   const frameCount = frames - frames0;
+  const renders = children.map((c, i) => c.renderCount - renders0[i]);
   await sleep(100);
   gc(); gc();
   const heapAfter = performance.memory.usedJSHeapSize;
@@ -133,7 +134,9 @@ async function dashboard(task) {
     fps: frameCount / ((t1 - t0) / 1000),
     longestTaskMs: measured.length ? Math.max(...measured) : 0,
     longTasksOver50: measured.filter((d) => d > 50).length,
-    rendersPerElementPerFrame: Object.fromEntries(children.map((c, i) => [c.localName, (c.renderCount - renders0[i]) / frameCount])),
+    rendersPerElementPerFrame: Object.fromEntries(children.map((c, i) => [c.localName, renders[i] / frameCount])),
+    renders: Object.fromEntries(children.map((c, i) => [c.localName, renders[i]])),
+    frames: frameCount,
     heapBeforeMB: heapBefore / 2 ** 20,
     heapAfterMB: heapAfter / 2 ** 20,
     heapGrowthMB: (heapAfter - heapBefore) / 2 ** 20,
