@@ -109,7 +109,15 @@ async function dashboard(task) {
   const children = [...source.children].filter((c) => 'renderCount' in c);
   let frames = 0;
   let running = true;
-  const tick = () => { frames++; if (running) requestAnimationFrame(tick); };
+  let lastFrame = 0;
+  let maxFrameGap = 0;
+  let measuring = false;
+  const tick = (t) => {
+    frames++;
+    if (measuring && lastFrame) maxFrameGap = Math.max(maxFrameGap, t - lastFrame);
+    lastFrame = t;
+    if (running) requestAnimationFrame(tick);
+  };
   requestAnimationFrame(tick);
   const blast = post('/bench/blast', { count: Math.round(task.rate * task.seconds), size: 'small', rate: task.rate });
   const warmup = Math.min(2000, task.seconds * 250);
@@ -119,6 +127,7 @@ async function dashboard(task) {
   const renders0 = children.map((c) => c.renderCount);
   const frames0 = frames;
   const longBefore = longTasks.length;
+  measuring = true;
   const t0 = performance.now();
   await blast;
   while (source.stats.delivered < Math.round(task.rate * task.seconds / 2) - 1 && performance.now() - t0 < task.seconds * 3000) await sleep(20);
@@ -133,7 +142,8 @@ async function dashboard(task) {
   return {
     fps: frameCount / ((t1 - t0) / 1000),
     longestTaskMs: measured.length ? Math.max(...measured) : 0,
-    longTasksOver50: measured.filter((d) => d > 50).length,
+    longTasksOver50: measured.filter((d) => d >= 50).length,
+    maxFrameGapMs: maxFrameGap,
     rendersPerElementPerFrame: Object.fromEntries(children.map((c, i) => [c.localName, renders[i] / frameCount])),
     renders: Object.fromEntries(children.map((c, i) => [c.localName, renders[i]])),
     frames: frameCount,
