@@ -90,7 +90,10 @@ export async function startHub(options = {}) {
     const id = parts[1];
     const sim = find(id);
     if (parts.length === 2) {
-      if (method === 'GET') return { id, ...sim.status() };
+      if (method === 'GET') {
+        const limit = Number(new URL(req.url ?? '/', 'http://localhost').searchParams.get('received') ?? 1000);
+        return { id, ...sim.status(Number.isFinite(limit) ? limit : 1000) };
+      }
       if (method === 'DELETE') {
         if (id === 'main') throw new HttpError(400, 'the main simulator cannot be deleted');
         instances.delete(id);

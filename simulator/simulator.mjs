@@ -263,12 +263,12 @@ export class KimiSimulator {
     this.receivedCount = 0;
   }
 
-  /** Snapshot used by the control hub. */
-  status() {
+  /** Snapshot used by the control hub, with the last `receivedLimit` client frames (at most the 10,000 kept). */
+  status(receivedLimit = 1000) {
     return {
       url: this.url, port: this._port, listening: this._listening, clientCount: this.clientCount,
       connectionsTotal: this.connectionsTotal, receivedCount: this.receivedCount,
-      received: this.received.slice(-1000).map(({ client, text }) => ({ client, text })),
+      received: this.received.slice(-Math.max(0, Math.min(receivedLimit, 10_000))).map(({ client, text }) => ({ client, text })),
       active: this.active, rate: this._rate, stalled: this._stalled,
     };
   }

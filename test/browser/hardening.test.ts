@@ -43,7 +43,7 @@ describe('hardening: restarts', function () {
     }
     await until(() => el.stats.queueDepth === 0 && el.state === 'open');
     await sleep(300);
-    const state = await sim.state();
+    const state = await sim.state(10_000);
     const received: number[] = state.received.map((r) => JSON.parse(r.text).n);
     expect(state.receivedCount, 'the server keeps every frame in this test').to.equal(received.length);
     // Queued commands (sent while not open) arrive exactly once and in order; a command written to a

@@ -90,8 +90,9 @@ export class Sim {
     return call(`/sim/${this.id}/reset-counters`, 'POST', {});
   }
 
-  state(): Promise<SimState> {
-    return call(`/sim/${this.id}`, 'GET');
+  /** The instance's counters and its last `received` client frames (default 1000, at most 10,000). */
+  state(received = 1000): Promise<SimState> {
+    return call(`/sim/${this.id}?received=${received}`, 'GET');
   }
 
   close(): Promise<unknown> {
