@@ -45,7 +45,9 @@ test('the demo dashboard shows live values in every element, in light and dark',
           && /\d+\.\d %/.test(shadowText(p.querySelector('kimi-context-gauge')))
           && (p.querySelector('kimi-metric-chart')?.points?.length ?? 0) >= 5
           && (p.querySelector('kimi-alert-feed')?.shadowRoot?.querySelectorAll('[part~="item"]').length ?? 0) >= 1
-          && /connected/i.test(shadowText(p.querySelector('kimi-connection-status'))));
+          && /connected/i.test(shadowText(p.querySelector('kimi-connection-status')))
+          // The counters are read once a second: wait until they show traffic.
+          && /Received\s*[1-9]/.test(shadowText(p.querySelector('kimi-connection-status:not([compact])'))));
       }, { timeout: 60_000, polling: 250 });
       const summary = await page.evaluate(() => [...document.querySelectorAll('kimi-realtime')].map((p) => ({
         session: p.activeSessionId,
