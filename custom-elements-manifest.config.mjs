@@ -1,4 +1,4 @@
-// Generates custom-elements.json from the JSDoc of src/ (`npm run analyze`); `npm test` checks it is current.
+// Analyzer settings; `npm run analyze` (scripts/analyze.mjs) writes custom-elements.json, `npm test` checks it is current.
 export default {
   globs: ['src/**/*.ts'],
   exclude: ['src/**/*.test.ts'],

@@ -1,29 +1,20 @@
 // Fails when custom-elements.json is not what the analyzer makes from the current src/.
-import { execSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { generateManifest } from './analyze.mjs';
 
-// The analyzer resolves --outdir against the working directory.
-const dir = join('node_modules', '.cache', 'cem-check');
-mkdirSync(dir, { recursive: true });
-try {
-  execSync(`npx custom-elements-manifest analyze --outdir ${dir}`, { stdio: 'pipe' });
-  const fresh = readFileSync(join(dir, 'custom-elements.json'), 'utf8');
-  const committed = readFileSync('custom-elements.json', 'utf8');
-  if (fresh !== committed) {
-    console.error('custom-elements.json is out of date: run `npm run analyze` and commit the result.');
+const fresh = generateManifest();
+const committed = readFileSync('custom-elements.json', 'utf8');
+if (fresh !== committed) {
+  console.error('custom-elements.json is out of date: run `npm run analyze` and commit the result.');
+  process.exit(1);
+}
+const manifest = JSON.parse(committed);
+const elements = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.customElement && d.tagName);
+for (const el of elements) {
+  const unnamed = (el.events ?? []).filter((e) => !e.name?.startsWith('kimi:'));
+  if (unnamed.length) {
+    console.error(`<${el.tagName}> has events without a kimi: name in the manifest: ${JSON.stringify(unnamed)}`);
     process.exit(1);
   }
-  const manifest = JSON.parse(committed);
-  const elements = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.customElement && d.tagName);
-  for (const el of elements) {
-    const unnamed = (el.events ?? []).filter((e) => !e.name?.startsWith('kimi:'));
-    if (unnamed.length) {
-      console.error(`<${el.tagName}> has events without a kimi: name in the manifest: ${JSON.stringify(unnamed)}`);
-      process.exit(1);
-    }
-  }
-  console.log(`custom-elements.json is current (${elements.map((e) => `<${e.tagName}> ${e.events?.length ?? 0} events`).join(', ')}).`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
+console.log(`custom-elements.json is current (${elements.map((e) => `<${e.tagName}> ${e.events?.length ?? 0} events`).join(', ')}).`);

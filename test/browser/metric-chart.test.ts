@@ -15,7 +15,7 @@ import {
   timeTicks,
   yOf,
 } from '../../src/components/metric-chart/chart-scales.js';
-import { UsageSeries, capacityOf } from '../../src/components/metric-chart/usage-series.js';
+import { UsageSeries, capacityOf } from '../../src/components/shared/usage-series.js';
 import { RingBuffer } from '../../src/internal/ring-buffer.js';
 import type { UsagePoint } from '../../src/protocol/context-usage.js';
 import { loadFixtures, type Fixtures } from './helpers/fixtures.js';
@@ -208,7 +208,7 @@ describe('<kimi-metric-chart>', () => {
     await chart.updateComplete;
     expect(chart.points).to.deep.equal([]);
     expect(chart.maxContext).to.equal(null);
-    expect(chart.shadowRoot!.querySelector('.visually-hidden')!.textContent).to.equal('Context usage: no data yet');
+    expect(chart.shadowRoot!.querySelector('#summary')!.textContent).to.equal('Context usage: no data yet');
     send(realtime, metricUpdated(50, 2));
     await chart.updateComplete;
     expect(chart.points.length).to.equal(1);
@@ -431,7 +431,7 @@ describe('<kimi-metric-chart>', () => {
       const accent: RGB = [0x09, 0x69, 0xda];
       expect(rowCounts(canvas, accent).reduce((a, b) => a + b, 0)).to.be.above(50);
       expect(realtime.state).to.equal('open');
-      const summary = chart.shadowRoot!.querySelector('.visually-hidden')!.textContent!;
+      const summary = chart.shadowRoot!.querySelector('#summary')!.textContent!;
       expect(summary).to.match(/^Context usage: \d+\.\d % \([\d,]+ (of [\d,]+ )?tokens\) at \d\d:\d\d:\d\d, \d+ points?$/);
     } finally {
       await sim.close();

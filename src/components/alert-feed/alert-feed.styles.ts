@@ -123,16 +123,4 @@ export const alertFeedStyles = css`
     outline: 2px solid var(--_accent);
     outline-offset: -2px;
   }
-  .sr-only {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    margin: -1px;
-    padding: 0;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    clip-path: inset(50%);
-    white-space: nowrap;
-    border: 0;
-  }
 `;

@@ -84,16 +84,4 @@ export const connectionStatusStyles = css`
     font-variant-numeric: tabular-nums;
     overflow-wrap: anywhere;
   }
-  .sr-only {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    margin: -1px;
-    padding: 0;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    clip-path: inset(50%);
-    white-space: nowrap;
-    border: 0;
-  }
 `;

@@ -1,17 +1,8 @@
 import { css, html, svg, nothing } from 'lit';
 import { defineElement } from '../../internal/define-element.js';
 import type { KimiSource } from '../../internal/source-context.js';
-import {
-  THRESHOLDS,
-  levelOf,
-  maxContextOf,
-  pointFromLegacyMetric,
-  pointFromLogMetric,
-  pointFromMetricUpdated,
-  pointsFromInit,
-  type UsagePoint,
-} from '../../protocol/context-usage.js';
-import type { InitMessage, LogMetricMessage, MetricMessage, MetricUpdatedMessage } from '../../protocol/messages.js';
+import { THRESHOLDS, levelOf, type UsagePoint } from '../../protocol/context-usage.js';
+import { UsageSeries, usageHandlers } from '../shared/usage-series.js';
 import { FrameBatchedElement } from '../shared/frame-batched-element.js';
 import type { KimiEventHandlers } from '../shared/source-controller.js';
 import { themeTokens } from '../shared/theme.js';
@@ -149,48 +140,26 @@ export class KimiContextGauge extends FrameBatchedElement {
     defineElement(tag, this);
   }
 
+  /** The gauge shows the newest reading; two are kept because a series needs at least two. */
+  private readonly series = new UsageSeries(2);
+
   /** Latest reading, or null before any. */
-  latest: UsagePoint | null = null;
+  get latest(): UsagePoint | null {
+    return this.series.latest;
+  }
+
   /** The context window in tokens, when known. */
-  maxContext: number | null = null;
+  get maxContext(): number | null {
+    return this.series.maxContext;
+  }
 
   protected kimiHandlers(): KimiEventHandlers {
-    return {
-      'kimi:init': (e) => {
-        const points = pointsFromInit(e.detail as InitMessage);
-        if (points.length) this.take(points[points.length - 1]!);
-      },
-      'kimi:metric_updated': (e) => this.take(pointFromMetricUpdated(e.detail as MetricUpdatedMessage)),
-      'kimi:log_metric': (e) => {
-        const message = e.detail as LogMetricMessage;
-        this.takeWindow(maxContextOf(message));
-        this.take(pointFromLogMetric(message));
-      },
-      'kimi:metric': (e) => this.take(pointFromLegacyMetric(e.detail as MetricMessage)),
-      'kimi:new_session': (e) => this.takeWindow(maxContextOf(e.detail as { type: string })),
-    };
+    return usageHandlers(() => this.series, () => this.requestUpdate());
   }
 
   protected override sourceChanged(value: KimiSource | null, previous: KimiSource | null): void {
-    if (value?.sessionId !== previous?.sessionId) {
-      this.latest = null;
-      this.maxContext = null;
-    }
+    if (value?.sessionId !== previous?.sessionId) this.series.clear();
     super.sourceChanged(value, previous);
-  }
-
-  private take(point: UsagePoint | null): void {
-    if (!point) return;
-    this.latest = point;
-    this.takeWindow(point.maxContext);
-    this.requestUpdate();
-  }
-
-  private takeWindow(maxContext: number | null): void {
-    if (maxContext !== null && maxContext !== this.maxContext) {
-      this.maxContext = maxContext;
-      this.requestUpdate();
-    }
   }
 
   protected override render() {

@@ -2,23 +2,14 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
 import type { KimiSource } from '../../internal/source-context.js';
-import {
-  THRESHOLDS,
-  maxContextOf,
-  pointFromLegacyMetric,
-  pointFromLogMetric,
-  pointFromMetricUpdated,
-  pointsFromInit,
-  type UsagePoint,
-} from '../../protocol/context-usage.js';
-import type { InitMessage, LogMetricMessage, MetricMessage, MetricUpdatedMessage } from '../../protocol/messages.js';
+import { THRESHOLDS, type UsagePoint } from '../../protocol/context-usage.js';
 import { FrameBatchedElement } from '../shared/frame-batched-element.js';
 import type { KimiEventHandlers } from '../shared/source-controller.js';
 import { themeTokens } from '../shared/theme.js';
 import { clockTime, computeScales, nearestIndex, seriesExtent, xOf, yOf, type ChartScales } from './chart-scales.js';
 import { drawChart, type ChartPalette } from './line-renderer.js';
 import { metricChartStyles } from './metric-chart.styles.js';
-import { DEFAULT_MAX_POINTS, UsageSeries } from './usage-series.js';
+import { DEFAULT_MAX_POINTS, UsageSeries, usageHandlers } from '../shared/usage-series.js';
 
 const SOURCE_TEXT: Record<UsagePoint['source'], string> = {
   init: 'history (init)',
@@ -115,23 +106,10 @@ export class KimiMetricChart extends FrameBatchedElement {
   }
 
   protected kimiHandlers(): KimiEventHandlers {
-    return {
-      'kimi:init': (e) => this.changed(this.series.addHistory(pointsFromInit(e.detail as InitMessage))),
-      'kimi:metric_updated': (e) => this.changed(this.series.add(pointFromMetricUpdated(e.detail as MetricUpdatedMessage))),
-      'kimi:log_metric': (e) => {
-        const message = e.detail as LogMetricMessage;
-        const windowChanged = this.series.setWindow(maxContextOf(message));
-        this.changed(this.series.add(pointFromLogMetric(message)) || windowChanged);
-      },
-      'kimi:metric': (e) => this.changed(this.series.add(pointFromLegacyMetric(e.detail as MetricMessage))),
-      'kimi:new_session': (e) => this.changed(this.series.setWindow(maxContextOf(e.detail as { type: string }))),
-    };
-  }
-
-  private changed(yes: boolean): void {
-    if (!yes) return;
-    this.stale = true;
-    this.requestUpdate();
+    return usageHandlers(() => this.series, () => {
+      this.stale = true;
+      this.requestUpdate();
+    });
   }
 
   protected override sourceChanged(value: KimiSource | null, previous: KimiSource | null): void {
@@ -374,7 +352,7 @@ export class KimiMetricChart extends FrameBatchedElement {
             : nothing}
         </div>
       </div>
-      <p id="summary" class="visually-hidden">${this.summary()}</p>
+      <p id="summary" class="sr-only">${this.summary()}</p>
       <ul part="legend" class="legend">
         <li><span class="swatch line"></span>Context in use, % of the window${this.series.maxContext ? html`; tokens on the right (max ${tokens.format(this.series.maxContext)})` : nothing}</li>
         ${THRESHOLDS.map(

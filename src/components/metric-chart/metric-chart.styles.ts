@@ -111,13 +111,4 @@ export const metricChartStyles = css`
   .swatch.dashed {
     border-top-style: dashed;
   }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    margin: -1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
-  }
 `;

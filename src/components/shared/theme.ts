@@ -23,6 +23,18 @@ export const themeTokens = css`
     font-family: var(--_font);
     color: var(--_text);
   }
+  /* Read by screen readers, not shown. */
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    padding: 0;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+    border: 0;
+  }
   @media (prefers-color-scheme: dark) {
     :host {
       --_surface: var(--kimi-color-surface, #0d1117);

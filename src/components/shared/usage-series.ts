@@ -1,5 +1,14 @@
 import { RingBuffer } from '../../internal/ring-buffer.js';
-import type { UsagePoint } from '../../protocol/context-usage.js';
+import {
+  maxContextOf,
+  pointFromLegacyMetric,
+  pointFromLogMetric,
+  pointFromMetricUpdated,
+  pointsFromInit,
+  type UsagePoint,
+} from '../../protocol/context-usage.js';
+import type { InitMessage, LogMetricMessage, MetricMessage, MetricUpdatedMessage } from '../../protocol/messages.js';
+import type { KimiEventHandlers } from './source-controller.js';
 
 export const DEFAULT_MAX_POINTS = 300;
 const MIN_POINTS = 2;
@@ -11,8 +20,8 @@ export function capacityOf(value: unknown): number {
 }
 
 /**
- * The chart's data: a bounded window of usage readings, oldest first, and the context window when
- * known. Plain state; the element decides when to draw.
+ * A bounded window of context-usage readings, oldest first, and the context window when known:
+ * the data of the chart and the gauge. Plain state; the element decides when to draw.
  */
 export class UsageSeries {
   readonly points: RingBuffer<UsagePoint>;
@@ -77,4 +86,26 @@ export class UsageSeries {
     for (let i = this.points.size - 1; i >= 0; i--) if (this.points.at(i) === point) return i;
     return -1;
   }
+}
+
+/**
+ * The `kimi:*` handlers that feed a series from `init`, `metric_updated`, `log_metric`, legacy
+ * `metric` and `new_session`; `changed` runs when the series or its window moved. The series is
+ * looked up per event: elements build their handlers before their own fields exist.
+ */
+export function usageHandlers(series: () => UsageSeries, changed: () => void): KimiEventHandlers {
+  const report = (moved: boolean): void => {
+    if (moved) changed();
+  };
+  return {
+    'kimi:init': (e) => report(series().addHistory(pointsFromInit(e.detail as InitMessage))),
+    'kimi:metric_updated': (e) => report(series().add(pointFromMetricUpdated(e.detail as MetricUpdatedMessage))),
+    'kimi:log_metric': (e) => {
+      const message = e.detail as LogMetricMessage;
+      const windowChanged = series().setWindow(maxContextOf(message));
+      report(series().add(pointFromLogMetric(message)) || windowChanged);
+    },
+    'kimi:metric': (e) => report(series().add(pointFromLegacyMetric(e.detail as MetricMessage))),
+    'kimi:new_session': (e) => report(series().setWindow(maxContextOf(e.detail as { type: string }))),
+  };
 }
