@@ -1,6 +1,7 @@
 import { ContextEvent as ContextRequestEvent } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
+import { attachContextRoot } from '../../internal/context-root.js';
 import type { KimiRealtime } from '../realtime/kimi-realtime.js';
 
 export type KimiEventHandlers = Record<string, (event: CustomEvent) => void>;
@@ -28,6 +29,9 @@ export class SourceController implements ReactiveController {
     private readonly handlers: KimiEventHandlers,
     private readonly onChange: (value: KimiSource | null, previous: KimiSource | null) => void,
   ) {
+    // Also when elements are registered one by one from the npm build: a child upgraded before its
+    // <kimi-realtime> is answered once the parent is defined.
+    attachContextRoot();
     host.addController(this);
   }
 
