@@ -124,7 +124,11 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.lengt
 const spread = (xs) => (xs.length ? `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}` : '');
 function fmt(x, digits = 0) { return Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(x); }
 
+// Correctness failures (lost, duplicated or reordered events, page errors) always fail the run.
+// Performance targets fail full runs only: the smoke run inside `npm test` checks that the benchmark
+// works, and timing on a busy machine is no verdict.
 const failures = [];
+const missedTargets = [];
 const errors = results.filter((r) => r.result.error);
 for (const e of errors) failures.push(`${e.kind} ${e.variant ?? e.rate}: ${e.result.error}`);
 const lines = [];
@@ -181,9 +185,9 @@ if (dash.length) {
     const x = r.result;
     const rpf = Math.max(...Object.values(x.rendersPerElementPerFrame ?? { none: 0 }));
     lines.push(`| ${fmt(r.rate)} | ${r.seconds} | ${fmt(x.fps, 1)} | ${x.longTasksOver50}${x.longTasksOver50 ? ` (longest ${fmt(x.longestTaskMs, 1)})` : ''} | ${fmt(x.maxFrameGapMs, 1)} | ${fmt(rpf, 2)} | ${fmt(x.heapBeforeMB, 1)} → ${fmt(x.heapAfterMB, 1)} | ${fmt(x.heapGrowthMB, 2)} |`);
-    if (x.longTasksOver50) failures.push(`dashboard ${r.rate}/s: ${x.longTasksOver50} long tasks ≥ 50 ms`);
+    if (x.longTasksOver50) missedTargets.push(`dashboard ${r.rate}/s: ${x.longTasksOver50} long tasks ≥ 50 ms`);
     // Two frames of slack: the first and last frame of the window may each hold a render counted on one side only.
-    for (const [name, n] of Object.entries(x.renders ?? {})) if (n > x.frames + 2) failures.push(`dashboard ${r.rate}/s: <${name}> rendered ${n} times in ${x.frames} frames`);
+    for (const [name, n] of Object.entries(x.renders ?? {})) if (n > x.frames + 2) missedTargets.push(`dashboard ${r.rate}/s: <${name}> rendered ${n} times in ${x.frames} frames`);
   }
   lines.push('');
 }
@@ -207,6 +211,11 @@ for (const s of sizes) lines.push(`| ${s.file.replace('dist/cdn/', '')} | ${s.mi
 console.log(`\n${summary.browser}, Node ${summary.node}, ${summary.machine}, ${rounds} round(s)${smoke ? ' (smoke)' : ''}\n`);
 console.log(lines.join('\n'));
 summary.failures = failures;
+summary.missedTargets = missedTargets;
+if (missedTargets.length) {
+  console.warn(`\ntargets missed in this run:\n- ${missedTargets.join('\n- ')}`);
+  if (!smoke) failures.push(...missedTargets);
+}
 summary.table = lines.join('\n');
 if (!smoke) {
   mkdirSync('bench/results', { recursive: true });
