@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'];
+export const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'];
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox', // sessions and CI run as root
@@ -15,32 +15,50 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-function lookup() {
+export const INSTALL_ADVICE = [
+  'No Chromium or Chrome was found, and it could not be installed automatically.',
+  "Install Debian's Chromium:   sudo apt-get update && sudo apt-get install -y chromium",
+  'or point CHROME_PATH at an existing Chrome/Chromium binary:   CHROME_PATH=/path/to/chrome npm test',
+].join('\n');
+
+function lookup(candidates) {
   const fromEnv = process.env.CHROME_PATH || process.env.CHROMIUM_PATH;
   if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  return CANDIDATES.find((path) => existsSync(path)) ?? null;
+  return candidates.find((path) => existsSync(path)) ?? null;
 }
 
-/** Path of a Chromium binary; installs Debian's package when possible; exits with advice otherwise. */
-export function findChromium({ install = true } = {}) {
-  const found = lookup();
-  if (found || !install) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+const defaults = () => ({
+  candidates: CANDIDATES,
+  isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+  hasApt: spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0,
+  install: () => execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' }),
+});
+
+/**
+ * Path of a Chromium binary; installs Debian's package when running as root with apt; otherwise throws
+ * an Error whose message says exactly what to install. The options exist for tests.
+ */
+export function locateChromium(options = {}) {
+  const { candidates, isRoot, hasApt, install } = { ...defaults(), ...options };
+  const found = lookup(candidates);
+  if (found) return found;
   if (isRoot && hasApt) {
     console.log('No Chromium found: installing Debian\'s "chromium" package (apt-get install -y chromium)…');
-    execFileSync('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'], { stdio: 'inherit' });
-    const installed = lookup();
+    install();
+    const installed = lookup(candidates);
     if (installed) return installed;
   }
-  console.error(
-    [
-      'No Chromium or Chrome was found, and it could not be installed automatically.',
-      'Install Debian\'s Chromium:   sudo apt-get update && sudo apt-get install -y chromium',
-      'or point CHROME_PATH at an existing Chrome/Chromium binary:   CHROME_PATH=/path/to/chrome npm test',
-    ].join('\n'),
-  );
-  process.exit(1);
+  throw new Error(INSTALL_ADVICE);
+}
+
+/** `locateChromium()` for scripts: prints the advice and exits when there is no browser. */
+export function findChromium() {
+  try {
+    return locateChromium();
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(findChromium());
