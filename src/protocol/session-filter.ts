@@ -78,12 +78,6 @@ export class SessionFilter {
     return true;
   }
 
-  /** Forget the followed session (a new connection announces it again). */
-  resetFollowed(): void {
-    this.followed = null;
-    this.refresh();
-  }
-
   accepts(message: KimiMessage): boolean {
     const wanted = this.current;
     if (wanted === null) return true;

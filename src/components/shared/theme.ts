@@ -49,8 +49,3 @@ export const themeTokens = css`
     }
   }
 `;
-
-/** Colour variable of a level, for `style` bindings. */
-export function levelColor(level: 'ok' | 'caution' | 'warning' | 'critical' | 'info'): string {
-  return level === 'info' ? 'var(--_accent)' : `var(--_${level})`;
-}
