@@ -8,6 +8,7 @@ const steps = [
   ['chromium', () => { console.log(`Chromium: ${findChromium()}`); return 0; }],
   ['typecheck', 'npx tsc -p . --noEmit && npx tsc -p test/types'],
   ['build', 'npm run --silent build'],
+  ['package types', 'npx tsc -p test/types/tsconfig.package.json'],
   ['manifest', 'node scripts/check-manifest.mjs'],
   ['size', 'node scripts/size.mjs --check'],
   ['node tests', 'node --test test/node/'],
