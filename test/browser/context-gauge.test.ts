@@ -1,4 +1,5 @@
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
+import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { KimiContextGauge } from '../../src/components/context-gauge/kimi-context-gauge.js';
 import { KimiMessageEvent } from '../../src/events/kimi-message-event.js';
@@ -97,13 +98,22 @@ describe('<kimi-context-gauge>', () => {
     expect(text(gauge, 'value')).to.equal('42.0 %');
   });
 
-  it('is accessible in light mode', async () => {
-    const { source, gauge } = await mount();
-    source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(91)));
-    await nextFrame();
-    await gauge.updateComplete;
-    await expect(gauge).to.be.accessible();
-  });
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`is accessible in the ${scheme} scheme, at every level`, async () => {
+      await emulateMedia({ colorScheme: scheme });
+      try {
+        const { source, gauge } = await mount();
+        for (const pct of [40, 85, 91, 97]) {
+          source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(pct)));
+          await nextFrame();
+          await gauge.updateComplete;
+          await expect(gauge).to.be.accessible();
+        }
+      } finally {
+        await emulateMedia({ colorScheme: 'light' });
+      }
+    });
+  }
 
   it('shows live data from the simulator', async () => {
     const sim = await Sim.create({ sessions: [1], activeSession: 1, rate: 40 });
