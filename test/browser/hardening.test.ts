@@ -4,14 +4,10 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import { Sim, until, sleep } from './helpers/simulator.js';
 import { mountRealtime, record } from './helpers/element.js';
+import { metric } from './helpers/frames.js';
 import type { KimiErrorDetail, KimiRealtime, KimiStatusDetail } from '../../src/index.js';
 
 const STRESS = window.__KIMI_SIM__.stress;
-const metric = (session: unknown, id: number, extra: Record<string, unknown> = {}) => ({
-  type: 'metric_updated', metric_id: id, session_id: session,
-  real_tokens: { total: 100, prompt: 90, completion: 10, percentage: 1 },
-  cumulative_tokens: 100, cumulative_percentage: 1, alert: null, source: 'proxy', ...extra,
-});
 
 describe('hardening: restarts', function () {
   this.timeout(STRESS ? 600_000 : 60_000);

@@ -1,12 +1,8 @@
 import { expect } from '@open-wc/testing';
 import { Sim, until, sleep } from './helpers/simulator.js';
 import { mountRealtime, record } from './helpers/element.js';
+import { metric } from './helpers/frames.js';
 
-const metric = (session: unknown, id: number) => ({
-  type: 'metric_updated', metric_id: id, session_id: session,
-  real_tokens: { total: 100, prompt: 90, completion: 10, percentage: 1 },
-  cumulative_tokens: 100, cumulative_percentage: 1, alert: null, source: 'proxy',
-});
 
 describe('<kimi-realtime> session filtering', () => {
   let sim: Sim;

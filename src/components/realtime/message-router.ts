@@ -63,9 +63,7 @@ export class MessageRouter {
   }
 
   private reportUnknown(type: string): void {
-    if (this.unknownReported.has(type) || this.unknownReported.size >= MAX_REPORTED_UNKNOWN) return;
-    this.unknownReported.add(type);
-    this.onError({
+    this.reportOnce(type, {
       kind: 'unknown-type',
       message: `Unknown message type "${type}": delivered as kimi:${type}. Reported once per type.`,
       excerpt: type,
@@ -74,13 +72,18 @@ export class MessageRouter {
   }
 
   private reportReserved(type: string): void {
-    if (this.unknownReported.has(`reserved:${type}`)) return;
-    this.unknownReported.add(`reserved:${type}`);
-    this.onError({
+    this.reportOnce(`reserved:${type}`, {
       kind: 'reserved-type',
       message: `A server message of type "${type}" would clash with the element's own kimi:${type} event; it is delivered as kimi:message only.`,
       excerpt: type,
       recovered: true,
     });
+  }
+
+  /** Reports each key once, for at most MAX_REPORTED_UNKNOWN distinct keys (the set stays bounded). */
+  private reportOnce(key: string, detail: KimiErrorDetail): void {
+    if (this.unknownReported.has(key) || this.unknownReported.size >= MAX_REPORTED_UNKNOWN) return;
+    this.unknownReported.add(key);
+    this.onError(detail);
   }
 }
