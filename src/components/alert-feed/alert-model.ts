@@ -1,4 +1,5 @@
 import type { KimiMessage } from '../../protocol/messages.js';
+import { capText } from '../../internal/text.js';
 
 /**
  * What in the stream needs a person's attention, as feed items: message → alert mapping and the
@@ -36,13 +37,19 @@ export interface AlertItem extends AlertCandidate {
   message: KimiMessage;
 }
 
-export const LEVEL_TEXT: Record<AlertLevel, string> = {
-  info: 'Info',
-  caution: 'Caution',
-  warning: 'Warning',
-  error: 'Error',
-  critical: 'Critical',
-};
+/** Words for each level. A Map: server words are looked up in it, and a plain object would also answer `constructor`. */
+const LEVEL_WORDS: ReadonlyMap<string, string> = new Map<AlertLevel, string>([
+  ['info', 'Info'],
+  ['caution', 'Caution'],
+  ['warning', 'Warning'],
+  ['error', 'Error'],
+  ['critical', 'Critical'],
+]);
+
+/** "Warning" for `warning`. */
+export function levelText(level: AlertLevel): string {
+  return LEVEL_WORDS.get(level) ?? 'Warning';
+}
 
 /** The message types that can carry an alert (the feed listens to `kimi:<type>` for each). */
 export const ALERT_MESSAGE_TYPES = [
@@ -62,10 +69,13 @@ export const DEFAULT_MAX_ITEMS = 50;
 export const DEFAULT_COLLAPSE_WINDOW = 60_000;
 /** Provider error bodies can be whole HTML pages when not streaming; the feed shows a start. */
 const MAX_EXCERPT = 300;
+/** Longer than any level word: such a value is not one, and is not lower-cased whole. */
+const MAX_LEVEL_WORD = 16;
 
 type Loose = Record<string, unknown>;
 const obj = (v: unknown): Loose | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Loose) : null);
-const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+/** Server text, capped for rendering (a 10 MB field costs a slice). */
+const str = (v: unknown): string => capText(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const integer = new Intl.NumberFormat();
 const tokens = (v: unknown): string | null => {
@@ -78,15 +88,13 @@ const percent = (v: unknown, digits = 1): string | null => {
 };
 const joined = (...parts: (string | null | false | undefined)[]): string => parts.filter(Boolean).join(' · ');
 
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_EXCERPT ? `${flat.slice(0, MAX_EXCERPT - 1)}…` : flat;
-}
+const excerpt = (v: unknown): string => capText(v, MAX_EXCERPT);
 
 /** A level the server named; unknown words count as `warning` so they are still seen. */
 export function levelFrom(value: unknown, fallback: AlertLevel = 'warning'): AlertLevel {
-  const word = str(value).toLowerCase();
-  return word in LEVEL_TEXT ? (word as AlertLevel) : fallback;
+  if (typeof value !== 'string' || value.length > MAX_LEVEL_WORD) return fallback;
+  const word = value.trim().toLowerCase();
+  return LEVEL_WORDS.has(word) ? (word as AlertLevel) : fallback;
 }
 
 /**
@@ -100,7 +108,7 @@ function thresholdAlert(alert: unknown, percentage: unknown, used: unknown): Ale
   // The server's text names the threshold, not the value; the detail line gives the value.
   const pct = num(percentage);
   const detail = pct !== null && pct > 0 ? joined(`${pct.toFixed(1)} % of the context window`, tokens(used) && `${tokens(used)} tokens`) : '';
-  return { kind: 'threshold', level, text: str(a.message) || `Context above the ${LEVEL_TEXT[level].toLowerCase()} threshold`, detail };
+  return { kind: 'threshold', level, text: str(a.message) || `Context above the ${levelText(level).toLowerCase()} threshold`, detail };
 }
 
 /** The alert a message carries, or null when it carries none. */
@@ -132,7 +140,7 @@ export function alertFromMessage(message: KimiMessage): AlertCandidate | null {
           str(m.provider),
           str(m.model),
           est && max ? `${est} of ${max} tokens estimated` : null,
-          str(m.error) && excerpt(str(m.error)),
+          excerpt(m.error),
         ),
       };
     }
@@ -189,7 +197,7 @@ export function alertFromMessage(message: KimiMessage): AlertCandidate | null {
     }
     case 'context_performance_alert': {
       const a = obj(m.alert);
-      const recommendations = Array.isArray(a?.recommendations) ? a.recommendations.filter((r): r is string => typeof r === 'string') : [];
+      const recommendations = Array.isArray(a?.recommendations) ? a.recommendations.slice(0, 3).map(str).filter(Boolean) : [];
       return {
         kind: 'context-warning',
         level: levelFrom(a?.level),

@@ -1,6 +1,5 @@
 import { html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
-import { repeat } from 'lit/directives/repeat.js';
 import { defineElement } from '../../internal/define-element.js';
 import type { KimiSource } from '../../internal/source-context.js';
 import type { KimiMessage } from '../../protocol/messages.js';
@@ -8,14 +7,14 @@ import { FrameBatchedElement } from '../shared/frame-batched-element.js';
 import type { KimiEventHandlers } from '../shared/source-controller.js';
 import { themeTokens } from '../shared/theme.js';
 import { alertFeedStyles } from './alert-feed.styles.js';
-import { ALERT_MESSAGE_TYPES, AlertList, DEFAULT_COLLAPSE_WINDOW, DEFAULT_MAX_ITEMS, LEVEL_TEXT, alertFromMessage, capacityOf, type AlertItem } from './alert-model.js';
+import { ALERT_MESSAGE_TYPES, AlertList, DEFAULT_COLLAPSE_WINDOW, DEFAULT_MAX_ITEMS, alertFromMessage, levelText, capacityOf, type AlertItem } from './alert-model.js';
 import { KimiAlertDismissEvent } from './kimi-alert-dismiss-event.js';
 import { langOf, relativeTime } from './relative-time.js';
 
 /** Relative times move by minutes once past the first one; a slow refresh is enough and costs nothing. */
 const REFRESH_MS = 15_000;
 
-const spoken = (item: AlertItem): string => `${LEVEL_TEXT[item.level]}: ${item.text}${item.count > 1 ? ` (${item.count} times)` : ''}`;
+const spoken = (item: AlertItem): string => `${levelText(item.level)}: ${item.text}${item.count > 1 ? ` (${item.count} times)` : ''}`;
 
 /**
  * What needs attention in a session, newest first: context thresholds (`metric_updated`, legacy
@@ -162,33 +161,43 @@ export class KimiAlertFeed extends FrameBatchedElement {
     return html`
       ${items.length
         ? html`<ul part="list" aria-label=${this.label}>
-            ${repeat(
-              items,
-              (item) => item.id,
-              (item, index) => html`
-                <li part="item" class="item" data-level=${item.level} data-kind=${item.kind}>
-                  <span class="level">${LEVEL_TEXT[item.level]}</span>
-                  <span class="main">
-                    <span class="text">${item.text}</span>
-                    ${item.detail ? html`<span class="detail">${item.detail}</span>` : nothing}
-                  </span>
-                  <span class="meta">
-                    ${item.count > 1
-                      ? html`<span class="count"><span aria-hidden="true">×${item.count}</span><span class="sr-only">${item.count} times</span></span>`
-                      : nothing}
-                    <time datetime=${new Date(item.lastAt).toISOString()} title=${new Date(item.lastAt).toLocaleString(locale)}>${relativeTime(item.lastAt, now, locale)}</time>
-                  </span>
-                  <button part="dismiss" type="button" aria-label=${`Dismiss ${LEVEL_TEXT[item.level].toLowerCase()}: ${item.text}`} @click=${() => this.onDismiss(item, index)}>
-                    <span aria-hidden="true">×</span>
-                  </button>
-                </li>
-              `,
-            )}
+            ${items.map((item, index) => this.renderItem(item, index, now, locale))}
           </ul>`
         : html`<p part="empty" tabindex="-1"><slot name="empty">No alerts</slot></p>`}
       <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${this.politeText}</div>
       <div class="sr-only" role="alert" aria-live="assertive" aria-atomic="true">${this.assertiveText}</div>
     `;
+  }
+
+  /**
+   * One row. Rows are matched by position, not by key: Lit 3.3's `repeat()` leaves a marker comment
+   * behind for every removed item (lit/lit#5298), which grows a busy feed without bound. A row that
+   * cannot be drawn is replaced by a notice instead of stopping the whole list from rendering.
+   */
+  private renderItem(item: AlertItem, index: number, now: number, locale: string | undefined) {
+    try {
+      const level = levelText(item.level);
+      return html`
+        <li part="item" class="item" data-level=${item.level} data-kind=${item.kind}>
+          <span class="level">${level}</span>
+          <span class="main">
+            <span class="text">${item.text}</span>
+            ${item.detail ? html`<span class="detail">${item.detail}</span>` : nothing}
+          </span>
+          <span class="meta">
+            ${item.count > 1
+              ? html`<span class="count"><span aria-hidden="true">×${item.count}</span><span class="sr-only">${item.count} times</span></span>`
+              : nothing}
+            <time datetime=${new Date(item.lastAt).toISOString()} title=${new Date(item.lastAt).toLocaleString(locale)}>${relativeTime(item.lastAt, now, locale)}</time>
+          </span>
+          <button part="dismiss" type="button" aria-label=${`Dismiss ${level.toLowerCase()}: ${item.text}`} @click=${() => this.onDismiss(item, index)}>
+            <span aria-hidden="true">×</span>
+          </button>
+        </li>
+      `;
+    } catch {
+      return html`<li part="item" class="item" data-level="warning" data-kind="unreadable"><span class="level">Warning</span><span class="main">An alert could not be shown.</span></li>`;
+    }
   }
 
   protected override updated(): void {

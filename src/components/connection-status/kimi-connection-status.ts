@@ -8,6 +8,7 @@ import { FrameBatchedElement } from '../shared/frame-batched-element.js';
 import type { KimiEventHandlers } from '../shared/source-controller.js';
 import { themeTokens } from '../shared/theme.js';
 import { langOf } from '../alert-feed/relative-time.js';
+import { capText } from '../../internal/text.js';
 import { connectionStatusStyles } from './connection-status.styles.js';
 import { STATE_TEXT, countdownText, sameStats, secondsToRetry } from './status-text.js';
 
@@ -109,7 +110,9 @@ export class KimiConnectionStatus extends FrameBatchedElement {
   private renderStats() {
     const s = this.stats;
     const n = (value: number | undefined) => (value === undefined ? '—' : count.format(value));
-    const close = s?.lastCloseCode != null ? `${s.lastCloseCode}${s.lastCloseReason ? ` ${s.lastCloseReason}` : ''}` : '—';
+    // The reason is the server's text (a close frame allows 123 bytes, but a page can pass anything here).
+    const reason = capText(s?.lastCloseReason, 120);
+    const close = s?.lastCloseCode != null ? `${s.lastCloseCode}${reason ? ` ${reason}` : ''}` : '—';
     const since = s?.connectedSince ?? null;
     return html`
       <dl part="stats">
