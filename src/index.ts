@@ -22,6 +22,9 @@ export { KimiAlertDismissEvent } from './components/alert-feed/kimi-alert-dismis
 export type { AlertItem } from './components/alert-feed/alert-model.js';
 export { KimiConnectionStatus } from './components/connection-status/kimi-connection-status.js';
 export { SourceController, type KimiEventHandlers } from './components/shared/source-controller.js';
-export { FrameBatchedElement } from './components/shared/frame-batched-element.js';
+export { DashboardElement, type DataStatus } from './components/shared/dashboard-element.js';
 export { kimiSourceContext, type KimiSource } from './internal/source-context.js';
-export * from './protocol/context-usage.js';
+export { THRESHOLDS, levelOf, sourceLabel, type UsageReading, type UsageSource, type UsageLevel, type UsageFrame } from './protocol/usage-readings.js';
+export type { KimiHydration } from './protocol/hydration.js';
+export { KimiMetricEvent } from './events/kimi-metric-event.js';
+export { KimiHydrateEvent } from './events/kimi-hydrate-event.js';

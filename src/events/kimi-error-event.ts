@@ -10,6 +10,8 @@ import type { FrameProblemKind } from '../protocol/parse-frame.js';
  * - `auth`: the server closed with an authentication close code; retries stopped.
  * - `idle-timeout`: nothing arrived within `idle-timeout`; the connection was recycled.
  * - `connection`: a connection attempt failed (details in `message`).
+ * - `hydration`: the session's history could not be loaded over HTTP (live frames carry on).
+ * - `session-not-found`: the server does not know the session asked for.
  */
 export type KimiErrorKind =
   | FrameProblemKind
@@ -19,7 +21,9 @@ export type KimiErrorKind =
   | 'unserializable'
   | 'auth'
   | 'idle-timeout'
-  | 'connection';
+  | 'connection'
+  | 'hydration'
+  | 'session-not-found';
 
 export interface KimiErrorDetail {
   kind: KimiErrorKind;

@@ -16,4 +16,4 @@ export const KNOWN_MESSAGE_TYPES: ReadonlySet<string> = new Set<KimiMessageType>
  * Server types that would collide with the element's own lifecycle events (`kimi:message`,
  * `kimi:status`, `kimi:error`). Such frames are delivered through `kimi:message` only.
  */
-export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set(['message', 'status', 'error']);
+export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set(['message', 'status', 'error', 'metric', 'hydrate', 'alert-dismiss']);

@@ -1,11 +1,11 @@
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import '../../src/define.js';
+import { deliver } from './helpers/frames.js';
 import { KimiAlertFeed } from '../../src/components/alert-feed/kimi-alert-feed.js';
 import { KimiAlertDismissEvent } from '../../src/components/alert-feed/kimi-alert-dismiss-event.js';
 import { AlertList, alertFromMessage, type AlertItem } from '../../src/components/alert-feed/alert-model.js';
-import { relativeTime } from '../../src/components/alert-feed/relative-time.js';
-import { KimiMessageEvent } from '../../src/events/kimi-message-event.js';
+import { relativeTime } from '../../src/components/shared/locale.js';
 import type { KimiMessage, KimiRealtime } from '../../src/index.js';
 import { loadFixtures, type Fixtures } from './helpers/fixtures.js';
 import { record } from './helpers/element.js';
@@ -28,8 +28,8 @@ const streamError = (text = 'Connexion interrompue par le provider', type = 'rea
   type: 'streaming_error', session_id: 1, metric_id: 42, error_type: type, error_message: text, timestamp: '2026-05-07T09:06:04.918273',
 });
 
-function send(target: EventTarget, message: Message): void {
-  target.dispatchEvent(new KimiMessageEvent(`kimi:${message.type}`, message as KimiMessage));
+function send(target: Element, message: Message): void {
+  deliver(target, message);
 }
 
 async function mount(attrs = ''): Promise<{ source: KimiRealtime; feed: KimiAlertFeed }> {

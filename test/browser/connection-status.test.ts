@@ -3,7 +3,6 @@ import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { KimiConnectionStatus } from '../../src/components/connection-status/kimi-connection-status.js';
 import { countdownText, sameStats, secondsToRetry } from '../../src/components/connection-status/status-text.js';
-import { KimiMessageEvent } from '../../src/events/kimi-message-event.js';
 import { KimiStatusEvent } from '../../src/events/kimi-status-event.js';
 import type { KimiRealtime, KimiRealtimeStats, KimiStatusDetail } from '../../src/index.js';
 import { Sim, sleep, until } from './helpers/simulator.js';
@@ -123,7 +122,7 @@ describe('<kimi-connection-status>', () => {
     expect(part(el, 'stats')!.tagName).to.equal('DL');
     // Messages do not render it…
     const renders = el.renderCount;
-    for (let i = 0; i < 100; i++) source.dispatchEvent(new KimiMessageEvent('kimi:cline_usage_updated', { type: 'cline_usage_updated', latest_ts: i, latest_count: i, imported_count: 0, timestamp: '2026-05-07T09:30:00' }));
+    for (let i = 0; i < 100; i++) deliver(source, { type: 'cline_usage_updated', latest_ts: i, latest_count: i, imported_count: 0, timestamp: '2026-05-07T09:30:00' });
     await sleep(1200);
     expect(el.renderCount, 'unchanged stats cost no render').to.equal(renders);
     // …the poll picks changes up within about a second.

@@ -1,18 +1,21 @@
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
+import { deliver } from './helpers/frames.js';
 import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { KimiContextGauge } from '../../src/components/context-gauge/kimi-context-gauge.js';
-import { KimiMessageEvent } from '../../src/events/kimi-message-event.js';
 import type { KimiRealtime } from '../../src/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
 import { Sim, until } from './helpers/simulator.js';
 
 KimiContextGauge.define();
 
+let metricId = 1;
+/** A `metric_updated` of a new request (each request has its own metric id). */
 const updated = (pct: number, tokens = Math.round((pct * 262144) / 100)) => ({
-  type: 'metric_updated', metric_id: 1, session_id: 1,
+  type: 'metric_updated', metric_id: metricId++, session_id: 1,
   real_tokens: { total: tokens, prompt: tokens - 100, completion: 100, percentage: pct },
-  cumulative_tokens: tokens, cumulative_percentage: pct, alert: null, source: 'proxy',
+  // As the server computes it: tokens ÷ the session model's window.
+  cumulative_tokens: tokens, cumulative_percentage: (tokens / 262144) * 100, alert: null, source: 'proxy',
 });
 
 async function mount(): Promise<{ source: KimiRealtime; gauge: KimiContextGauge }> {
@@ -28,14 +31,14 @@ describe('<kimi-context-gauge>', () => {
   it('shows the value, the max context and the level, green → yellow → red', async () => {
     const { source, gauge } = await mount();
     expect(text(gauge, 'value')).to.equal('–');
-    source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(50)));
+    deliver(source, updated(50));
     await nextFrame();
     await gauge.updateComplete;
     expect(text(gauge, 'value')).to.equal('50.0 %');
     expect(text(gauge, 'tokens')).to.equal('131,072 / 262,144 tokens');
     expect(text(gauge, 'level')).to.equal('OK');
     for (const [pct, level, cls] of [[85, 'Caution', 'caution'], [92, 'Warning', 'warning'], [97.5, 'Critical', 'critical']] as const) {
-      source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(pct)));
+      deliver(source, updated(pct));
       await nextFrame();
       await gauge.updateComplete;
       expect(text(gauge, 'level')).to.equal(level);
@@ -48,29 +51,54 @@ describe('<kimi-context-gauge>', () => {
     expect(colours[0]).to.not.equal(colours[1]);
   });
 
-  it('reads init history, log_metric windows (above 100 %), and ignores error log frames', async () => {
+  it('reads init history; shows the proxy readings by default, never relabelled by a log frame\'s window', async () => {
     const { messages } = await loadFixtures();
     const { source, gauge } = await mount();
     const init = messages.find((m) => m.type === 'init')!;
-    source.dispatchEvent(new KimiMessageEvent('kimi:init', init as never));
+    deliver(source, init as never);
     await nextFrame();
     await gauge.updateComplete;
-    const newest = (init as { recent_metrics: { percentage: number }[] }).recent_metrics[0]!;
+    // Newest first; the newest row is an estimate the provider never confirmed (is_estimated 1): not shown.
+    const rows = (init as { recent_metrics: { percentage: number; is_estimated: number }[] }).recent_metrics;
+    expect(rows[0]!.is_estimated).to.equal(1);
+    const newest = rows.find((r) => r.is_estimated === 0)!;
     expect(text(gauge, 'value')).to.equal(`${newest.percentage.toFixed(1)} %`);
-    source.dispatchEvent(new KimiMessageEvent('kimi:log_metric', { type: 'log_metric', source: 'kimi_global_context_limit_error', source_family: 'error', metrics: { total_tokens: 0, percentage: 0, max_context: 131072 }, session_id: 1, timestamp: '2026-05-07T09:30:00' } as never));
-    source.dispatchEvent(new KimiMessageEvent('kimi:log_metric', { type: 'log_metric', source: 'continue_logs', source_family: 'continue_logs', metrics: { total_tokens: 300512, percentage: 114.6, max_context: 262144 }, session_id: 1, timestamp: '2026-05-07T09:31:00' } as never));
+    deliver(source, updated(60, 157_286));
+    // A Continue CompileChat block with the IDE's window, an error line and a Continue usage line.
+    deliver(source, { type: 'log_metric', source: 'continue_compile_chat', source_family: 'continue_compile', metrics: { total_tokens: 1500, tools_tokens: 1000, system_message_tokens: 500, percentage: 1.1, max_context: 131072, context_length: 131072 }, session_id: 1, timestamp: '2026-05-07T09:30:00' } as never);
+    deliver(source, { type: 'log_metric', source: 'kimi_global_context_limit_error', source_family: 'error', metrics: { total_tokens: 0, percentage: 0, max_context: 131072 }, session_id: 1, timestamp: '2026-05-07T09:30:00' } as never);
+    deliver(source, { type: 'log_metric', source: 'continue_logs', source_family: 'continue_logs', metrics: { total_tokens: 300512, percentage: 114.6, max_context: 262144 }, session_id: 1, timestamp: '2026-05-07T09:31:00' } as never);
+    await nextFrame();
+    await gauge.updateComplete;
+    expect(text(gauge, 'value')).to.equal('60.0 %');
+    expect(text(gauge, 'tokens')).to.equal('157,286 / 262,144 tokens');
+    expect(text(gauge, 'source')).to.equal('Proxy requests');
+    expect(text(gauge, 'level')).to.equal('OK');
+  });
+
+  it('shows another source with its own window when asked (usage-source), above 100 % too', async () => {
+    const { source, gauge } = await mount();
+    gauge.setAttribute('usage-source', 'continue');
+    deliver(source, updated(60, 157_286));
+    deliver(source, { type: 'log_metric', source: 'continue_logs', source_family: 'continue_logs', metrics: { total_tokens: 300512, percentage: 114.6, max_context: 262144 }, session_id: 1, timestamp: '2026-05-07T09:31:00' } as never);
     await nextFrame();
     await gauge.updateComplete;
     expect(text(gauge, 'value')).to.equal('114.6 %');
     expect(text(gauge, 'tokens')).to.equal('300,512 / 262,144 tokens');
+    expect(text(gauge, 'source')).to.equal('Continue log');
     expect(gauge.shadowRoot!.querySelector('[role="meter"]')!.getAttribute('aria-valuenow')).to.equal('100.0');
+    // Switching back refills from what <kimi-realtime> kept.
+    gauge.setAttribute('usage-source', 'proxy');
+    await nextFrame();
+    await gauge.updateComplete;
+    expect(text(gauge, 'value')).to.equal('60.0 %');
   });
 
   it('many messages in one frame cause one render; a session change clears it', async () => {
     const { source, gauge } = await mount();
     await nextFrame();
     const before = gauge.renderCount;
-    for (let i = 0; i < 100; i++) source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(i / 2)));
+    for (let i = 0; i < 100; i++) deliver(source, updated(i / 2));
     await nextFrame();
     await nextFrame();
     expect(gauge.renderCount - before).to.equal(1);
@@ -90,10 +118,10 @@ describe('<kimi-context-gauge>', () => {
     source.sessionId = '1';
     root.append(source);
     await until(() => gauge.renderCount > 0);
-    source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(42)));
+    deliver(source, updated(42));
     await until(() => text(gauge, 'value') === '42.0 %', { what: 'gauge bound to #elsewhere' });
     gauge.remove();
-    source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(10)));
+    deliver(source, updated(10));
     await nextFrame();
     expect(text(gauge, 'value')).to.equal('42.0 %');
   });
@@ -104,7 +132,7 @@ describe('<kimi-context-gauge>', () => {
       try {
         const { source, gauge } = await mount();
         for (const pct of [40, 85, 91, 97]) {
-          source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(pct)));
+          deliver(source, updated(pct));
           await nextFrame();
           await gauge.updateComplete;
           await expect(gauge).to.be.accessible();

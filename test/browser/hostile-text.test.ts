@@ -2,8 +2,8 @@
 // churning through the feed, and strings of a megabyte.
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
 import '../../src/define.js';
+import { deliver } from './helpers/frames.js';
 import type { KimiAlertFeed } from '../../src/components/alert-feed/kimi-alert-feed.js';
-import { KimiMessageEvent } from '../../src/events/kimi-message-event.js';
 import type { KimiMessage, KimiRealtime } from '../../src/index.js';
 import { capText, MAX_RENDERED_TEXT } from '../../src/internal/text.js';
 
@@ -11,8 +11,8 @@ type Message = Record<string, unknown>;
 
 const INHERITED = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
 
-function send(target: EventTarget, message: Message): void {
-  target.dispatchEvent(new KimiMessageEvent(`kimi:${String(message.type)}`, message as unknown as KimiMessage));
+function send(target: Element, message: Message): void {
+  deliver(target, message);
 }
 
 async function mountFeed(attrs = ''): Promise<{ source: KimiRealtime; feed: KimiAlertFeed }> {

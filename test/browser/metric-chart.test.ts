@@ -1,8 +1,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { emulateMedia, resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import '../../src/define.js';
+import { deliver } from './helpers/frames.js';
 import { KimiMetricChart } from '../../src/components/metric-chart/kimi-metric-chart.js';
-import { KimiMessageEvent } from '../../src/events/kimi-message-event.js';
 import type { KimiRealtime } from '../../src/index.js';
 import {
   clockTime,
@@ -28,8 +28,8 @@ type Message = Record<string, any>;
 const frame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => r()));
 const tokens = new Intl.NumberFormat();
 
-function send(target: EventTarget, message: Message): void {
-  target.dispatchEvent(new KimiMessageEvent(`kimi:${message.type}`, message as any));
+function send(target: Element, message: Message): void {
+  deliver(target, message);
 }
 
 interface Mounted {

@@ -2,7 +2,8 @@
 // follow a move to another parent, and detach from the old one. Uses fresh tag names, so nothing is
 // registered before the test decides the order.
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
-import { KimiRealtime, KimiContextGauge, KimiMessageEvent } from '../../src/index.js';
+import { deliver } from './helpers/frames.js';
+import { KimiRealtime, KimiContextGauge } from '../../src/index.js';
 import { until } from './helpers/simulator.js';
 
 class LateRealtime extends KimiRealtime {}
@@ -25,7 +26,7 @@ describe('dashboard children: order of upgrade', () => {
     await until(() => value(gauge) === '–', { what: 'gauge rendered without a source' });
     customElements.define('order-realtime', LateRealtime);
     const source = root.querySelector('order-realtime') as LateRealtime;
-    source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(33)));
+    deliver(source, updated(33));
     await until(() => value(gauge) === '33.0 %', { what: 'gauge attached to the late parent' });
   });
 
@@ -37,12 +38,12 @@ describe('dashboard children: order of upgrade', () => {
     const a = root.querySelector('#a') as LateRealtime;
     const b = root.querySelector('#b') as LateRealtime;
     const gauge = root.querySelector('order-gauge') as EarlyGauge;
-    a.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(10)));
+    deliver(a, updated(10));
     await until(() => value(gauge) === '10.0 %');
     b.append(gauge);
-    b.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(20)));
+    deliver(b, updated(20));
     await until(() => value(gauge) === '20.0 %', { what: 'gauge follows the new parent' });
-    a.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(90)));
+    deliver(a, updated(90));
     await nextFrame();
     await nextFrame();
     expect(value(gauge)).to.equal('20.0 %');
@@ -56,7 +57,7 @@ describe('dashboard children: order of upgrade', () => {
     source.sessionId = '1';
     root.append(source);
     source.append(gauge);
-    source.dispatchEvent(new KimiMessageEvent('kimi:metric_updated', updated(44)));
+    deliver(source, updated(44));
     await until(() => value(gauge) === '44.0 %');
   });
 });

@@ -3,9 +3,12 @@ import type { KimiRealtime } from '../../src/index.js';
 import '../../src/define.js';
 
 document.addEventListener('kimi:metric', (e) => {
-  const percentage: number = e.detail.metric.percentage;
-  return percentage;
+  const percentage: number = e.detail.percentage;
+  const source: 'proxy' | 'continue' | 'kimi-cli' | `log:${string}` = e.detail.source;
+  const window: number | null = e.detail.window;
+  return [percentage, source, window, e.detail.level, e.detail.frame];
 });
+document.addEventListener('kimi:hydrate', (e) => (e.detail.found ? e.detail.readings.length : e.detail.error));
 document.addEventListener('kimi:metric_updated', (e) => {
   const level: 'caution' | 'warning' | 'critical' | undefined = e.detail.alert?.level;
   const total: number = e.detail.real_tokens.total;

@@ -64,6 +64,11 @@ export const ALERT_MESSAGE_TYPES = [
   'context_limit_violation',
 ] as const;
 
+export type AlertMessageType = (typeof ALERT_MESSAGE_TYPES)[number];
+
+/** Types whose alert comes with a usage reading (`kimi:metric`): the feed takes them from the reading. */
+export const READING_ALERT_TYPES: ReadonlySet<string> = new Set(['metric_updated', 'metric']);
+
 export const DEFAULT_MAX_ITEMS = 50;
 /** Repeats of an alert this close (ms) to its previous occurrence join it even when others came between. */
 export const DEFAULT_COLLAPSE_WINDOW = 60_000;

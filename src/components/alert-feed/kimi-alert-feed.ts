@@ -1,15 +1,14 @@
 import { html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
-import type { KimiSource } from '../../internal/source-context.js';
 import type { KimiMessage } from '../../protocol/messages.js';
-import { FrameBatchedElement } from '../shared/frame-batched-element.js';
-import type { KimiEventHandlers } from '../shared/source-controller.js';
+import type { UsageReading } from '../../protocol/usage-readings.js';
+import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';
 import { themeTokens } from '../shared/theme.js';
 import { alertFeedStyles } from './alert-feed.styles.js';
-import { ALERT_MESSAGE_TYPES, AlertList, DEFAULT_COLLAPSE_WINDOW, DEFAULT_MAX_ITEMS, alertFromMessage, levelText, capacityOf, type AlertItem } from './alert-model.js';
+import { READING_ALERT_TYPES, AlertList, type AlertCandidate, DEFAULT_COLLAPSE_WINDOW, DEFAULT_MAX_ITEMS, alertFromMessage, levelText, capacityOf, type AlertItem } from './alert-model.js';
 import { KimiAlertDismissEvent } from './kimi-alert-dismiss-event.js';
-import { langOf, relativeTime } from './relative-time.js';
+import { langOf, relativeTime } from '../shared/locale.js';
 
 /** Relative times move by minutes once past the first one; a slow refresh is enough and costs nothing. */
 const REFRESH_MS = 15_000;
@@ -45,8 +44,8 @@ const spoken = (item: AlertItem): string => `${levelText(item.level)}: ${item.te
  * @cssprop [--kimi-alert-feed-critical=var(--kimi-color-critical)] - Context ≥ 95 %, provider context-limit errors.
  * @cssprop [--kimi-alert-feed-max-height=none] - Height after which the list scrolls.
  */
-export class KimiAlertFeed extends FrameBatchedElement {
-  static override styles = [themeTokens, alertFeedStyles];
+export class KimiAlertFeed extends DashboardElement {
+  static override styles = [themeTokens, dashboardStyles, alertFeedStyles];
 
   /** Registers `<kimi-alert-feed>`; warns instead of throwing when another copy already did. */
   static define(tag = 'kimi-alert-feed'): void {
@@ -79,8 +78,6 @@ export class KimiAlertFeed extends FrameBatchedElement {
   @property() label = 'Alerts';
 
   private readonly log = new AlertList(DEFAULT_MAX_ITEMS);
-  /** The source and session the items belong to; another one clears them. */
-  private shown: { source: unknown; sessionId: string | null } | null = null;
   private pendingPolite: AlertItem | null = null;
   private pendingAssertive: AlertItem | null = null;
   private politeText = '';
@@ -105,25 +102,36 @@ export class KimiAlertFeed extends FrameBatchedElement {
     this.requestUpdate();
   }
 
-  protected kimiHandlers(): KimiEventHandlers {
-    const take = (e: CustomEvent) => this.take(e.detail as KimiMessage);
-    return Object.fromEntries(ALERT_MESSAGE_TYPES.map((type) => [`kimi:${type}`, take]));
-  }
+  private readonly takeFrame = (e: { detail: KimiMessage }): void => this.take(e.detail);
 
-  protected override sourceChanged(value: KimiSource | null, previous: KimiSource | null): void {
-    // Losing the source (removal, a DOM move) keeps the items; a different source or session clears them.
-    if (value) {
-      if (this.shown && (this.shown.source !== value.source || this.shown.sessionId !== value.sessionId)) this.log.clear();
-      this.shown = { source: value.source, sessionId: value.sessionId };
-    }
-    super.sourceChanged(value, previous);
+  protected readonly link = this.linkSource({
+    'kimi:streaming_error': this.takeFrame,
+    'kimi:provider_context_limit_error': this.takeFrame,
+    'kimi:compaction_event': this.takeFrame,
+    'kimi:compression_event': this.takeFrame,
+    'kimi:sanitizer_event': this.takeFrame,
+    'kimi:context_performance_alert': this.takeFrame,
+    'kimi:context_limit_violation': this.takeFrame,
+    // Threshold alerts come with their reading: the level is the reading's, the one the gauge shows.
+    'kimi:metric': (e) => this.takeReading(e.detail),
+  });
+
+  private takeReading(reading: UsageReading): void {
+    if (reading.origin !== 'live' || !READING_ALERT_TYPES.has(reading.frame)) return;
+    const candidate = alertFromMessage(reading.message as KimiMessage);
+    if (!candidate) return;
+    // The server's text names the threshold; the level follows the figures shown everywhere else.
+    this.add({ ...candidate, level: reading.level === 'ok' ? 'caution' : reading.level }, reading.message as KimiMessage, reading.time);
   }
 
   private take(message: KimiMessage): void {
     const candidate = alertFromMessage(message);
-    if (!candidate) return;
+    if (candidate) this.add(candidate, message, Date.now());
+  }
+
+  private add(candidate: AlertCandidate, message: KimiMessage, time: number): void {
     this.log.collapseWindow = Math.max(0, Number(this.collapseWindow) || 0);
-    const item = this.log.add(candidate, message);
+    const item = this.log.add(candidate, message, time);
     if (item.level === 'critical') this.pendingAssertive = item;
     else this.pendingPolite = item;
     this.requestUpdate();
@@ -160,10 +168,11 @@ export class KimiAlertFeed extends FrameBatchedElement {
     const locale = langOf(this);
     return html`
       ${items.length
-        ? html`<ul part="list" aria-label=${this.label}>
+        ? html`<ul part="list" class="data" aria-label=${this.label}>
             ${items.map((item, index) => this.renderItem(item, index, now, locale))}
           </ul>`
-        : html`<p part="empty" tabindex="-1"><slot name="empty">No alerts</slot></p>`}
+        : html`<p part="empty" tabindex="-1"><slot name="empty">${this.dataStatus === 'not-found' ? 'No alerts: session not found' : 'No alerts'}</slot></p>`}
+      ${this.renderNotice()}
       <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${this.politeText}</div>
       <div class="sr-only" role="alert" aria-live="assertive" aria-atomic="true">${this.assertiveText}</div>
     `;

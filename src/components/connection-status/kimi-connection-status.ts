@@ -2,12 +2,10 @@ import { html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { defineElement } from '../../internal/define-element.js';
-import type { KimiSource } from '../../internal/source-context.js';
-import type { KimiRealtimeStats } from '../realtime/kimi-realtime.js';
-import { FrameBatchedElement } from '../shared/frame-batched-element.js';
-import type { KimiEventHandlers } from '../shared/source-controller.js';
+import type { KimiRealtime, KimiRealtimeStats } from '../realtime/kimi-realtime.js';
+import { DashboardElement } from '../shared/dashboard-element.js';
 import { themeTokens } from '../shared/theme.js';
-import { langOf } from '../alert-feed/relative-time.js';
+import { langOf } from '../shared/locale.js';
 import { capText } from '../../internal/text.js';
 import { connectionStatusStyles } from './connection-status.styles.js';
 import { STATE_TEXT, countdownText, sameStats, secondsToRetry } from './status-text.js';
@@ -40,7 +38,7 @@ const count = new Intl.NumberFormat();
  * @cssState offline - The browser is offline.
  * @cssState closed - The source is not connected and not retrying.
  */
-export class KimiConnectionStatus extends FrameBatchedElement {
+export class KimiConnectionStatus extends DashboardElement {
   static override styles = [themeTokens, connectionStatusStyles];
 
   /** Registers `<kimi-connection-status>`; warns instead of throwing when another copy already did. */
@@ -54,29 +52,26 @@ export class KimiConnectionStatus extends FrameBatchedElement {
   /** The latest `kimi:status`, or what could be read from the source when attaching. */
   private status: KimiStatusDetail | null = null;
   private stats: KimiRealtimeStats | null = null;
-  private readonly internals: ElementInternals = this.attachInternals();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private countdownTimer: ReturnType<typeof setTimeout> | undefined;
 
-  protected kimiHandlers(): KimiEventHandlers {
-    return {
-      'kimi:status': (e) => {
-        this.status = (e as CustomEvent<KimiStatusDetail>).detail;
-        this.readStats();
-        this.requestUpdate();
-      },
-    };
-  }
+  protected readonly link = this.linkSource({
+    'kimi:status': (e) => {
+      this.status = e.detail;
+      this.readStats();
+      this.requestUpdate();
+    },
+  });
 
-  protected override sourceChanged(value: KimiSource | null, previous: KimiSource | null): void {
-    if (value?.source !== previous?.source) {
-      // A new source has sent its `kimi:status` already: start from what it exposes now.
-      const source = value?.source;
-      const stats = source?.stats ?? null;
-      this.status = source ? { state: source.state, attempt: 0, nextRetryAt: null, closeCode: stats?.lastCloseCode ?? null, closeReason: stats?.lastCloseReason ?? '' } : null;
-      this.stats = stats;
-    }
-    super.sourceChanged(value, previous);
+  /** Nothing to forget: state and counters are read from the source itself. */
+  protected clear(): void {}
+
+  protected override sourceAttached(source: KimiRealtime | null): void {
+    // A new source has sent its `kimi:status` already: start from what it exposes now. Losing the
+    // source shows "No source".
+    const stats = source?.stats ?? null;
+    this.status = source ? { state: source.state, attempt: 0, nextRetryAt: null, closeCode: stats?.lastCloseCode ?? null, closeReason: stats?.lastCloseReason ?? '' } : null;
+    this.stats = stats;
   }
 
   override disconnectedCallback(): void {
@@ -85,7 +80,7 @@ export class KimiConnectionStatus extends FrameBatchedElement {
   }
 
   private readStats(): void {
-    const stats = this.sourceController.value?.source.stats ?? null;
+    const stats = this.kimiSource?.stats ?? null;
     if (sameStats(stats, this.stats)) return;
     this.stats = stats;
     this.requestUpdate();
@@ -130,7 +125,7 @@ export class KimiConnectionStatus extends FrameBatchedElement {
   }
 
   protected override updated(): void {
-    const states = this.internals.states;
+    const states = this.customStates;
     if (states) {
       // CustomStateSet has no bulk replace; states are few.
       for (const s of Object.keys(STATE_TEXT)) if (s !== this.status?.state) states.delete(s);
@@ -141,7 +136,7 @@ export class KimiConnectionStatus extends FrameBatchedElement {
 
   /** Timers run only while attached to a source, and the countdown only while a retry is pending. */
   private syncTimers(): void {
-    const attached = this.isConnected && this.sourceController.value !== null;
+    const attached = this.isConnected && this.kimiSource !== null;
     if (attached && !this.compact) this.statsTimer ??= setInterval(() => this.readStats(), STATS_POLL_MS);
     else if (this.statsTimer !== undefined) {
       clearInterval(this.statsTimer);

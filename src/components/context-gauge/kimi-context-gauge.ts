@@ -1,14 +1,20 @@
 import { css, html, svg, nothing } from 'lit';
+import { property } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
-import type { KimiSource } from '../../internal/source-context.js';
-import { THRESHOLDS, levelOf, type UsagePoint } from '../../protocol/context-usage.js';
-import { UsageSeries, usageHandlers } from '../shared/usage-series.js';
-import { FrameBatchedElement } from '../shared/frame-batched-element.js';
-import type { KimiEventHandlers } from '../shared/source-controller.js';
+import { THRESHOLDS, sourceLabel, type UsageLevel, type UsageReading } from '../../protocol/usage-readings.js';
+import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';
+import { formatNumber, formatPercent } from '../shared/locale.js';
+import { ReadingSeries } from '../shared/reading-series.js';
 import { themeTokens } from '../shared/theme.js';
 
-const LEVEL_TEXT = { ok: 'OK', caution: 'Caution', warning: 'Warning', critical: 'Critical' } as const;
-const number = new Intl.NumberFormat();
+const LEVEL_TEXT: ReadonlyMap<UsageLevel, string> = new Map([
+  ['ok', 'OK'],
+  ['caution', 'Caution'],
+  ['warning', 'Warning'],
+  ['critical', 'Critical'],
+]);
+/** Readings of requests already seen, so history and live count each once. */
+const KEPT = 64;
 
 /** Point on the gauge arc for a 0–100 value: a half circle from left (0) to right (100). */
 function polar(percent: number, radius: number): [number, number] {
@@ -23,9 +29,11 @@ function arc(from: number, to: number, radius: number): string {
 }
 
 /**
- * The share of the context window a session uses, as a green → yellow → red gauge with the value,
- * the max context and the 80 / 90 / 95 % thresholds. Reads `init`, `metric_updated`, `log_metric`
- * and legacy `metric` from its `<kimi-realtime>`.
+ * The share of a context window in use, as a green → yellow → red gauge with the value, tokens of
+ * the window, the 80 / 90 / 95 % thresholds and the source it reads. Shows the newest `kimi:metric`
+ * reading of one source (`usage-source`, default `proxy`: the proxied requests, which the server's
+ * alerts are computed on), each with its own window; history rows the provider never confirmed
+ * (`estimated`) are left out. Dimmed, with the time, while the connection is not open.
  *
  * @tag kimi-context-gauge
  * @summary Gauge of the context window in use.
@@ -34,6 +42,8 @@ function arc(from: number, to: number, radius: number): string {
  * @csspart value - The percentage text.
  * @csspart tokens - The "tokens of max" line.
  * @csspart level - The level label (OK, Caution, Warning, Critical).
+ * @csspart source - Which source the reading comes from.
+ * @csspart notice - "Data as of …" while not connected; "Session … was deleted" / "not found".
  *
  * @cssprop [--kimi-gauge-size=180px] - Width of the gauge.
  * @cssprop [--kimi-gauge-track=var(--kimi-color-border)] - Colour of the empty track.
@@ -42,9 +52,10 @@ function arc(from: number, to: number, radius: number): string {
  * @cssprop [--kimi-gauge-warning=var(--kimi-color-warning)] - Fill from 90 %.
  * @cssprop [--kimi-gauge-critical=var(--kimi-color-critical)] - Fill from 95 %.
  */
-export class KimiContextGauge extends FrameBatchedElement {
+export class KimiContextGauge extends DashboardElement {
   static override styles = [
     themeTokens,
+    dashboardStyles,
     css`
       :host {
         display: inline-block;
@@ -112,6 +123,7 @@ export class KimiContextGauge extends FrameBatchedElement {
         margin-top: -1.4em;
       }
       .tokens,
+      .source,
       .level {
         font-size: 0.85em;
         color: var(--_muted);
@@ -132,6 +144,9 @@ export class KimiContextGauge extends FrameBatchedElement {
       .level[data-level='ok'] {
         color: var(--kimi-gauge-ok, var(--_ok));
       }
+      .level[data-level='none'] {
+        font-weight: 400;
+      }
     `,
   ];
 
@@ -140,38 +155,62 @@ export class KimiContextGauge extends FrameBatchedElement {
     defineElement(tag, this);
   }
 
-  /** The gauge shows the newest reading; two are kept because a series needs at least two. */
-  private readonly series = new UsageSeries(2);
+  /**
+   * Which readings to show: `proxy` (default), `continue`, `kimi-cli`, a `log:<source>` name, or
+   * `any` for the newest reading of whichever source.
+   */
+  @property({ attribute: 'usage-source' }) usageSource = 'proxy';
 
-  /** Latest reading, or null before any. */
-  get latest(): UsagePoint | null {
-    return this.series.latest;
+  private readonly series = new ReadingSeries(KEPT);
+
+  protected readonly link = this.linkSource({
+    'kimi:metric': (e) => {
+      const reading = e.detail;
+      if (reading.estimated || (this.usageSource !== 'any' && reading.source !== this.usageSource)) return;
+      if (this.series.add(reading)) this.requestUpdate();
+    },
+  });
+
+  /** The reading shown, or null before any. */
+  get latest(): UsageReading | null {
+    return this.series.last;
   }
 
-  /** The context window in tokens, when known. */
+  /** The window of the reading shown, in tokens, when known. */
   get maxContext(): number | null {
-    return this.series.maxContext;
+    return this.series.last?.window ?? null;
   }
 
-  protected kimiHandlers(): KimiEventHandlers {
-    return usageHandlers(() => this.series, () => this.requestUpdate());
+  protected clear(): void {
+    this.series.clear();
   }
 
-  protected override sourceChanged(value: KimiSource | null, previous: KimiSource | null): void {
-    if (value?.sessionId !== previous?.sessionId) this.series.clear();
-    super.sourceChanged(value, previous);
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    super.willUpdate(changed);
+    // Another source chosen: refill from what the <kimi-realtime> kept.
+    if (changed.has('usageSource') && changed.get('usageSource') !== undefined) {
+      this.series.clear();
+      for (const reading of this.kimiSource?.readings ?? []) {
+        if (!reading.estimated && (this.usageSource === 'any' || reading.source === this.usageSource)) this.series.add(reading);
+      }
+    }
   }
 
   protected override render() {
     const point = this.latest;
+    const locale = this.locale;
     const percentage = point?.percentage ?? 0;
-    const level = levelOf(percentage);
+    const level = point ? point.level : 'none';
+    const levelText = point ? (LEVEL_TEXT.get(point.level) ?? '') : this.dataStatus === 'not-found' ? 'No data' : 'Waiting for data';
+    const window = point?.window ?? null;
+    const tokens = point ? `${formatNumber(point.tokens, locale)} / ${window ? formatNumber(window, locale) : '?'} tokens` : '– / ? tokens';
+    const source = point ? sourceLabel(point.source) : sourceLabel(this.usageSource === 'any' ? 'proxy' : this.usageSource);
     const valueText = point
-      ? `${percentage.toFixed(1)} % of the context window${this.maxContext ? `, ${number.format(point.tokens)} of ${number.format(this.maxContext)} tokens` : ''}, ${LEVEL_TEXT[level]}`
-      : 'No data yet';
+      ? `${formatPercent(percentage, locale)} of the context window (${source})${window ? `, ${formatNumber(point.tokens, locale)} of ${formatNumber(window, locale)} tokens` : ''}, ${levelText}${this.dataStatus === 'live' ? '' : `; ${this.noticeText()}`}`
+      : levelText;
     return html`
       <div
-        class="meter"
+        class="meter data"
         role="meter"
         aria-label="Context in use"
         aria-valuemin="0"
@@ -185,7 +224,7 @@ export class KimiContextGauge extends FrameBatchedElement {
           <path class="band caution" d=${arc(80, 90, 94)}></path>
           <path class="band warning" d=${arc(90, 95, 94)}></path>
           <path class="band critical" d=${arc(95, 100, 94)}></path>
-          ${point && percentage > 0 ? svg`<path class=${`fill ${level}`} d=${arc(0, Math.min(percentage, 100), 80)}></path>` : nothing}
+          ${point && percentage > 0 ? svg`<path class=${`fill ${point.level}`} d=${arc(0, Math.min(percentage, 100), 80)}></path>` : nothing}
           ${THRESHOLDS.map(({ percentage: t }) => {
             const [x1, y1] = polar(t, 70);
             const [x2, y2] = polar(t, 98);
@@ -194,12 +233,12 @@ export class KimiContextGauge extends FrameBatchedElement {
               <text class="tick-label" x=${lx} y=${ly} text-anchor="middle">${t}</text>`;
           })}
         </svg>
-        <div class="value" part="value">${point ? `${percentage.toFixed(1)} %` : '–'}</div>
-        <div class="tokens" part="tokens">
-          ${point ? number.format(point.tokens) : '–'} / ${this.maxContext ? number.format(this.maxContext) : '?'} tokens
-        </div>
-        <div class="level" part="level" data-level=${level}>${point ? LEVEL_TEXT[level] : 'Waiting for data'}</div>
+        <div class="value" part="value">${point ? formatPercent(percentage, locale) : '–'}</div>
+        <div class="tokens" part="tokens">${tokens}</div>
+        <div class="source" part="source">${source}</div>
+        <div class="level" part="level" data-level=${level}>${levelText}</div>
       </div>
+      ${this.renderNotice()}
     `;
   }
 }

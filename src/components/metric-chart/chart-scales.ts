@@ -45,6 +45,8 @@ export interface ChartScales {
   /** Token ticks for the right axis; empty when the window is unknown. */
   tokenTicks: number[];
   maxContext: number | null;
+  /** The span crosses midnight (or days): time labels carry the date. */
+  withDates: boolean;
 }
 
 /** Label widths the layout needs, measured by the caller (the renderer owns the 2D context). */
@@ -62,20 +64,21 @@ const TIME_STEPS = [
   HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR,
 ];
 
-/** Oldest/newest time and highest percentage, in one pass. Null for an empty series. */
-export function seriesExtent(points: PointSeries): SeriesExtent | null {
-  const n = points.size;
-  if (n === 0) return null;
+/** Oldest/newest time and highest percentage over one or several series, in one pass. Null when all are empty. */
+export function seriesExtent(...series: PointSeries[]): SeriesExtent | null {
   let minTime = Infinity;
   let maxTime = -Infinity;
   let maxPercentage = 0;
-  for (let i = 0; i < n; i++) {
-    const p = points.at(i)!;
-    if (p.time < minTime) minTime = p.time;
-    if (p.time > maxTime) maxTime = p.time;
-    if (p.percentage > maxPercentage) maxPercentage = p.percentage;
+  for (const points of series) {
+    const n = points.size;
+    for (let i = 0; i < n; i++) {
+      const p = points.at(i)!;
+      if (p.time < minTime) minTime = p.time;
+      if (p.time > maxTime) maxTime = p.time;
+      if (p.percentage > maxPercentage) maxPercentage = p.percentage;
+    }
   }
-  return { minTime, maxTime, maxPercentage };
+  return minTime === Infinity ? null : { minTime, maxTime, maxPercentage };
 }
 
 /** 1, 2, 2.5 or 5 × 10^k, the smallest at least `raw`. */
@@ -118,12 +121,12 @@ export function compactTokens(n: number): string {
   return String(Math.round(n));
 }
 
-const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
+/** Time label of a tick: the caller formats it in the page's language (with the date when asked). */
+export type TimeLabel = (time: number, withDates: boolean) => string;
 
-/** HH:MM:SS in the viewer's clock. */
-export function clockTime(ms: number): string {
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+/** Whether two times fall on different days of the viewer's calendar. */
+export function crossesDays(t0: number, t1: number): boolean {
+  return new Date(t0).toDateString() !== new Date(t1).toDateString();
 }
 
 /**
@@ -138,6 +141,7 @@ export function computeScales(
   measure: MeasureText,
   now = Date.now(),
   windowMs = 0,
+  timeLabel: TimeLabel = (t, withDates) => new Date(t).toLocaleString(undefined, withDates ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { timeStyle: 'medium' }),
 ): ChartScales {
   const p1 = percentCeiling(extent?.maxPercentage ?? 0);
   const t1 = extent ? extent.maxTime : now;
@@ -161,8 +165,9 @@ export function computeScales(
   const left = Math.ceil(measure(PERCENT_LABEL(percentTicks[percentTicks.length - 1] ?? 100))) + 10;
   const right = width - (tokenTicks.length ? Math.ceil(measure(compactTokens(tokenTicks[tokenTicks.length - 1]!))) + 10 : 12);
   const plotWidth = Math.max(1, right - left);
-  const timeLabel = measure('00:00:00') + 24;
-  const ticks = timeTicks(t0, t1, Math.max(1, Math.floor(plotWidth / timeLabel)));
+  const withDates = crossesDays(t0, t1);
+  const labelWidth = measure(timeLabel(t1, withDates)) + 24;
+  const ticks = timeTicks(t0, t1, Math.max(1, Math.floor(plotWidth / labelWidth)));
 
   return {
     width,
@@ -176,6 +181,7 @@ export function computeScales(
     percentTicks,
     tokenTicks,
     maxContext: known,
+    withDates,
   };
 }
 
@@ -189,16 +195,21 @@ export function yOf(s: ChartScales, percentage: number): number {
 
 /** Index of the point nearest to x (CSS px, canvas coordinates); -1 when empty. Ties go to the newer. */
 export function nearestIndex(points: PointSeries, s: ChartScales, x: number): number {
-  let best = -1;
-  let bestDistance = Infinity;
+  return nearest(points, s, x).index;
+}
+
+/** The nearest point to x and its distance in px; index -1 when none is on screen. */
+export function nearest(points: PointSeries, s: ChartScales, x: number): { index: number; distance: number } {
+  let index = -1;
+  let distance = Infinity;
   for (let i = 0; i < points.size; i++) {
     const time = points.at(i)!.time;
     if (time < s.t0) continue; // left of a time window: not on screen
     const d = Math.abs(xOf(s, time) - x);
-    if (d <= bestDistance) {
-      best = i;
-      bestDistance = d;
+    if (d <= distance) {
+      index = i;
+      distance = d;
     }
   }
-  return best;
+  return { index, distance };
 }

@@ -1,25 +1,21 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
-import type { KimiSource } from '../../internal/source-context.js';
-import { THRESHOLDS, type UsagePoint } from '../../protocol/context-usage.js';
-import { FrameBatchedElement } from '../shared/frame-batched-element.js';
-import type { KimiEventHandlers } from '../shared/source-controller.js';
+import { THRESHOLDS, sourceLabel, type UsageReading, type UsageSource } from '../../protocol/usage-readings.js';
+import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';
+import { formatClock, formatNumber, formatPercent } from '../shared/locale.js';
+import { DEFAULT_MAX_POINTS, ReadingSeries } from '../shared/reading-series.js';
 import { themeTokens } from '../shared/theme.js';
-import { clockTime, computeScales, nearestIndex, seriesExtent, xOf, yOf, type ChartScales } from './chart-scales.js';
-import { drawChart, type ChartPalette } from './line-renderer.js';
+import { computeScales, nearest, seriesExtent, xOf, yOf, type ChartScales } from './chart-scales.js';
+import { drawChart, type ChartPalette, type ChartSeries } from './line-renderer.js';
 import { metricChartStyles } from './metric-chart.styles.js';
-import { DEFAULT_MAX_POINTS, UsageSeries, usageHandlers } from '../shared/usage-series.js';
-
-const SOURCE_TEXT: Record<UsagePoint['source'], string> = {
-  init: 'history (init)',
-  metric_updated: 'proxy (metric_updated)',
-  log_metric: 'logs (log_metric)',
-  metric: 'legacy (metric)',
-};
 
 const LEVEL_VAR = { caution: '--_th-caution', warning: '--_th-warning', critical: '--_th-critical' } as const;
-const tokens = new Intl.NumberFormat();
+/** Line colours, one per series in order, and dash patterns so lines differ by more than colour. */
+const LINE_VARS = ['--_line', '--_line-2', '--_line-3', '--_line-4'] as const;
+const DASHES: readonly (readonly number[])[] = [[], [6, 3], [2, 3], [8, 3, 2, 3]];
+/** Most series drawn at once (`usage-sources="all"` takes the first sources seen). */
+const MAX_SERIES = LINE_VARS.length;
 
 interface CanvasSize {
   /** CSS px. */
@@ -31,21 +27,27 @@ interface CanvasSize {
 }
 
 /**
- * The session's context usage over time: percentage of the context window (0–100 %, above 100 when
- * log frames exceed it) with tokens on the right axis once the window is known, threshold lines at
- * 80 / 90 / 95 %, and a readout of the nearest point under the pointer or the arrow keys. Built from
- * the `init` history and live `metric_updated`, `log_metric` and legacy `metric` frames of its
- * `<kimi-realtime>`; keeps the newest `max-points` readings and draws at most once per frame.
+ * Context usage over time: each source's readings (`kimi:metric`) as a line, in percent of that
+ * source's own window (above 100 % when a log frame exceeds it), threshold lines at 80 / 90 / 95 %,
+ * tokens on the right axis when a single series is drawn, and a readout of the nearest reading under
+ * the pointer or the arrow keys. History (`init`, hydration) and live readings merge by request: a
+ * reconnect adds what was missed and removes nothing. Times are on this browser's clock (the
+ * server's zone and skew are corrected); the axis shows dates when the span crosses days. Keeps the
+ * newest `max-points` readings per source and draws at most once per frame.
  *
  * @tag kimi-metric-chart
  * @summary Line chart of the context window in use over time.
  *
  * @csspart chart - The focusable plot (`role="img"`) holding the canvas. ←/→ move the readout between points, Home/End jump, Esc clears.
  * @csspart readout - The box with the time, tokens, percentage and source of the highlighted point.
- * @csspart legend - The legend under the plot.
+ * @csspart legend - The legend under the plot: one entry per source, with its window.
+ * @csspart notice - "Data as of …" while not connected; "Session … was deleted" / "not found".
  *
  * @cssprop [--kimi-chart-height=220px] - Height of the plot.
- * @cssprop [--kimi-chart-line=var(--kimi-color-accent)] - Colour of the usage line and its fill.
+ * @cssprop [--kimi-chart-line=var(--kimi-color-accent)] - Colour of the first series (proxy requests by default) and its fill.
+ * @cssprop [--kimi-chart-line-2=#8250df] - Second series (dashed).
+ * @cssprop [--kimi-chart-line-3=#1b7c83] - Third series (dotted).
+ * @cssprop [--kimi-chart-line-4=#bf3989] - Fourth series (dash-dot).
  * @cssprop [--kimi-chart-grid=var(--kimi-color-border)] - Grid lines.
  * @cssprop [--kimi-chart-axis=var(--kimi-color-muted)] - Baseline, ticks and crosshair.
  * @cssprop [--kimi-chart-text=var(--kimi-color-muted)] - Tick labels.
@@ -53,15 +55,15 @@ interface CanvasSize {
  * @cssprop [--kimi-chart-warning=var(--kimi-color-warning)] - The 90 % line and its label.
  * @cssprop [--kimi-chart-critical=var(--kimi-color-critical)] - The 95 % line and its label.
  */
-export class KimiMetricChart extends FrameBatchedElement {
-  static override styles = [themeTokens, metricChartStyles];
+export class KimiMetricChart extends DashboardElement {
+  static override styles = [themeTokens, dashboardStyles, metricChartStyles];
 
   /** Registers `<kimi-metric-chart>`; warns instead of throwing when another copy already did. */
   static define(tag = 'kimi-metric-chart'): void {
     defineElement(tag, this);
   }
 
-  /** Most readings kept; the oldest go first. Whole number, at least 2. */
+  /** Most readings kept per source; the oldest go first. Whole number, at least 2. */
   @property({ type: Number, attribute: 'max-points' }) maxPoints = DEFAULT_MAX_POINTS;
 
   /** Accessible name of the chart, also the start of its text alternative. */
@@ -73,11 +75,18 @@ export class KimiMetricChart extends FrameBatchedElement {
    */
   @property({ type: Number, attribute: 'time-window' }) timeWindow = 0;
 
+  /**
+   * The sources drawn, space-separated, each its own line: `proxy` (default), `continue`,
+   * `kimi-cli`, `log:<source>`; or `all` for every source seen (the first four).
+   */
+  @property({ attribute: 'usage-sources' }) usageSources = 'proxy';
+
   @query('canvas') private canvas!: HTMLCanvasElement | null;
   @query('.plot') private plot!: HTMLElement | null;
 
-  private readonly series = new UsageSeries(DEFAULT_MAX_POINTS);
-  private hovered: UsagePoint | null = null;
+  /** One series per source drawn, in legend order. */
+  private readonly lines = new Map<UsageSource, ReadingSeries>();
+  private hovered: UsageReading | null = null;
   private scales: ChartScales | null = null;
   private palette: ChartPalette | null = null;
   private paletteKey = '';
@@ -87,42 +96,63 @@ export class KimiMetricChart extends FrameBatchedElement {
   private context: CanvasRenderingContext2D | null = null;
   private resizeObserver: ResizeObserver | null = null;
   private readonly darkScheme = matchMedia('(prefers-color-scheme: dark)');
-  /** Where the held readings come from: a different source or session starts over. */
-  private heldFrom: { source: KimiSource['source']; sessionId: string | null } | null = null;
 
-  /** The readings held, oldest first (a copy). */
-  get points(): UsagePoint[] {
-    return this.series.points.toArray();
-  }
-
-  /** The newest reading, or null. */
-  get latest(): UsagePoint | null {
-    return this.series.latest;
-  }
-
-  /** The context window in tokens, when a message stated or implied it. */
-  get maxContext(): number | null {
-    return this.series.maxContext;
-  }
-
-  protected kimiHandlers(): KimiEventHandlers {
-    return usageHandlers(() => this.series, () => {
-      this.stale = true;
-      this.requestUpdate();
-    });
-  }
-
-  protected override sourceChanged(value: KimiSource | null, previous: KimiSource | null): void {
-    // Losing the source keeps the readings (the element may just be moving); another one starts over.
-    if (value && (value.source !== this.heldFrom?.source || value.sessionId !== this.heldFrom.sessionId)) {
-      if (this.heldFrom) {
-        this.series.clear();
-        this.hovered = null;
+  protected readonly link = this.linkSource({
+    'kimi:metric': (e) => {
+      if (this.take(e.detail)) {
         this.stale = true;
+        this.requestUpdate();
       }
-      this.heldFrom = { source: value.source, sessionId: value.sessionId };
+    },
+  });
+
+  /** The readings drawn, every source, oldest first (a copy). */
+  get points(): UsageReading[] {
+    return [...this.lines.values()].flatMap((line) => line.toArray()).sort((a, b) => a.time - b.time);
+  }
+
+  /** The readings of one source, oldest first (a copy). */
+  readingsOf(source: UsageSource): UsageReading[] {
+    return this.lines.get(source)?.toArray() ?? [];
+  }
+
+  /** The newest reading drawn, or null. */
+  get latest(): UsageReading | null {
+    let newest: UsageReading | null = null;
+    for (const line of this.lines.values()) {
+      const last = line.last;
+      if (last && (!newest || last.time >= newest.time)) newest = last;
     }
-    super.sourceChanged(value, previous);
+    return newest;
+  }
+
+  /** The window of the newest reading drawn, in tokens, when known. */
+  get maxContext(): number | null {
+    return this.latest?.window ?? null;
+  }
+
+  protected clear(): void {
+    this.lines.clear();
+    this.hovered = null;
+    this.stale = true;
+  }
+
+  /** Adds a reading to its source's line; false when the source is not drawn or it was already there. */
+  private take(reading: UsageReading): boolean {
+    // History rows the provider never confirmed are guesses made before sending: not drawn (README).
+    if (reading.estimated) return false;
+    let line = this.lines.get(reading.source);
+    if (!line) {
+      if (!this.draws(reading.source) || this.lines.size >= MAX_SERIES) return false;
+      line = new ReadingSeries(this.maxPoints);
+      this.lines.set(reading.source, line);
+    }
+    return line.add(reading);
+  }
+
+  private draws(source: UsageSource): boolean {
+    const wanted = this.usageSources.trim().split(/\s+/);
+    return wanted.includes('all') || wanted.includes(source);
   }
 
   override connectedCallback(): void {
@@ -174,9 +204,14 @@ export class KimiMetricChart extends FrameBatchedElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    if (changed.has('maxPoints') && this.series.resize(this.maxPoints)) this.stale = true;
+    if (changed.has('maxPoints')) for (const line of this.lines.values()) if (line.resize(this.maxPoints)) this.stale = true;
     if (changed.has('timeWindow')) this.stale = true;
-    if (this.hovered && this.series.indexOf(this.hovered) < 0) this.hovered = null;
+    if (changed.has('usageSources') && changed.get('usageSources') !== undefined) {
+      // Other sources chosen: redraw from what the <kimi-realtime> kept.
+      this.clear();
+      for (const reading of this.kimiSource?.readings ?? []) this.take(reading);
+    }
+    if (this.hovered && (this.lines.get(this.hovered.source)?.indexOf(this.hovered) ?? -1) < 0) this.hovered = null;
     this.readPalette();
     if (this.stale) this.layout();
   }
@@ -186,7 +221,7 @@ export class KimiMetricChart extends FrameBatchedElement {
     const style = getComputedStyle(this);
     const v = (name: string) => style.getPropertyValue(name).trim();
     const palette: ChartPalette = {
-      line: v('--_line'),
+      lines: LINE_VARS.map(v),
       grid: v('--_grid'),
       axis: v('--_axis'),
       text: v('--_axis-text'),
@@ -194,7 +229,7 @@ export class KimiMetricChart extends FrameBatchedElement {
       levels: { caution: v(LEVEL_VAR.caution), warning: v(LEVEL_VAR.warning), critical: v(LEVEL_VAR.critical) },
       font: `11px ${v('--_font') || 'sans-serif'}`,
     };
-    const key = `${palette.line}|${palette.grid}|${palette.axis}|${palette.text}|${palette.surface}|${palette.levels['caution']}|${palette.levels['warning']}|${palette.levels['critical']}|${palette.font}`;
+    const key = `${palette.lines.join()}|${palette.grid}|${palette.axis}|${palette.text}|${palette.surface}|${palette.levels['caution']}|${palette.levels['warning']}|${palette.levels['critical']}|${palette.font}`;
     if (key !== this.paletteKey) {
       this.paletteKey = key;
       this.palette = palette;
@@ -210,7 +245,19 @@ export class KimiMetricChart extends FrameBatchedElement {
       return;
     }
     ctx.font = this.palette.font;
-    this.scales = computeScales(seriesExtent(this.series.points), width, height, this.series.maxContext, (text) => ctx.measureText(text).width, Date.now(), this.timeWindow > 0 ? this.timeWindow * 1000 : 0);
+    const lines = [...this.lines.values()];
+    const locale = this.locale;
+    this.scales = computeScales(
+      seriesExtent(...lines),
+      width,
+      height,
+      // Tokens on the right only when one line is drawn: each source has its own window.
+      lines.length === 1 ? (lines[0]!.last?.window ?? null) : null,
+      (text) => ctx.measureText(text).width,
+      Date.now(),
+      this.timeWindow > 0 ? this.timeWindow * 1000 : 0,
+      (t, withDates) => formatClock(t, locale, withDates),
+    );
   }
 
   protected override updated(): void {
@@ -219,14 +266,18 @@ export class KimiMetricChart extends FrameBatchedElement {
     const { deviceWidth, deviceHeight, width, height } = this.size;
     if (this.canvas.width !== deviceWidth) this.canvas.width = deviceWidth;
     if (this.canvas.height !== deviceHeight) this.canvas.height = deviceHeight;
+    const locale = this.locale;
+    const palette = this.palette;
+    const series: ChartSeries[] = [...this.lines.values()].map((points, i) => ({ points, colour: palette.lines[i] ?? palette.axis, dash: DASHES[i] ?? [], fill: this.lines.size === 1 }));
     drawChart(this.context, {
       scales: this.scales,
-      points: this.series.points,
-      palette: this.palette,
+      series,
+      timeLabel: (t, withDates) => formatClock(t, locale, withDates),
+      palette,
       thresholds: THRESHOLDS,
       pixelRatioX: deviceWidth / width,
       pixelRatioY: deviceHeight / height,
-      emptyText: 'Waiting for data',
+      emptyText: this.dataStatus === 'not-found' ? 'Session not found' : 'Waiting for data',
     });
     this.stale = false;
   }
@@ -256,7 +307,7 @@ export class KimiMetricChart extends FrameBatchedElement {
     readout.style.top = `${s.plot.top}px`;
   }
 
-  private setHovered(point: UsagePoint | null): void {
+  private setHovered(point: UsageReading | null): void {
     if (point === this.hovered) return;
     this.hovered = point;
     this.requestUpdate();
@@ -264,11 +315,19 @@ export class KimiMetricChart extends FrameBatchedElement {
 
   private onPointerMove(event: PointerEvent): void {
     const s = this.scales;
-    if (!s || !this.canvas || !this.series.points.size) return;
+    if (!s || !this.canvas) return;
     const rect = this.canvas.getBoundingClientRect();
     const x = ((event.clientX - rect.left) * s.width) / (rect.width || 1);
-    const i = nearestIndex(this.series.points, s, x);
-    this.setHovered(i < 0 ? null : this.series.points.at(i)!);
+    let best: UsageReading | null = null;
+    let distance = Infinity;
+    for (const line of this.lines.values()) {
+      const found = nearest(line, s, x);
+      if (found.index >= 0 && found.distance <= distance) {
+        best = line.at(found.index)!;
+        distance = found.distance;
+      }
+    }
+    this.setHovered(best);
   }
 
   private onKeyDown(event: KeyboardEvent): void {
@@ -277,9 +336,11 @@ export class KimiMetricChart extends FrameBatchedElement {
       this.setHovered(null);
       return;
     }
-    const n = this.series.points.size;
+    // The keys walk every reading drawn, in time order.
+    const all = this.points;
+    const n = all.length;
     if (!n) return;
-    let i = this.series.indexOf(this.hovered);
+    let i = this.hovered ? all.indexOf(this.hovered) : -1;
     switch (event.key) {
       case 'ArrowLeft':
         i = i < 0 ? n - 1 : Math.max(0, i - 1);
@@ -297,16 +358,21 @@ export class KimiMetricChart extends FrameBatchedElement {
         return;
     }
     event.preventDefault();
-    this.setHovered(this.series.points.at(i)!);
+    this.setHovered(all[i]!);
   }
 
-  /** "Context usage: 62.4 % (163,512 of 262,144 tokens) at 10:42:03, 120 points". */
+  /** "Context usage: Proxy requests 62.4 % (163,512 of 262,144 tokens) at 10:42:03, 120 points". */
   private summary(): string {
-    const p = this.series.latest;
-    if (!p) return `${this.label}: no data yet`;
-    const max = this.series.maxContext;
-    const n = this.series.points.size;
-    return `${this.label}: ${p.percentage.toFixed(1)} % (${tokens.format(p.tokens)}${max ? ` of ${tokens.format(max)}` : ''} tokens) at ${clockTime(p.time)}, ${n} ${n === 1 ? 'point' : 'points'}`;
+    const locale = this.locale;
+    const parts: string[] = [];
+    for (const [source, line] of this.lines) {
+      const p = line.last;
+      if (!p) continue;
+      const n = line.size;
+      parts.push(`${sourceLabel(source)} ${formatPercent(p.percentage, locale)} (${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens) at ${formatClock(p.time, locale)}, ${n} ${n === 1 ? 'point' : 'points'}`);
+    }
+    const notice = this.noticeText();
+    return `${this.label}: ${parts.length ? parts.join('; ') : 'no data yet'}${notice ? `. ${notice}` : ''}`;
   }
 
   private renderHover() {
@@ -324,9 +390,10 @@ export class KimiMetricChart extends FrameBatchedElement {
   protected override render() {
     const p = this.hovered;
     const s = this.scales;
-    const max = p ? (p.maxContext ?? this.series.maxContext) : null;
+    const locale = this.locale;
+    const lines = [...this.lines];
     return html`
-      <div class="frame">
+      <div class="frame data">
         <div
           part="chart"
           class="plot"
@@ -345,19 +412,21 @@ export class KimiMetricChart extends FrameBatchedElement {
         </div>
         <div part="readout" class="readout ${p && s ? 'active' : ''}" aria-live="polite">
           ${p && s
-            ? html`<time>${clockTime(p.time)}</time>
-                <span>${tokens.format(p.tokens)}${max ? ` of ${tokens.format(max)}` : ''} tokens</span>
-                <span>${p.percentage.toFixed(1)} %</span>
-                <span class="source">${SOURCE_TEXT[p.source] ?? p.source}</span>`
+            ? html`<time>${formatClock(p.time, locale, s.withDates)}</time>
+                <span>${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens</span>
+                <span>${formatPercent(p.percentage, locale)}</span>
+                <span class="source">${sourceLabel(p.source)}${p.origin === 'history' ? ' (history)' : ''}</span>`
             : nothing}
         </div>
       </div>
+      ${this.renderNotice()}
       <p id="summary" class="sr-only">${this.summary()}</p>
       <ul part="legend" class="legend">
-        <li><span class="swatch line"></span>Context in use, % of the window${this.series.maxContext ? html`; tokens on the right (max ${tokens.format(this.series.maxContext)})` : nothing}</li>
-        ${THRESHOLDS.map(
-          (t) => html`<li><span class=${`swatch dashed ${t.level}`}></span>${t.percentage} % ${t.level}</li>`,
+        ${(lines.length ? lines : [[this.usageSources.trim().split(/\s+/)[0] === 'all' ? 'proxy' : (this.usageSources.trim().split(/\s+/)[0] ?? 'proxy'), null] as const]).map(
+          ([source, line], i) =>
+            html`<li><span class=${`swatch line line-${i + 1}`}></span>${sourceLabel(source)}${line?.last?.window ? `, window ${formatNumber(line.last.window, locale)} tokens` : ''}</li>`,
         )}
+        ${THRESHOLDS.map((t) => html`<li><span class=${`swatch dashed ${t.level}`}></span>${t.percentage} % ${t.level}</li>`)}
       </ul>
     `;
   }

@@ -1,4 +1,4 @@
-import { PERCENT_LABEL, clockTime, compactTokens, type ChartScales, type PointSeries } from './chart-scales.js';
+import { PERCENT_LABEL, compactTokens, type ChartScales, type PointSeries, type TimeLabel } from './chart-scales.js';
 
 /**
  * Canvas drawing of the usage chart: pure functions of a 2D context and what to draw. No Lit, no
@@ -8,7 +8,8 @@ import { PERCENT_LABEL, clockTime, compactTokens, type ChartScales, type PointSe
 
 /** Resolved colours (any CSS colour string) and the label font, read once per render by the caller. */
 export interface ChartPalette {
-  line: string;
+  /** Colours of the lines, first series first. */
+  lines: readonly string[];
   grid: string;
   axis: string;
   /** Tick labels. */
@@ -26,9 +27,22 @@ export interface ChartThreshold {
   percentage: number;
 }
 
+/** One line of the chart. */
+export interface ChartSeries {
+  points: PointSeries;
+  /** Any CSS colour. */
+  colour: string;
+  /** Dash pattern (CSS px); empty for a solid line. Lines are told apart by more than colour. */
+  dash: readonly number[];
+  /** Fill the area under the line faintly (the primary series only). */
+  fill: boolean;
+}
+
 export interface ChartFrame {
   scales: ChartScales;
-  points: PointSeries;
+  series: readonly ChartSeries[];
+  /** Formats a time tick. */
+  timeLabel: TimeLabel;
   palette: ChartPalette;
   thresholds: readonly ChartThreshold[];
   /** Backing-store pixels per CSS pixel, horizontally and vertically. */
@@ -65,14 +79,14 @@ export function drawChart(ctx: CanvasRenderingContext2D, frame: ChartFrame): voi
   ctx.globalAlpha = 1;
   drawGrid(ctx, frame);
   drawThresholds(ctx, frame);
-  if (frame.points.size) {
+  if (frame.series.some((line) => line.points.size > 0)) {
     // With a time window, older readings fall left of the plot: clip them.
     const { left, top, right, bottom } = frame.scales.plot;
     ctx.save();
     ctx.beginPath();
     ctx.rect(left, top - 2, right - left + 2, bottom - top + 4);
     ctx.clip();
-    drawSeries(ctx, frame);
+    for (const line of frame.series) if (line.points.size) drawSeries(ctx, frame.scales, line);
     ctx.restore();
   } else drawEmpty(ctx, frame);
   drawAxes(ctx, frame);
@@ -94,8 +108,8 @@ export function drawGrid(ctx: CanvasRenderingContext2D, { scales: s, palette, pi
   ctx.stroke();
 }
 
-/** The series as one path: stroked, then closed down to the baseline and filled faintly. */
-export function drawSeries(ctx: CanvasRenderingContext2D, { scales: s, points, palette }: ChartFrame): void {
+/** A series as one path: stroked, then (when `fill`) closed down to the baseline and filled faintly. */
+export function drawSeries(ctx: CanvasRenderingContext2D, s: ChartScales, { points, colour, dash, fill }: ChartSeries): void {
   const n = points.size;
   const { left, right, top, bottom } = s.plot;
   const kx = (right - left) / (s.t1 - s.t0);
@@ -117,15 +131,19 @@ export function drawSeries(ctx: CanvasRenderingContext2D, { scales: s, points, p
   // Bevel joins: no miter spikes on jagged series, and cheaper to rasterize than round ones.
   ctx.lineJoin = 'bevel';
   ctx.lineCap = 'butt';
-  ctx.strokeStyle = palette.line;
+  ctx.strokeStyle = colour;
+  ctx.setLineDash(dash as number[]);
   ctx.stroke();
-  ctx.lineTo(lastX, bottom);
-  ctx.lineTo(firstX, bottom);
-  ctx.closePath();
-  ctx.fillStyle = palette.line;
-  ctx.globalAlpha = 0.12;
-  ctx.fill();
-  ctx.globalAlpha = 1;
+  ctx.setLineDash(SOLID);
+  ctx.fillStyle = colour;
+  if (fill) {
+    ctx.lineTo(lastX, bottom);
+    ctx.lineTo(firstX, bottom);
+    ctx.closePath();
+    ctx.globalAlpha = 0.12;
+    ctx.fill();
+    ctx.globalAlpha = 1;
+  }
   // The newest reading, also the only mark when there is a single point.
   ctx.beginPath();
   ctx.arc(lastX, lastY, 3, 0, TAU);
@@ -178,8 +196,8 @@ export function drawThresholds(ctx: CanvasRenderingContext2D, { scales: s, palet
   }
 }
 
-/** Baseline, time ticks with HH:MM:SS labels, % labels on the left, token labels on the right. */
-export function drawAxes(ctx: CanvasRenderingContext2D, { scales: s, palette, pixelRatioX, pixelRatioY }: ChartFrame): void {
+/** Baseline, time ticks with their labels (dates when the span crosses days), % labels on the left, token labels on the right. */
+export function drawAxes(ctx: CanvasRenderingContext2D, { scales: s, palette, pixelRatioX, pixelRatioY, timeLabel }: ChartFrame): void {
   const { left, right, top, bottom } = s.plot;
   const ky = (bottom - top) / (s.p1 - s.p0);
   const kx = (right - left) / (s.t1 - s.t0);
@@ -210,10 +228,11 @@ export function drawAxes(ctx: CanvasRenderingContext2D, { scales: s, palette, pi
 
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  const half = ctx.measureText('00:00:00').width / 2;
   for (const t of s.timeTicks) {
     const x = left + (t - s.t0) * kx;
+    const text = timeLabel(t, s.withDates);
+    const half = ctx.measureText(text).width / 2;
     if (x - half < 0 || x + half > s.width) continue;
-    ctx.fillText(clockTime(t), x, baseline + 7);
+    ctx.fillText(text, x, baseline + 7);
   }
 }

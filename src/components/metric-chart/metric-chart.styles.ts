@@ -7,12 +7,22 @@ export const metricChartStyles = css`
     border-radius: var(--_radius);
     padding: 8px;
     --_line: var(--kimi-chart-line, var(--_accent));
+    --_line-2: var(--kimi-chart-line-2, #8250df);
+    --_line-3: var(--kimi-chart-line-3, #1b7c83);
+    --_line-4: var(--kimi-chart-line-4, #bf3989);
     --_grid: var(--kimi-chart-grid, var(--_border));
     --_axis: var(--kimi-chart-axis, var(--_muted));
     --_axis-text: var(--kimi-chart-text, var(--_muted));
     --_th-caution: var(--kimi-chart-caution, var(--_caution));
     --_th-warning: var(--kimi-chart-warning, var(--_warning));
     --_th-critical: var(--kimi-chart-critical, var(--_critical));
+  }
+  @media (prefers-color-scheme: dark) {
+    :host {
+      --_line-2: var(--kimi-chart-line-2, #ab7df8);
+      --_line-3: var(--kimi-chart-line-3, #39c5cf);
+      --_line-4: var(--kimi-chart-line-4, #db61a2);
+    }
   }
   :host([hidden]) {
     display: none;
@@ -96,8 +106,20 @@ export const metricChartStyles = css`
     vertical-align: middle;
     border-top: 2px solid currentColor;
   }
-  .swatch.line {
+  .swatch.line-1 {
     color: var(--_line);
+  }
+  .swatch.line-2 {
+    color: var(--_line-2);
+    border-top-style: dashed;
+  }
+  .swatch.line-3 {
+    color: var(--_line-3);
+    border-top-style: dotted;
+  }
+  .swatch.line-4 {
+    color: var(--_line-4);
+    border-top-style: dashed;
   }
   .swatch.caution {
     color: var(--_th-caution);

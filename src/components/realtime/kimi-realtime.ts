@@ -10,6 +10,11 @@ import { MessageRouter } from './message-router.js';
 import { defineElement } from '../../internal/define-element.js';
 import { ContextProvider } from '@lit/context';
 import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
+import { KimiHydrateEvent } from '../../events/kimi-hydrate-event.js';
+import type { KimiHydration } from '../../protocol/hydration.js';
+import type { UsageReading } from '../../protocol/usage-readings.js';
+import { HydrationController } from './hydration-controller.js';
+import { UsageTracker } from './usage-tracker.js';
 
 /** Counters of one `<kimi-realtime>` since it was created. */
 export interface KimiRealtimeStats {
@@ -55,12 +60,13 @@ function toWebSocketUrl(value: string): string {
  * @slot - Any content; dashboard elements inside find this element as their source.
  *
  * @fires {KimiMessageEvent} kimi:message - Every delivered message, whatever its type. `detail` is the message.
+ * @fires {KimiMetricEvent} kimi:metric - A usage reading, from whichever frame carried it (`metric_updated`, a usage `log_metric`, legacy `metric`, each history row of `init` and hydration). `detail`: `{ sessionId, source, tokens, window, percentage, level, time, metricId, estimated, origin, frame, message }`.
+ * @fires {KimiHydrateEvent} kimi:hydrate - The session's state loaded over HTTP (`GET /api/sessions/{id}`) on connect, reconnect and session change. `detail`: `{ sessionId, found, error, session, provider, stats, window, readings, at }`.
  * @fires {KimiStatusEvent} kimi:status - The connection state changed or a retry was scheduled. `detail`: `{ state, attempt, nextRetryAt, closeCode, closeReason }`.
  * @fires {KimiErrorEvent} kimi:error - Something went wrong and the element carried on. `detail`: `{ kind, message, excerpt?, recovered?, dropped?, closeCode? }`.
  * @fires {KimiMessageEvent} kimi:init - Sent by the server on connect when a session is active.
  * @fires {KimiMessageEvent} kimi:metric_updated - A streamed request finished with real token usage; carries the threshold `alert`.
  * @fires {KimiMessageEvent} kimi:log_metric - Token figures read from IDE/CLI logs.
- * @fires {KimiMessageEvent} kimi:metric - Legacy (older servers): a request was received.
  * @fires {KimiMessageEvent} kimi:memory_metrics_update - Legacy (older servers): memory token split.
  * @fires {KimiMessageEvent} kimi:streaming_error - A stream failed after reporting usage.
  * @fires {KimiMessageEvent} kimi:provider_context_limit_error - The provider rejected a request for its size.
@@ -154,10 +160,35 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
    */
   token: TokenSource = null;
 
+  /** Base of the HTTP API used for hydration (`http://host:port`); empty derives it from `url`. */
+  @property({ attribute: 'api-url' }) apiUrl = '';
+
+  /** Do not load the session's history over HTTP (`GET /api/sessions/{id}`). */
+  @property({ type: Boolean, attribute: 'no-hydrate' }) noHydrate = false;
+
+  /**
+   * The server's UTC offset in minutes (Paris in winter: 60). Empty (default): learned from the
+   * server's `log_metric` timestamps, or the browser's own zone until one arrives.
+   * @attr server-utc-offset
+   */
+  @property({ attribute: 'server-utc-offset' })
+  get serverUtcOffset(): number | null {
+    return this.usage.clock.fixedOffset;
+  }
+
+  set serverUtcOffset(value: number | string | null) {
+    const old = this.usage.clock.fixedOffset;
+    const minutes = value === null || value === '' ? NaN : Number(value);
+    this.usage.clock.fixedOffset = Number.isInteger(minutes) && Math.abs(minutes) <= 14 * 60 ? minutes : null;
+    this.requestUpdate('serverUtcOffset', old);
+  }
+
   private readonly filter = new SessionFilter();
+  private readonly usage = new UsageTracker(this);
   private readonly internals: ElementInternals;
   private readonly router: MessageRouter;
   private readonly connection: ConnectionController;
+  private readonly hydrator: HydrationController;
   /** Hands this element and its session to dashboard children (`@lit/context`). */
   private readonly provider = new ContextProvider(this, { context: kimiSourceContext, initialValue: { source: this, sessionId: null } as KimiSource });
 
@@ -165,9 +196,14 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     super();
     this.internals = this.attachInternals();
     this.router = new MessageRouter(this, this.filter, (detail) => this.reportError(detail), () => this.sessionFollowed());
+    this.router.afterDispatch = (message) => this.usage.take(message, Date.now());
     this.connection = new ConnectionController(this, this, {
       onFrame: (data) => this.router.route(data),
       onStatus: (detail) => this.reportStatus(detail),
+      onError: (detail) => this.reportError(detail),
+    });
+    this.hydrator = new HydrationController(this, this.usage.clock, {
+      onHydrated: (detail) => this.onHydrated(detail),
       onError: (detail) => this.reportError(detail),
     });
   }
@@ -186,8 +222,9 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   set sessionId(value: string | number | null) {
     const old = this._sessionId;
     this._sessionId = normalizeSessionId(value);
+    const before = this.filter.current;
     this.filter.pin(this._sessionId);
-    this.shareSession();
+    if (this.filter.current !== before) this.sessionChanged();
     this.requestUpdate('sessionId', old);
   }
 
@@ -217,6 +254,21 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** The session whose messages currently pass: the pinned one, or the server's active one when following. */
   get activeSessionId(): string | null {
     return this.filter.current;
+  }
+
+  /** The session's state as last loaded over HTTP (`kimi:hydrate`), or null. */
+  get hydration(): KimiHydration | null {
+    return this.usage?.hydration ?? null;
+  }
+
+  /** The latest usage readings of the shown session (at most 1,000), oldest first: what `kimi:metric` carried. */
+  get readings(): UsageReading[] {
+    return this.usage.readings;
+  }
+
+  /** The server's clock as learned: UTC offset in minutes (null while unknown) and skew against this browser, ms. */
+  get serverTime(): { utcOffsetMinutes: number | null; skewMs: number } {
+    return { utcOffsetMinutes: this.usage.clock.offsetMinutes, skewMs: this.usage.clock.skew };
   }
 
   /** The WebSocket URL in use. */
@@ -270,6 +322,11 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     super.connectedCallback();
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.hydrator.cancel();
+  }
+
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
     const root = super.createRenderRoot();
     root.appendChild(document.createElement('slot'));
@@ -280,6 +337,9 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     if (changed.has('debug')) this.router.debug = this.debug;
     if (changed.has('pingInterval')) this.router.swallowPongs = this.pingInterval > 0;
     if (changed.has('manual')) this.connection.auto = !this.manual;
+    if ((changed.has('apiUrl') && changed.get('apiUrl') !== undefined) || (changed.has('noHydrate') && changed.get('noHydrate') !== undefined)) {
+      if (this.state === 'open') this.hydrator.request();
+    }
     if (changed.has('url') && changed.get('url') !== undefined && this.state !== 'closed') {
       // A new address: reconnect there.
       this.connection.disconnect();
@@ -289,7 +349,22 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   /** The server made another session active while following. */
   protected sessionFollowed(): void {
+    this.sessionChanged();
+  }
+
+  /** Another session is shown (pinned or followed): forget the old one's state, load the new one's. */
+  private sessionChanged(): void {
+    // Attribute-driven sets can run before the field initializers below them.
+    if (!this.usage || !this.hydrator) return;
+    this.usage.sessionChanged();
     this.shareSession();
+    if (this.state === 'open') this.hydrator.request();
+  }
+
+  private onHydrated(detail: KimiHydration): void {
+    const event = new KimiHydrateEvent(detail);
+    this.dispatchEvent(event);
+    this.usage.hydrated(detail);
   }
 
   private shareSession(): void {
@@ -300,6 +375,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   }
 
   private reportStatus(detail: KimiStatusDetail): void {
+    if (detail.state === 'open') this.hydrator.request();
+    else if (detail.state === 'closed') this.hydrator.cancel();
     const states = this.internals.states;
     if (states) {
       states.clear();

@@ -23,6 +23,8 @@ export class MessageRouter {
   debug = false;
   /** While the element sends pings, `pong` replies are transport, not messages: counted, not delivered. */
   swallowPongs = false;
+  /** Runs after `kimi:<type>` while the message still belongs to the shown session (usage readings). */
+  afterDispatch: ((message: KimiMessage) => void) | null = null;
   private readonly unknownReported = new Set<string>();
 
   constructor(
@@ -59,6 +61,8 @@ export class MessageRouter {
       if (!KNOWN_MESSAGE_TYPES.has(type)) this.reportUnknown(type);
       this.target.dispatchEvent(new KimiMessageEvent(`kimi:${type}`, message));
     }
+    // A listener may have switched sessions meanwhile: the frame no longer belongs to what is shown.
+    if (this.afterDispatch && this.filter.accepts(message)) this.afterDispatch(message);
     this.target.dispatchEvent(new KimiMessageEvent('kimi:message', message));
   }
 

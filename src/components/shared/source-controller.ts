@@ -3,8 +3,10 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
 import { attachContextRoot } from '../../internal/context-root.js';
 import type { KimiRealtime } from '../realtime/kimi-realtime.js';
+import type { KimiEventMap } from '../../events/event-map.js';
 
-export type KimiEventHandlers = Record<string, (event: CustomEvent) => void>;
+/** Handlers of `kimi:*` events by name, each typed by the event map. */
+export type KimiEventHandlers = { [K in keyof KimiEventMap]?: (event: KimiEventMap[K]) => void };
 
 export interface SourceHost extends ReactiveControllerHost, HTMLElement {
   /** Id of a `<kimi-realtime>` elsewhere in the page; empty to use the nearest ancestor. */
