@@ -34,7 +34,7 @@ export interface UsageReading {
   tokens: number;
   /** This source's context window in tokens; null when the frame neither stated nor implied it. */
   window: number | null;
-  /** tokens ÷ window × 100 when the window is known (can exceed 100), else the server's figure. */
+  /** Share of the window, 0–100 (log frames can exceed 100): tokens ÷ window × 100 (see `reading`). */
   percentage: number;
   /** Threshold level of `percentage` (80 / 90 / 95 %, PROTOCOL.md §3.4). */
   level: UsageLevel;
@@ -81,10 +81,10 @@ export function sourceLabel(source: string): string {
 }
 
 /**
- * A reading from tokens and what the frame says of the window. When the frame gives a percentage
- * but no window, the window is the one the percentage implies (tokens × 100 ÷ percentage): the
- * server computed it from that window. The percentage shown is then recomputed from the two, so
- * every figure of a reading agrees with the others.
+ * A reading from tokens and what the frame says of the window. A stated window gives the percentage
+ * (tokens ÷ window). A frame with a percentage but no window (`metric_updated`, metrics rows) keeps
+ * the server's percentage, which its alerts were computed from, and implies the window it was
+ * computed with (tokens × 100 ÷ percentage, rounded): every figure of a reading agrees.
  */
 function reading(
   fields: Omit<UsageReading, 'window' | 'percentage' | 'level'>,
@@ -93,12 +93,15 @@ function reading(
 ): UsageReading | null {
   const { tokens } = fields;
   if (!finite(tokens) || tokens < 0) return null;
-  let window: number | null = finite(statedWindow) && statedWindow > 0 ? Math.round(statedWindow) : null;
-  if (window === null && finite(serverPercentage) && serverPercentage > 0 && tokens > 0) window = Math.round((tokens * 100) / serverPercentage);
+  let window: number | null = null;
   let percentage: number;
-  if (window !== null && window > 0) percentage = (tokens / window) * 100;
-  else if (finite(serverPercentage)) percentage = serverPercentage;
-  else return null;
+  if (finite(statedWindow) && statedWindow > 0) {
+    window = Math.round(statedWindow);
+    percentage = (tokens / statedWindow) * 100;
+  } else if (finite(serverPercentage) && serverPercentage >= 0) {
+    percentage = serverPercentage;
+    if (percentage > 0 && tokens > 0) window = Math.round((tokens * 100) / percentage);
+  } else return null;
   return { ...fields, window, percentage, level: levelOf(percentage) };
 }
 

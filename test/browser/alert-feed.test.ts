@@ -133,7 +133,8 @@ describe('<kimi-alert-feed>', () => {
     send(source, { type: 'sanitizer_event', session_id: 1, event: { type: 'context_warning', level: 'critical', message: 'Contexte presque plein', current_model: 'm', prompt_tokens: 1, max_context: 2 } });
     send(source, pick('context_performance_alert'));
     send(source, pick('context_limit_violation'));
-    send(source, { ...pick('metric'), alert: WARNING });
+    const legacy = pick('metric');
+    send(source, { ...legacy, alert: WARNING, metric: { ...(legacy.metric as object), percentage: 91 } });
     send(source, updated(null, 50)); // below 80 % now: adds nothing and clears nothing
     await settle(feed);
     expect(summary(feed)).to.deep.equal([

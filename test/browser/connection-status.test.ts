@@ -1,6 +1,7 @@
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
 import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/define.js';
+import { deliver } from './helpers/frames.js';
 import { KimiConnectionStatus } from '../../src/components/connection-status/kimi-connection-status.js';
 import { countdownText, sameStats, secondsToRetry } from '../../src/components/connection-status/status-text.js';
 import { KimiStatusEvent } from '../../src/events/kimi-status-event.js';

@@ -18,7 +18,9 @@ describe('<kimi-realtime> dispatch', () => {
       const sid = (m as any).session_id ?? (m as any).session?.id ?? (Array.isArray((m as any).session_ids) ? (m as any).session_ids[0] : null);
       if (sid === null || sid === undefined) el.removeAttribute('session-id');
       else el.setAttribute('session-id', String(sid));
-      const got = new Promise<CustomEvent>((resolve) => document.addEventListener(`kimi:${m.type}`, (e) => resolve(e as CustomEvent), { once: true }));
+      // The legacy server type `metric` is reserved for the library's usage readings: its frame comes as kimi:message.
+      const name = m.type === 'metric' ? 'kimi:message' : `kimi:${m.type}`;
+      const got = new Promise<CustomEvent>((resolve) => document.addEventListener(name, (e) => resolve(e as CustomEvent), { once: true }));
       await sim.push(m);
       const event = await got;
       expect(event.detail, String(m.type)).to.deep.equal(m);

@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { Sim, until, sleep } from './helpers/simulator.js';
+import { metric } from './helpers/frames.js';
 
 const legacyMetric = (session: number, id: number) => ({
   type: 'metric', session_id: session, session_updated: true, alert: null, sanitizer: null, mcp_memory: null,
@@ -28,16 +29,18 @@ describe('script-tag bundles: the three-line page', () => {
     ['IIFE', '<script src="/dist/cdn/kimi-realtime.iife.js"></script>'],
     ['ES module', '<script type="module" src="/dist/cdn/kimi-realtime.esm.js"></script>'],
   ] as const) {
-    it(`${name}: logs every metric frame of session 1 and nothing of session 2`, async () => {
+    it(`${name}: logs a kimi:metric reading for every usage frame of session 1 (current and legacy server) and nothing of session 2`, async () => {
       const { win, frame } = await page(`${loader}
 <kimi-realtime url="${sim.url}" session-id="1"></kimi-realtime>
 <script>document.addEventListener('kimi:metric', e => console.log(e.detail))</script>`);
       const el = win.document.querySelector('kimi-realtime') as HTMLElement & { state: string };
       await until(() => el.state === 'open', { what: 'open' });
-      await sim.push(legacyMetric(1, 1), legacyMetric(2, 2), legacyMetric(1, 3));
-      await until(() => win.logged.length >= 2, { what: 'two logs' });
+      await sim.push(metric(1, 1), metric(2, 2), legacyMetric(1, 3), legacyMetric(2, 4), metric(1, 5));
+      await until(() => win.logged.length >= 3, { what: 'three logs' });
       await sleep(50);
-      expect(win.logged.map((a) => (a[0] as { metric: { id: number } }).metric.id)).to.deep.equal([1, 3]);
+      const logged = win.logged.map((a) => a[0] as { metricId: number; sessionId: string; frame: string; percentage: number });
+      expect(logged.map((r) => [r.metricId, r.sessionId, r.frame])).to.deep.equal([[1, '1', 'metric_updated'], [3, '1', 'metric'], [5, '1', 'metric_updated']]);
+      expect(logged[0]!.percentage).to.equal(1);
       frame.remove();
     });
   }

@@ -121,7 +121,10 @@ export class KimiAlertFeed extends DashboardElement {
     const candidate = alertFromMessage(reading.message as KimiMessage);
     if (!candidate) return;
     // The server's text names the threshold; the level follows the figures shown everywhere else.
-    this.add({ ...candidate, level: reading.level === 'ok' ? 'caution' : reading.level }, reading.message as KimiMessage, reading.time);
+    // Feed times are arrival times: `metric_updated` readings are stamped on arrival (and keep that
+    // stamp when replayed to a late element); a legacy `metric` carries the server's own time.
+    const time = reading.frame === 'metric_updated' ? reading.time : Date.now();
+    this.add({ ...candidate, level: reading.level === 'ok' ? 'caution' : reading.level }, reading.message as KimiMessage, time);
   }
 
   private take(message: KimiMessage): void {

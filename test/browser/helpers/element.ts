@@ -3,9 +3,14 @@ import '../../../src/define.js';
 import type { KimiRealtime } from '../../../src/index.js';
 import { until } from './simulator.js';
 
-/** Mounts `<kimi-realtime>` with the given attributes and waits until it is open. */
+/**
+ * Mounts `<kimi-realtime>` with the given attributes and waits until it is open. Connection tests
+ * do not need the session's HTTP history: `no-hydrate` unless the test sets `hydrate: true`.
+ */
 export async function mountRealtime(attrs: Record<string, string | number | boolean>, { waitOpen = true } = {}): Promise<KimiRealtime> {
   const el = document.createElement('kimi-realtime');
+  if (!attrs['hydrate']) el.setAttribute('no-hydrate', '');
+  delete attrs['hydrate'];
   for (const [name, value] of Object.entries(attrs)) {
     if (value === false) continue;
     el.setAttribute(name, value === true ? '' : String(value));
