@@ -1,14 +1,28 @@
 #!/usr/bin/env node
-// Command line entry: starts the control hub with its default simulator "main".
-//   node simulator/cli.mjs [--port 8765] [--control-port 8766] [--host 127.0.0.1] [--rate 8]
-//                          [--sessions 1,2] [--active 1|none] [--no-legacy] [--seed 1]
-//                          [--seq] [--stamp] [--ping-reply]
+// Command line entry: starts the control hub with its default simulator "main". See USAGE.
 
 import { parseArgs } from 'node:util';
 import { startHub } from './control.mjs';
+import { checkTimeZone } from './format.mjs';
+import { DEFAULT_SWITCH_EVERY } from './simulator.mjs';
 
-const USAGE = 'usage: node simulator/cli.mjs [--port 8765] [--control-port 8766] [--host 127.0.0.1] '
-  + '[--rate 8] [--sessions 1,2] [--active 1|none] [--no-legacy] [--seed 1] [--seq] [--stamp] [--ping-reply]';
+const USAGE = `usage: node simulator/cli.mjs [options]
+  --port 8765            WebSocket /ws and the HTTP session routes (/api/sessions…)
+  --control-port 8766    HTTP control hub (tests and scripts)
+  --host 127.0.0.1       address to bind
+  --rate 8               frames per second (0 = only what the control hub sends)
+  --sessions 1,2         sessions that exist at start (1 is "Session par défaut", model null)
+  --active 1|none        the active session at start (default: the first of --sessions)
+  --history 12           metric rows each starting session already has (0..50)
+  --switch-every ${DEFAULT_SWITCH_EVERY}      mean frames between scheduled session changes (0 = never)
+  --no-auto-session      start with auto-session off (requests never create sessions)
+  --tz <IANA zone>       the server's local time zone, e.g. Europe/Paris (default: this process's)
+  --max-context 262144   window of the sessions' model (metric_updated percentages)
+  --ide-context 131072   Continue's contextLength (CompileChat log_metric)
+  --cli-context 262144   the Kimi CLI's max_context_size (kimi_global, kimi_session_usage)
+  --legacy               also send the legacy types (metric, memory_metrics_update) of older servers
+  --concurrent           stress mode: stream several sessions at once (the real server never does)
+  --seed 1  --seq  --stamp  --ping-reply`;
 
 function fail(msg) {
   console.error(`${msg}\n${USAGE}`);
@@ -30,7 +44,15 @@ try {
       rate: { type: 'string', default: '8' },
       sessions: { type: 'string', default: '1,2' },
       active: { type: 'string' },
-      'no-legacy': { type: 'boolean', default: false },
+      history: { type: 'string', default: '12' },
+      'switch-every': { type: 'string', default: String(DEFAULT_SWITCH_EVERY) },
+      'no-auto-session': { type: 'boolean', default: false },
+      tz: { type: 'string' },
+      'max-context': { type: 'string', default: '262144' },
+      'ide-context': { type: 'string', default: '131072' },
+      'cli-context': { type: 'string', default: '262144' },
+      legacy: { type: 'boolean', default: false },
+      concurrent: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
       seq: { type: 'boolean', default: false },
       stamp: { type: 'boolean', default: false },
@@ -46,9 +68,12 @@ if (args.help) { console.log(USAGE); process.exit(0); }
 
 const rate = Number(args.rate);
 if (!Number.isFinite(rate) || rate < 0) fail(`--rate: expected a number >= 0, got "${args.rate}"`);
-const sessions = args.sessions.trim() === '' ? [] : args.sessions.split(',').map((s) => int('sessions', s.trim()));
+const switchEvery = Number(args['switch-every']);
+if (!Number.isFinite(switchEvery) || switchEvery < 0) fail(`--switch-every: expected a number >= 0, got "${args['switch-every']}"`);
+const sessions = args.sessions.trim() === '' ? [] : args.sessions.split(',').map((s) => int('sessions', s.trim(), 1));
 const active = args.active === undefined ? undefined
-  : ['none', 'null', ''].includes(args.active) ? null : int('active', args.active);
+  : ['none', 'null', ''].includes(args.active) ? null : int('active', args.active, 1);
+try { checkTimeZone(args.tz); } catch (e) { fail(`--tz: ${/** @type {Error} */ (e).message}`); }
 
 let hub;
 try {
@@ -59,7 +84,15 @@ try {
     rate,
     sessions,
     activeSession: active,
-    legacy: !args['no-legacy'],
+    history: int('history', args.history),
+    switchEvery,
+    autoSession: !args['no-auto-session'],
+    tz: args.tz,
+    maxContext: int('max-context', args['max-context'], 1),
+    ideContext: int('ide-context', args['ide-context'], 1),
+    cliContext: int('cli-context', args['cli-context'], 1),
+    legacy: args.legacy,
+    concurrent: args.concurrent,
     seed: int('seed', args.seed, -2147483648),
     seq: args.seq,
     stamp: args.stamp,
@@ -70,7 +103,9 @@ try {
   console.error(`Kimi Proxy simulator: cannot start: ${/** @type {Error} */ (e).message}`);
   process.exit(1);
 }
-console.log(`Kimi Proxy simulator: ${hub.main.url}  (control ${hub.controlUrl})`);
+const http = hub.main.url.replace(/^ws:/, 'http:').replace(/\/ws$/, '');
+console.log(`Kimi Proxy simulator: ${hub.main.url}  (sessions ${http}/api/sessions, control ${hub.controlUrl})`
+  + `${args.tz ? `, clock ${args.tz}` : ''}${args.concurrent ? ', concurrent sessions' : ''}${args.legacy ? ', legacy types' : ''}`);
 
 let stopping = false;
 async function shutdown() {

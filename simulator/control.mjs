@@ -1,6 +1,20 @@
 // HTTP control server ("hub") so browser tests and scripts can drive simulators remotely:
 // it owns a default instance "main" and can spawn more. JSON everywhere, CORS open
 // (test pages run on another origin), and a bad request never takes the hub down.
+//
+//   GET    /  or /health             instances
+//   GET    /sim                      instances
+//   POST   /sim                      spawn one: body = KimiSimulator options → {id, url, port}
+//   GET    /sim/:id[?received=n]     counters, active session, last n client frames
+//   GET    /sim/:id/sessions         {active, sessions: SessionRow + max_context, auto_session, total_requests, last_metric_id}
+//   DELETE /sim/:id                  stop a spawned instance
+//   POST   /sim/:id/<command>        push {frames} | push-binary {bytes} | drop {code?} | stall {on} |
+//                                    restart {downMs?} | rate {rate} | blast {count, sessions?, size?, spacingMs?} |
+//                                    reset-counters | active {sessionId} | switch | session {via?, name?, provider?,
+//                                    model?, externalSessionId?, maxContext?} | delete {sessionIds} |
+//                                    request {tokens?, completion?, live?, model?, preview?, streamError?} |
+//                                    log {source?, totalTokens?, promptTokens?, completionTokens?, toolsTokens?,
+//                                    systemTokens?, contextLength?} | auto-session {enabled}
 
 import http from 'node:http';
 import { KimiSimulator } from './simulator.mjs';
@@ -89,6 +103,7 @@ export async function startHub(options = {}) {
     }
     const id = parts[1];
     const sim = find(id);
+    if (parts.length === 3 && parts[2] === 'sessions' && method === 'GET') return sim.sessions();
     if (parts.length === 2) {
       if (method === 'GET') {
         const limit = Number(new URL(req.url ?? '/', 'http://localhost').searchParams.get('received') ?? 1000);
@@ -125,8 +140,27 @@ export async function startHub(options = {}) {
         return { ok: true, ...r };
       }
       case 'active':
-        if (!('sessionId' in body)) throw new HttpError(400, 'sessionId is required (integer or null)');
+        if (!Object.hasOwn(body, 'sessionId')) throw new HttpError(400, 'sessionId is required (integer or null)');
         return { changed: guard(() => sim.setActive(body.sessionId)), active: sim.active };
+      case 'switch':
+        return sim.switchSession();
+      case 'session':
+        return { session: guard(() => sim.createSession(body)), active: sim.active };
+      case 'delete': {
+        const r = sim.deleteSessions(body.sessionIds);
+        if ('error' in r) throw new HttpError(409, r.error);
+        return r;
+      }
+      case 'request':
+        return guard(() => sim.recordRequest(body));
+      case 'log':
+        return { frame: guard(() => sim.emitLog(body)) };
+      case 'auto-session': {
+        if (!Object.hasOwn(body, 'enabled')) throw new HttpError(400, 'enabled is required');
+        const r = sim.setAutoSession(body.enabled);
+        if ('error' in r) throw new HttpError(409, r.error);
+        return r;
+      }
       case 'rate':
         guard(() => sim.setRate(body.rate));
         return { rate: sim.rate };

@@ -60,16 +60,57 @@ export function sqliteUtc(ms) {
     + `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
 }
 
+/** One formatter per IANA zone (creating one costs far more than using it). */
+const zoneFormatters = new Map();
+
+/**
+ * Checks an IANA time zone name and returns it (undefined stays undefined: the process's zone).
+ * @param {string|undefined} tz
+ * @returns {string|undefined}
+ */
+export function checkTimeZone(tz) {
+  if (tz === undefined) return undefined;
+  if (typeof tz !== 'string' || !tz) throw new TypeError('tz must be an IANA time zone name such as "Europe/Paris"');
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new RangeError(`unknown time zone "${tz}"`);
+  }
+  return tz;
+}
+
+/**
+ * Offset of a zone from UTC at an instant, in ms (Paris in summer: +7,200,000). Without a zone, the
+ * process's own zone. Intl knows the zone rules, so no time zone database is bundled here.
+ * @param {number} ms epoch milliseconds
+ * @param {string} [tz] IANA zone name
+ */
+export function zoneOffsetMs(ms, tz) {
+  const sec = Math.floor(ms / 1000) * 1000;
+  if (tz === undefined) return -new Date(sec).getTimezoneOffset() * 60_000;
+  let f = zoneFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+      hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    zoneFormatters.set(tz, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(sec).map(({ type, value }) => [type, Number(value)]));
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - sec;
+}
+
 /**
  * Python `datetime.now().isoformat()`: naive local time, microseconds omitted when 0.
  * @param {number} ms epoch milliseconds
  * @param {number} [micros] 0..999999 within the second; defaults to the ms part
+ * @param {string} [tz] IANA zone of the server's clock; the process's zone when absent
  */
-export function localIso(ms, micros) {
-  const d = new Date(ms);
-  const base = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T`
-    + `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
-  const us = micros ?? (((ms % 1000) + 1000) % 1000) * 1000;
+export function localIso(ms, micros, tz) {
+  const d = new Date(ms + zoneOffsetMs(ms, tz));
+  const base = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T`
+    + `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  const us = micros ?? Math.floor((((ms % 1000) + 1000) % 1000) * 1000);
   return us === 0 ? base : `${base}.${String(us).padStart(6, '0')}`;
 }
 
@@ -81,9 +122,13 @@ export const preciseNow = () => performance.timeOrigin + performance.now();
  * so a frame only pays for a string concatenation.
  */
 export class Clock {
-  /** @param {() => number} [now] epoch ms, fractional part gives the microseconds */
-  constructor(now = preciseNow) {
+  /**
+   * @param {() => number} [now] epoch ms, fractional part gives the microseconds
+   * @param {string} [tz] IANA zone of the server's local time; the process's zone when absent
+   */
+  constructor(now = preciseNow, tz = undefined) {
     this.now = now;
+    this.tz = checkTimeZone(tz);
     this._isoSec = -1; this._isoBase = '';
     this._sqlSec = -1; this._sql = '';
   }
@@ -94,11 +139,14 @@ export class Clock {
     const sec = Math.floor(ms / 1000);
     if (sec !== this._isoSec) {
       this._isoSec = sec;
-      this._isoBase = localIso(sec * 1000, 0);
+      this._isoBase = localIso(sec * 1000, 0, this.tz);
     }
     const us = Math.floor((ms - sec * 1000) * 1000);
     return us === 0 ? this._isoBase : `${this._isoBase}.${String(us).padStart(6, '0')}`;
   }
+
+  /** Local wall time `HH:MM:SS`, as in Python's `datetime.now().strftime('%H:%M:%S')`. */
+  hms() { return this.iso().slice(11, 19); }
 
   /** SQLite UTC string for "now". */
   sqlite() {

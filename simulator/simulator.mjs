@@ -1,13 +1,16 @@
-// KimiSimulator: a WebSocket server that behaves like Kimi Proxy's `/ws` endpoint
-// (PROTOCOL.md §1), plus test levers (push, drop, stall, restart, blast, auth) that let
-// client code be exercised against the failure modes the real server can show.
+// KimiSimulator: a server that behaves like Kimi Proxy's `/ws` endpoint (PROTOCOL.md §1) and its
+// session routes (§14) on the same port, plus test levers (push, drop, stall, restart, blast, auth,
+// session changes, booked requests) that let client code be exercised against what the real server
+// does, failure modes included.
 
 import http from 'node:http';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket, WebSocketServer } from 'ws';
-import { dumps, preciseNow } from './format.mjs';
+import { handleApi } from './api.mjs';
+import { checkTimeZone, dumps, preciseNow } from './format.mjs';
+import { LOG_SOURCES } from './logs.mjs';
 import { handleMemoryCommand } from './memory.mjs';
-import { StreamGenerator, blastFrame } from './streams.mjs';
+import { STREAM_ERRORS, StreamGenerator, blastFrame } from './streams.mjs';
 
 /** Past this many buffered bytes on a socket we wait for it to drain (PERFORMANCE.md). */
 const HIGH_WATER = 1 << 20;
@@ -21,6 +24,9 @@ function isValidCloseCode(code) {
 }
 
 const isInt = (v) => Number.isInteger(v);
+const isCount = (v) => Number.isInteger(v) && v >= 0;
+/** Mean frames between scheduled session changes when not given (about a minute at 8 frames/s). */
+export const DEFAULT_SWITCH_EVERY = 500;
 
 /** One accepted, authorized connection. */
 class Client {
@@ -51,23 +57,32 @@ function waitDrain(c) {
 export class KimiSimulator {
   /**
    * @param {{ host?: string, port?: number, sessions?: number[], activeSession?: number|null,
-   *   rate?: number, legacy?: boolean, seq?: boolean, stamp?: boolean, pingReply?: boolean,
-   *   auth?: null | { token: string, via?: 'query'|'protocol', closeCode?: number }, seed?: number }} [options]
+   *   rate?: number, legacy?: boolean, concurrent?: boolean, seq?: boolean, stamp?: boolean, pingReply?: boolean,
+   *   auth?: null | { token: string, via?: 'query'|'protocol', closeCode?: number }, seed?: number,
+   *   tz?: string, maxContext?: number, ideContext?: number, cliContext?: number, autoSession?: boolean,
+   *   switchEvery?: number, history?: number }} [options]
    */
   constructor(options = {}) {
     // Undefined keys mean "default" (so callers can forward optional CLI values as-is).
     const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined));
     /** @type {Record<string, any>} */
-    const o = { host: '127.0.0.1', port: 0, sessions: [1, 2], rate: 0, legacy: true, seq: false, stamp: false,
-      pingReply: false, auth: null, seed: 1, ...given };
+    const o = { host: '127.0.0.1', port: 0, sessions: [1, 2], rate: 0, legacy: false, concurrent: false, seq: false,
+      stamp: false, pingReply: false, auth: null, seed: 1, maxContext: 262144, ideContext: 131072, cliContext: 262144,
+      autoSession: true, switchEvery: DEFAULT_SWITCH_EVERY, history: 12, ...given };
     if (typeof o.host !== 'string' || !o.host) throw new TypeError('host must be a non-empty string');
     if (!isInt(o.port) || o.port < 0 || o.port > 65535) throw new RangeError('port must be an integer 0..65535');
-    if (!Array.isArray(o.sessions) || !o.sessions.every(isInt)) throw new TypeError('sessions must be an array of integers');
+    if (!Array.isArray(o.sessions) || !o.sessions.every((id) => isInt(id) && id > 0)) throw new TypeError('sessions must be an array of positive integers');
+    if (new Set(o.sessions).size !== o.sessions.length) throw new TypeError('sessions must not repeat an id');
     const active = o.activeSession === undefined ? (o.sessions[0] ?? null) : o.activeSession;
     if (active !== null && !isInt(active)) throw new TypeError('activeSession must be an integer or null');
     this._checkRate(o.rate);
     if (!isInt(o.seed)) throw new TypeError('seed must be an integer');
-    for (const k of ['legacy', 'seq', 'stamp', 'pingReply']) {
+    for (const k of ['maxContext', 'ideContext', 'cliContext']) {
+      if (!isInt(o[k]) || o[k] <= 0) throw new RangeError(`${k} must be a positive integer`);
+    }
+    if (typeof o.switchEvery !== 'number' || !Number.isFinite(o.switchEvery) || o.switchEvery < 0) throw new RangeError('switchEvery must be a number >= 0 (0 = never)');
+    if (!isCount(o.history) || o.history > 50) throw new RangeError('history must be an integer 0..50');
+    for (const k of ['legacy', 'concurrent', 'seq', 'stamp', 'pingReply', 'autoSession']) {
       if (typeof o[k] !== 'boolean') throw new TypeError(`${k} must be a boolean`);
     }
     this._auth = null;
@@ -85,7 +100,12 @@ export class KimiSimulator {
     this._seq = o.seq;
     this._stamp = o.stamp;
     this._pingReply = o.pingReply;
-    this._gen = new StreamGenerator({ sessions: o.sessions, active, legacy: o.legacy, seed: o.seed });
+    this._gen = new StreamGenerator({
+      sessions: o.sessions, active, legacy: o.legacy, concurrent: o.concurrent, seed: o.seed, tz: checkTimeZone(o.tz),
+      maxContext: o.maxContext, ideContext: o.ideContext, cliContext: o.cliContext, autoSession: o.autoSession,
+      switchEvery: o.switchEvery, history: o.history,
+    });
+    if (active !== null && !this._gen.store.has(active)) this._gen.store.activate(null); // unknown id: none active
     this._seqCounter = 0;
     this._blastMetricId = 100_000;
     /** @type {Set<Client>} */
@@ -119,6 +139,10 @@ export class KimiSimulator {
 
   get clientCount() { return this._clients.size; }
   get active() { return this._gen.active; }
+  /** The session and metrics tables (read-only use: change them through the methods below). */
+  get store() { return this._gen.store; }
+  /** The IANA zone of the server's local time, or undefined for the process's zone. */
+  get tz() { return this._gen.clock.tz; }
   get rate() { return this._rate; }
   get stalled() { return this._stalled; }
   get listening() { return this._listening; }
@@ -167,16 +191,125 @@ export class KimiSimulator {
   }
 
   /**
-   * Changes the active session; broadcasts `session_activated` only when it differs (real server).
+   * Activates a session (POST /api/sessions/{id}/activate): broadcasts `session_activated` only when it
+   * differs and exists; an unknown id leaves NO session active and sends nothing, like the real server.
+   * null deactivates every session (no real route does that; a test lever).
    * @param {number|null} id
-   * @returns {boolean} whether it changed
+   * @returns {boolean} whether the active session changed
    */
   setActive(id) {
     if (id !== null && !isInt(id)) throw new TypeError('session id must be an integer or null');
-    if (id === this._gen.active) return false;
-    this._gen.setActive(id);
-    if (id !== null) this._broadcastObject({ type: 'session_activated', session_id: id, session: this._gen.sessionRow(id) });
-    return true;
+    const { changed, frame } = this._gen.activate(id);
+    if (frame) this._sendGenerated(frame);
+    return changed;
+  }
+
+  /** Activates the next session after the active one (by id, wrapping), as a user switching would. */
+  switchSession() {
+    const ids = this.store.ids().sort((a, b) => a - b);
+    if (!ids.length) return { changed: false, active: this.active };
+    const next = ids.find((id) => this.active === null || id > this.active) ?? ids[0];
+    return { changed: this.setActive(next), active: this.active };
+  }
+
+  /**
+   * Creates a session that becomes active: `via: 'http'` as POST /api/sessions (broadcasts
+   * `new_session`, model null unless given), `via: 'auto'` as a request naming a new model
+   * (broadcasts `auto_session_created`, model "kimi-for-coding" unless given).
+   * @param {{ via?: 'http'|'auto', name?: string, provider?: string, model?: string|null,
+   *   externalSessionId?: string|null, maxContext?: number }} [spec]
+   * @returns {Record<string, unknown>} the SessionRow (with max_context for 'http', as the real answer)
+   */
+  createSession({ via = 'http', name, provider, model, externalSessionId, maxContext } = {}) {
+    if (via !== 'http' && via !== 'auto') throw new TypeError("via must be 'http' or 'auto'");
+    if (maxContext !== undefined && (!isInt(maxContext) || maxContext <= 0)) throw new RangeError('maxContext must be a positive integer');
+    if (via === 'auto') {
+      const { session, frame } = this._gen.autoCreate({ model: model ?? undefined, provider, externalSessionId: externalSessionId ?? undefined, name, maxContext });
+      this._sendGenerated(frame);
+      return this.store.row(session.id);
+    }
+    const { session, frame } = this._gen.newSession({ name, provider, model, externalSessionId, maxContext });
+    this._sendGenerated(frame);
+    return this.store.rowWithContext(session.id);
+  }
+
+  /**
+   * DELETE /api/sessions: refused for an empty list or one holding the active session; deletes one by
+   * one and broadcasts `sessions_bulk_deleted` only when every deletion succeeded.
+   * @param {unknown} ids
+   * @returns {{ success: boolean, deleted_count: number, failed_ids: unknown[] } | { error: string }}
+   */
+  deleteSessions(ids) {
+    if (!Array.isArray(ids) || ids.length === 0) return { error: 'Aucun ID de session fourni' };
+    if (this.active !== null && ids.includes(this.active)) return { error: 'Impossible de supprimer une session active' };
+    const result = this.store.deleteMany(ids);
+    if (!result.success) return { error: `Échec suppression sessions: [${result.failed_ids.map((x) => JSON.stringify(x)).join(', ')}]` };
+    this._sendGenerated(dumps({ type: 'sessions_bulk_deleted', session_ids: ids, deleted_count: result.deleted_count }));
+    return result;
+  }
+
+  /**
+   * POST /api/sessions/toggle-auto for the active session: `enabled` is stored and echoed as sent.
+   * @param {unknown} enabled
+   */
+  setAutoSession(enabled = true) {
+    const id = this.active;
+    if (id === null) return { error: 'Aucune session active' };
+    this.store.autoSession.set(id, enabled);
+    this._sendGenerated(dumps({ type: 'auto_session_toggled', session_id: id, enabled }));
+    return { enabled: this.store.autoSessionEnabled(id), session_id: id };
+  }
+
+  /**
+   * Books one proxied request like the real proxy: to the active session, or to a new auto-session
+   * when `model` is given and differs from the active session's (auto-session on) or no session is
+   * active. `live: false` leaves a row without a frame (not streamed, or no usage).
+   * @param {{ tokens?: number, completion?: number, live?: boolean, model?: string|null, preview?: string,
+   *   streamError?: boolean|string }} [spec]
+   * @returns {{ sessionId: number|null, metricId: number|null, autoCreated: number|null, frames: object[] }}
+   */
+  recordRequest(spec = {}) {
+    const { tokens, completion, live = true, model = null, preview, streamError = false } = spec;
+    if (tokens !== undefined && (!isInt(tokens) || tokens <= 0)) throw new RangeError('tokens must be a positive integer');
+    if (completion !== undefined && (!isCount(completion) || (tokens !== undefined && completion > tokens))) throw new RangeError('completion must be an integer 0..tokens');
+    if (typeof live !== 'boolean') throw new TypeError('live must be a boolean');
+    if (model !== null && (typeof model !== 'string' || !model)) throw new TypeError('model must be a non-empty string or null');
+    if (preview !== undefined && typeof preview !== 'string') throw new TypeError('preview must be a string');
+    if (typeof streamError !== 'boolean' && !STREAM_ERRORS.has(streamError)) throw new TypeError(`streamError must be a boolean or one of ${[...STREAM_ERRORS.keys()].join(', ')}`);
+    const booked = this._gen.book({ tokens, completion, live, model, preview: preview?.slice(0, 100), streamError });
+    for (const f of booked.frames) this._sendGenerated(f);
+    return { sessionId: booked.sessionId, metricId: booked.metricId, autoCreated: booked.autoCreated, frames: booked.frames.map((f) => JSON.parse(f)) };
+  }
+
+  /**
+   * One `log_metric` for the active session, labelled as the log watcher does (the last context size
+   * any log reported, else the session's window). Nothing is sent when no session is active.
+   * @param {{ source?: string, totalTokens?: number, promptTokens?: number, completionTokens?: number,
+   *   toolsTokens?: number, systemTokens?: number, contextLength?: number }} [spec]
+   * @returns {object|null} the frame sent
+   */
+  emitLog({ source = 'continue_logs', totalTokens = 0, promptTokens = 0, completionTokens = 0, toolsTokens = 0, systemTokens = 0, contextLength = 0 } = {}) {
+    if (typeof source !== 'string' || !source) throw new TypeError(`source must be a non-empty string, e.g. ${LOG_SOURCES.join(', ')}`);
+    for (const [k, v] of Object.entries({ totalTokens, promptTokens, completionTokens, toolsTokens, systemTokens, contextLength })) {
+      if (!isCount(v)) throw new RangeError(`${k} must be an integer >= 0`);
+    }
+    const s = this.store.activeSession;
+    if (!s) return null;
+    const text = this._gen.logs.frame(s, source, { prompt: promptTokens, completion: completionTokens, tools: toolsTokens,
+      system: systemTokens, total: totalTokens, contextLength });
+    this._sendGenerated(text);
+    return JSON.parse(text);
+  }
+
+  /** Every session with its window, auto-session switch and metric count, and the active id. */
+  sessions() {
+    return {
+      active: this.active,
+      sessions: this.store.list().map((row) => {
+        const s = /** @type {import('./store.mjs').Session} */ (this.store.get(row.id));
+        return { ...row, max_context: s.maxContext, auto_session: this.store.autoSessionEnabled(row.id), total_requests: s.count, last_metric_id: s.last?.id ?? null };
+      }),
+    };
   }
 
   /** @param {number} n total frames/s across sessions, 0 = off */
@@ -227,6 +360,9 @@ export class KimiSimulator {
     if (typeof downMs !== 'number' || !(downMs >= 0)) throw new RangeError('downMs must be a number >= 0');
     if (!this._server) throw new Error('simulator is not listening');
     await this._closeListener();
+    // Server memory is lost, the SQLite file is not: sessions and metrics stay, switches reset.
+    this.store.restarted();
+    this._gen.logs.restarted();
     await sleep(downMs);
     if (!this._stopped) await this._listen(this._port);
     return { port: this._port, url: this.url };
@@ -269,7 +405,7 @@ export class KimiSimulator {
       url: this.url, port: this._port, listening: this._listening, clientCount: this.clientCount,
       connectionsTotal: this.connectionsTotal, receivedCount: this.receivedCount,
       received: this.received.slice(-Math.max(0, Math.min(receivedLimit, 10_000))).map(({ client, text }) => ({ client, text })),
-      active: this.active, rate: this._rate, stalled: this._stalled,
+      active: this.active, rate: this._rate, stalled: this._stalled, tz: this.tz ?? null,
     };
   }
 
@@ -280,9 +416,16 @@ export class KimiSimulator {
   }
 
   async _listen(port) {
-    const server = http.createServer((req, res) => {
-      res.writeHead(new URL(req.url ?? '/', 'http://x').pathname === '/ws' ? 426 : 404, { 'content-type': 'application/json' });
-      res.end('{"detail":"Not Found"}');
+    const server = http.createServer(async (req, res) => {
+      try {
+        if (await handleApi(this, req, res)) return;
+        const ws = new URL(req.url ?? '/', 'http://x').pathname === '/ws';
+        res.writeHead(ws ? 426 : 404, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+        res.end('{"detail":"Not Found"}');
+      } catch {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'access-control-allow-origin': '*' });
+        res.end('Internal Server Error');
+      }
     });
     server.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
@@ -330,23 +473,21 @@ export class KimiSimulator {
     if (n === 0) return;
     for (const c of this._clients) if (c.receiving && c.ws.bufferedAmount > HIGH_WATER) return;
     this._acc -= n;
-    for (let i = 0; i < n; i++) {
-      let text = this._gen.next();
-      if (this._seq || this._stamp) {
-        text = `${text.slice(0, -1)}${this._seq ? `,"seq":${this._seqCounter++}` : ''}${this._stamp ? `,"sent_at":${preciseNow()}` : ''}}`;
-      }
-      this._broadcast(text);
+    for (let i = 0; i < n; i++) this._sendGenerated(this._gen.next());
+  }
+
+  /** A frame of the simulated server (not a pushed one): gets the seq / sent_at options. */
+  _sendGenerated(text) {
+    if (this._seq || this._stamp) {
+      text = `${text.slice(0, -1)}${this._seq ? `,"seq":${this._seqCounter++}` : ''}${this._stamp ? `,"sent_at":${preciseNow()}` : ''}}`;
     }
+    return this._broadcast(text);
   }
 
   _broadcast(text) {
     let n = 0;
     for (const c of this._clients) if (c.receiving) { c.ws.send(text); n += 1; }
     return n;
-  }
-
-  _broadcastObject(obj) {
-    return this._broadcast(dumps(this._seq ? { ...obj, seq: this._seqCounter++ } : obj));
   }
 
   _selectProtocol(protocols) {
@@ -395,7 +536,7 @@ export class KimiSimulator {
     ws.on('close', () => this._clients.delete(c));
     ws.on('ping', (data) => { if (!c.stalled) ws.pong(data); });
     ws.on('message', (data, isBinary) => this._onMessage(c, /** @type {Buffer} */ (data), isBinary));
-    if (this._gen.active !== null) ws.send(this._gen.initFrame(this._gen.active));
+    if (this._gen.active !== null) ws.send(this.store.initFrame(this._gen.active));
   }
 
   _record(entry) {
@@ -424,7 +565,7 @@ export class KimiSimulator {
     }
     const r = handleMemoryCommand(json, () => this._gen.clock.iso());
     if (!r) return; // unknown or missing type: ignored
-    if (r.broadcast) this._broadcastObject(r.broadcast); // before the direct reply (§4.16)
+    if (r.broadcast) this._sendGenerated(dumps(r.broadcast)); // before the direct reply (§4.16)
     if (c.ws.readyState === WebSocket.OPEN) c.ws.send(dumps(r.reply));
   }
 }

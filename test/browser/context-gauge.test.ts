@@ -144,7 +144,7 @@ describe('<kimi-context-gauge>', () => {
   }
 
   it('shows live data from the simulator', async () => {
-    const sim = await Sim.create({ sessions: [1], activeSession: 1, rate: 40 });
+    const sim = await Sim.create({ sessions: [1], activeSession: 1, rate: 40, autoSession: false, switchEvery: 0 });
     try {
       const source = await fixture<KimiRealtime>(html`<kimi-realtime url=${sim.url} session-id="1"><kimi-context-gauge></kimi-context-gauge></kimi-realtime>`);
       const gauge = source.querySelector('kimi-context-gauge')!;

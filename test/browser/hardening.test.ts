@@ -216,7 +216,7 @@ describe('hardening: hostile frames', () => {
 describe('hardening: session switching under load', function () {
   this.timeout(60_000);
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create({ sessions: [1, 2], activeSession: 1, rate: 400, legacy: true }); });
+  beforeEach(async () => { sim = await Sim.create({ sessions: [1, 2], activeSession: 1, rate: 400, legacy: true, concurrent: true }); });
   afterEach(async () => { await sim.close(); });
 
   it('100 switches while two sessions stream: no event of the old session after the switch returns', async () => {

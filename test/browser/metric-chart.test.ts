@@ -413,7 +413,7 @@ describe('<kimi-metric-chart>', () => {
   });
 
   it('charts the live stream of the simulator', async () => {
-    const sim = await Sim.create({ sessions: [1], activeSession: 1, rate: 50 });
+    const sim = await Sim.create({ sessions: [1], activeSession: 1, rate: 50, autoSession: false, switchEvery: 0 });
     try {
       const root = await fixture<HTMLDivElement>(html`
         <div style="width: 600px">

@@ -1,10 +1,13 @@
 // Tests for the Kimi Proxy /ws simulator (simulator/*.mjs). Run: node --test test/node/
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { KimiSimulator } from '../../simulator/simulator.mjs';
 import { startHub } from '../../simulator/control.mjs';
+import { localIso, zoneOffsetMs } from '../../simulator/format.mjs';
 
 /** Every simulator started by a test; stopped at the end even when a test fails. */
 const sims = [];
@@ -287,9 +290,9 @@ describe('failure levers', () => {
   });
 });
 
-describe('streaming', () => {
-  test('rate streaming: realistic mix and shapes, consistent init', async () => {
-    const s = await sim({ sessions: [1, 2], activeSession: 1, rate: 0, legacy: true, seed: 3 });
+describe('concurrent (stress) mode', () => {
+  test('several sessions at once with the legacy types: mix and shapes, consistent init', async () => {
+    const s = await sim({ sessions: [1, 2], activeSession: 1, rate: 0, legacy: true, concurrent: true, seed: 3 });
     const c = await connected(s.url);
     await c.waitFor((f) => f.type === 'init');
     s.setRate(4000); // after connecting, so this client sees the seeded sequence from its start
@@ -324,7 +327,7 @@ describe('streaming', () => {
         assert.equal(f.session_id, 1, 'log_metric carries the active session');
         assert.match(f.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/);
         assert.equal(typeof f.source_family, 'string');
-        assert.equal(f.metrics.max_context, 262144);
+        assert.ok([131072, 262144].includes(f.metrics.max_context), 'the IDE window or the session\'s');
       } else if (f.type === 'compaction_event') {
         assert.equal(f.compaction.compacted, true);
         assert.equal(f.compaction.tokens_saved, f.compaction.original_tokens - f.compaction.compacted_tokens);
@@ -352,10 +355,11 @@ describe('streaming', () => {
     assert.equal(row.estimated_tokens, lastS1.real_tokens.total);
     assert.equal(row.is_estimated, 0);
     assert.equal(init.recent_metrics.length, 50);
+    assert.ok(counts.metric_updated > 100 && frames.filter((f) => f.type === 'metric_updated' && f.session_id === 2).length > 100, 'both sessions stream');
   });
 
-  test('legacy off: no metric / memory_metrics_update; seq and stamp options', async () => {
-    const s = await sim({ rate: 3000, legacy: false, activeSession: null, seq: true, stamp: true });
+  test('seq and stamp options on every simulated frame, pushed strings verbatim', async () => {
+    const s = await sim({ rate: 3000, activeSession: null, seq: true, stamp: true });
     const c = await connected(s.url);
     await c.waitCount(600);
     s.push({ type: 'pushed' });
@@ -363,7 +367,7 @@ describe('streaming', () => {
     await c.waitFor((f) => f.type === 'raw');
     s.setRate(0);
     const objs = c.frames.filter((f) => f.type !== 'raw');
-    assert.equal(objs.some((f) => f.type === 'metric' || f.type === 'memory_metrics_update' || f.type === 'log_metric'), false);
+    assert.equal(objs.some((f) => f.type === 'metric' || f.type === 'memory_metrics_update'), false, 'no legacy types by default');
     const seqs = objs.map((f) => f.seq);
     for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1);
     assert.equal(c.frames.find((f) => f.type === 'raw').seq, undefined, 'raw strings are verbatim');
@@ -398,6 +402,486 @@ describe('streaming', () => {
     assert.deepEqual(d.frames.map((f) => f.seq), [...Array(50).keys()]);
     assert.ok(d.frames.every((f) => f.session_id === 3 && typeof f.request.content_preview === 'string'));
     assert.equal(c.frames.length - before, 50);
+  });
+});
+
+/** Session-scoped frames the real server books to the active session (§15). */
+const BOOKED = new Set(['metric_updated', 'streaming_error', 'log_metric', 'compaction_event', 'compression_event', 'provider_context_limit_error']);
+const CHANGES = new Set(['session_activated', 'new_session', 'auto_session_created']);
+
+/**
+ * Walks a client's frames keeping the active session as a dashboard would learn it, and returns
+ * the booked frames per session plus the ones booked to a session that was not active then.
+ */
+function walk(frames) {
+  let active = null;
+  const perSession = new Map();
+  const misbooked = [];
+  const changes = [];
+  for (const f of frames) {
+    if (f.type === 'init') active = f.session.id;
+    else if (CHANGES.has(f.type)) { active = f.type === 'session_activated' ? f.session_id : f.session.id; changes.push(f); }
+    else if (f.type === 'sessions_bulk_deleted') changes.push(f);
+    else if (BOOKED.has(f.type)) {
+      perSession.set(f.session_id, (perSession.get(f.session_id) ?? 0) + 1);
+      if (f.session_id !== active) misbooked.push({ frame: f, active });
+    }
+  }
+  return { perSession, misbooked, changes, active };
+}
+
+/** Fetches one of the simulator's HTTP routes on the /ws port. */
+async function api(s, path, init) {
+  const r = await fetch(s.url.replace(/^ws:/, 'http:').replace(/\/ws$/, '') + path, init);
+  const text = await r.text();
+  let body = null;
+  try { body = JSON.parse(text); } catch { /* plain text */ }
+  return { status: r.status, headers: r.headers, text, body };
+}
+
+const FIXTURES = JSON.parse(readFileSync(new URL('../fixtures/kimi-fixtures.json', import.meta.url), 'utf8'));
+const FIXTURE_INIT = FIXTURES.messages.find((m) => m.type === 'init');
+const SESSION_KEYS = Object.keys(FIXTURE_INIT.session);
+const STATS_KEYS = Object.keys(FIXTURE_INIT.stats);
+const METRIC_KEYS = Object.keys(FIXTURE_INIT.recent_metrics[0]);
+const SQLITE_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
+const NAIVE_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/;
+
+/** Offset of an IANA zone from UTC right now, in minutes, from Intl (independent of format.mjs). */
+function offsetMinutes(tz, at = Date.now()) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric',
+    day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(at).map((x) => [x.type, Number(x.value)]));
+  return Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000) / 60000);
+}
+/** A naive timestamp read as if it were UTC, in ms. */
+const naiveMs = (text) => Date.parse(`${text.replace(' ', 'T').slice(0, 23)}Z`);
+
+describe('realistic by default (PROTOCOL §15)', () => {
+  test('only the active session gets traffic: a few seconds of default streaming', async () => {
+    const s = await sim({ seed: 5, switchEvery: 0 });
+    assert.equal(s.active, 1);
+    const c = await connected(s.url);
+    await c.waitFor((f) => f.type === 'init');
+    s.setRate(400);
+    await sleep(3000);
+    s.setRate(0);
+    await sleep(100);
+    const { perSession, misbooked, changes } = walk(c.frames);
+    assert.deepEqual(misbooked, [], 'every booked frame names the session active at that moment');
+    // Session 1 is the default session (model null): the first request names a model and auto-creates 3.
+    assert.equal(changes[0]?.type, 'auto_session_created');
+    assert.equal(changes[0].session.id, 3);
+    assert.equal(changes[0].session.model, 'kimi-for-coding');
+    assert.match(changes[0].session.name, /^Session Kimi Code \d\d:\d\d:\d\d$/);
+    assert.equal(perSession.get(2) ?? 0, 0, 'the inactive session 2 is silent');
+    assert.ok((perSession.get(3) ?? 0) > 600, `session 3 streams (${perSession.get(3)})`);
+    const metricUpdated = c.frames.filter((f) => f.type === 'metric_updated');
+    assert.ok(metricUpdated.length > 300 && metricUpdated.every((f) => f.session_id === 3));
+    assert.equal(c.frames.some((f) => f.type === 'metric' || f.type === 'memory_metrics_update'), false, 'no legacy types unless asked');
+    for (const t of ['log_metric', 'streaming_error', 'compaction_event', 'compression_event']) assert.ok(c.frames.some((f) => f.type === t), `saw ${t}`);
+  });
+
+  test('with auto-session off, the default session itself is booked', async () => {
+    const s = await sim({ seed: 5, switchEvery: 0, autoSession: false, rate: 300 });
+    const c = await connected(s.url);
+    await c.waitCount(400);
+    s.setRate(0);
+    const { perSession, misbooked, changes } = walk(c.frames);
+    assert.deepEqual(misbooked, []);
+    assert.deepEqual(changes, []);
+    assert.ok(perSession.get(1) > 300);
+    assert.equal(s.store.get(1).row.model, null);
+  });
+
+  test('the active session changes over time: session_activated, new_session, auto_session_created, cleanup', async () => {
+    const s = await sim({ seed: 11, switchEvery: 40 });
+    const c = await connected(s.url);
+    await c.waitFor((f) => f.type === 'init');
+    s.setRate(3000);
+    await c.waitCount(6000, 8000);
+    s.setRate(0);
+    await sleep(100);
+    const { misbooked, changes, active } = walk(c.frames);
+    assert.deepEqual(misbooked, []);
+    const kinds = new Set(changes.map((f) => f.type));
+    for (const t of ['session_activated', 'new_session', 'auto_session_created', 'sessions_bulk_deleted']) assert.ok(kinds.has(t), `saw ${t}`);
+    for (const f of changes.filter((x) => x.type === 'new_session')) {
+      assert.equal(f.session.model, null, 'created over HTTP without a model');
+      assert.equal(f.session.max_context, 262144, 'new_session carries max_context');
+      assert.equal(f.session.is_active, 1);
+      assert.match(f.session.name, /^Session \d\d:\d\d:\d\d$/);
+    }
+    for (const f of changes.filter((x) => x.type === 'session_activated')) {
+      assert.equal(f.session.id, f.session_id);
+      assert.equal('max_context' in f.session, false);
+    }
+    for (const f of changes.filter((x) => x.type === 'auto_session_created')) {
+      assert.deepEqual(Object.keys(f), ['type', 'session', 'provider', 'model', 'external_session_id']);
+      assert.equal(f.model, f.session.model);
+    }
+    // A request never goes to a model-null session while auto-session is on: it creates one first.
+    let current = null;
+    for (const f of c.frames) {
+      if (f.type === 'init' || CHANGES.has(f.type)) current = f.type === 'session_activated' ? f.session : f.session;
+      else if (f.type === 'metric_updated') assert.notEqual(current.model, null, `metric_updated ${f.metric_id} booked to a session with a model`);
+    }
+    // Deleted sessions never come back, and the active one is never deleted.
+    const deleted = new Set();
+    let now = null;
+    for (const f of c.frames) {
+      if (f.type === 'init' || CHANGES.has(f.type)) now = f.type === 'session_activated' ? f.session_id : f.session.id;
+      if (f.type === 'sessions_bulk_deleted') {
+        assert.equal(f.session_ids.includes(now), false, 'the active session is never deleted');
+        assert.equal(f.deleted_count, f.session_ids.length);
+        for (const id of f.session_ids) deleted.add(id);
+      }
+      if (BOOKED.has(f.type)) assert.equal(deleted.has(f.session_id), false, 'no traffic for a deleted session');
+      if (CHANGES.has(f.type)) assert.equal(deleted.has(now), false, 'a deleted session is never activated again');
+    }
+    assert.ok(s.store.size <= 12, `at most 12 sessions kept (${s.store.size})`);
+    for (const id of deleted) assert.equal(s.store.has(id), false);
+    // A new client gets the init of the session the stream says is active.
+    const d = await connected(s.url);
+    assert.equal((await d.waitFor((f) => f.type === 'init')).session.id, active);
+  });
+
+  test('metric_updated.metric_id is a metrics row; rows without live frames leave gaps', async () => {
+    const s = await sim({ seed: 2, switchEvery: 0, rate: 500 });
+    const c = await connected(s.url);
+    await c.waitCount(700, 4000);
+    s.setRate(0);
+    await sleep(50);
+    const active = s.active;
+    const live = c.frames.filter((f) => f.type === 'metric_updated' && f.session_id === active);
+    const { body } = await api(s, `/api/sessions/${active}`);
+    const rows = body.recent_metrics;
+    assert.equal(rows.length, 50);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const liveIds = new Set(live.map((f) => f.metric_id));
+    let matched = 0;
+    for (const f of live) {
+      const row = byId.get(f.metric_id);
+      if (!row) continue; // older than the 50 newest
+      matched += 1;
+      assert.equal(row.session_id, active);
+      assert.equal(row.is_estimated, 0);
+      assert.equal(row.estimated_tokens, f.real_tokens.total);
+      assert.equal(row.prompt_tokens, f.real_tokens.prompt);
+      assert.equal(row.completion_tokens, f.real_tokens.completion);
+      assert.ok(Math.abs(row.percentage - f.real_tokens.percentage) < 1e-9);
+    }
+    assert.ok(matched > 30, `most rows were live (${matched})`);
+    const silent = rows.filter((r) => !liveIds.has(r.id));
+    assert.ok(silent.length > 0, 'some rows never produced a live frame');
+    assert.ok(silent.every((r) => r.is_estimated === 1 && r.prompt_tokens === 0), 'and they stay estimates');
+    const ids = live.map((f) => f.metric_id);
+    assert.ok(ids.some((id, i) => i > 0 && id - ids[i - 1] > 1), 'metric ids seen live have gaps');
+  });
+
+  test('three context windows at once, never mixed within a source', async () => {
+    const s = await sim({ seed: 9, switchEvery: 0, cliContext: 200000, rate: 1500 });
+    const c = await connected(s.url);
+    await c.waitCount(2500, 5000);
+    s.setRate(0);
+    await sleep(50);
+    const bySource = new Map();
+    for (const f of c.frames) {
+      if (f.type === 'metric_updated') {
+        assert.ok(Math.abs(f.cumulative_percentage - (f.cumulative_tokens / 262144) * 100) < 1e-9, 'the session model window');
+      } else if (f.type === 'log_metric') {
+        const m = f.metrics;
+        assert.ok(Math.abs(m.percentage - (m.total_tokens / m.max_context) * 100) < 1e-9, 'percentage of its own max_context');
+        if (!bySource.has(f.source)) bySource.set(f.source, new Set());
+        bySource.get(f.source).add(m.max_context);
+        if (f.source === 'continue_compile_chat') assert.equal(m.context_length, 131072);
+        if (f.source === 'kimi_global') assert.equal(m.context_length, 200000);
+      }
+    }
+    assert.deepEqual([...bySource.get('continue_compile_chat')], [131072], "CompileChat: the IDE's contextLength");
+    assert.deepEqual([...bySource.get('continue_logs')], [131072], 'Continue token lines: the IDE window');
+    assert.deepEqual([...bySource.get('kimi_session_usage')], [200000], "Kimi CLI usage: the CLI's window");
+    assert.ok(c.frames.some((f) => f.type === 'log_metric' && f.metrics.percentage > 0 && f.source === 'kimi_session_usage'));
+  });
+
+  test('legacy types only when asked', async () => {
+    const plain = await sim({ seed: 4, rate: 2000 });
+    const legacy = await sim({ seed: 4, rate: 2000, legacy: true });
+    const a = await connected(plain.url);
+    const b = await connected(legacy.url);
+    await a.waitCount(1500);
+    await b.waitCount(1500);
+    plain.setRate(0);
+    legacy.setRate(0);
+    assert.equal(a.frames.filter((f) => f.type === 'metric' || f.type === 'memory_metrics_update').length, 0);
+    const legacyFrames = b.frames.filter((f) => f.type === 'metric' || f.type === 'memory_metrics_update');
+    assert.ok(legacyFrames.length > 100);
+    assert.deepEqual(walk(b.frames).misbooked.filter((x) => BOOKED.has(x.frame.type)), []);
+    let active = null;
+    for (const f of b.frames) {
+      if (f.type === 'init' || CHANGES.has(f.type)) active = f.type === 'session_activated' ? f.session_id : f.session.id;
+      else if (f.type === 'metric' || f.type === 'memory_metrics_update') assert.equal(f.session_id, active, 'legacy frames too go to the active session');
+    }
+  });
+});
+
+describe('HTTP session routes (PROTOCOL §14)', () => {
+  test('shapes, key order and values of every answer, against the fixtures', async () => {
+    const s = await sim({ seed: 3, switchEvery: 0 });
+    s.recordRequest({ model: 'kimi-for-coding', tokens: 118000, completion: 700 }); // auto-creates session 3, active
+    s.recordRequest({ tokens: 120000, completion: 900 });
+    s.recordRequest({ tokens: 121500, live: false });
+    s.createSession({ via: 'http', name: 'Vide' }); // session 4: no metrics, active
+    s.setActive(3);
+
+    const list = await api(s, '/api/sessions');
+    assert.equal(list.status, 200);
+    assert.equal(list.headers.get('content-type'), 'application/json');
+    assert.deepEqual(list.body.map((r) => r.id), [4, 3, 2, 1], 'ORDER BY created_at DESC');
+    for (const row of list.body) {
+      assert.deepEqual(Object.keys(row), SESSION_KEYS);
+      assert.match(row.created_at, SQLITE_UTC);
+    }
+    assert.deepEqual(list.body.map((r) => r.is_active), [0, 1, 0, 0]);
+    assert.ok(!list.text.includes(': ') && list.text.includes('Session par défaut'), 'compact, raw UTF-8');
+
+    const active = await api(s, '/api/sessions/active');
+    const one = await api(s, '/api/sessions/3');
+    assert.equal(active.text, one.text, '/active answers as /{active id}');
+    const a = one.body;
+    assert.deepEqual(Object.keys(a), ['session', 'provider', 'memory', 'stats', 'recent_metrics']);
+    assert.deepEqual(Object.keys(a.session), [...SESSION_KEYS, 'max_context']);
+    assert.equal(a.session.max_context, 262144);
+    assert.deepEqual(a.provider, { key: 'managed:kimi-code', name: '🌙 Kimi Code', info: { type: 'kimi', base_url: 'https://api.kimi.com/coding/v1' }, color: 'purple', icon: 'bot' });
+    assert.deepEqual(Object.keys(a.stats), STATS_KEYS);
+    // Input: prompt_tokens when known, else the estimate; output: completion_tokens (database.py).
+    const input = 117300 + 119100 + 121500;
+    assert.deepEqual(a.stats, { total_requests: 3, max_tokens: 121500, avg_tokens: (118000 + 120000 + 121500) / 3, current_input_tokens: input,
+      current_output_tokens: 1600, current_total_tokens: input + 1600, cumulative_input_tokens: input,
+      cumulative_output_tokens: 1600, cumulative_total_tokens: input + 1600 });
+    const even = await sim({ sessions: [1], history: 0, autoSession: false });
+    even.recordRequest({ tokens: 1000 });
+    even.recordRequest({ tokens: 3000 });
+    assert.match((await api(even, '/api/sessions/1')).text, /"max_tokens":3000,"avg_tokens":2000\.0,/, 'AVG() is a float, MAX() an integer');
+    assert.deepEqual(a.recent_metrics.map((r) => r.is_estimated), [1, 0, 0], 'newest first');
+    for (const r of a.recent_metrics) {
+      assert.deepEqual(Object.keys(r), METRIC_KEYS);
+      assert.match(r.timestamp, SQLITE_UTC);
+      assert.equal(r.session_id, 3);
+    }
+
+    const inactive = (await api(s, '/api/sessions/2')).body;
+    assert.deepEqual(Object.keys(inactive.provider), ['key', 'name', 'color', 'icon'], 'no provider.info for an inactive session');
+    assert.deepEqual(inactive.provider, { key: 'nvidia', name: '🟢 NVIDIA', color: 'green', icon: 'gpu' });
+    assert.equal(inactive.session.is_active, 0);
+    assert.equal(inactive.recent_metrics.length, 12, 'history of a session that is not active');
+    const ids = inactive.recent_metrics.map((r) => r.id);
+    assert.deepEqual(ids, [...ids].sort((x, y) => y - x), 'newest first');
+    assert.deepEqual(inactive.memory, { memory_tokens: 0, chat_tokens: 0, memory_ratio: 0 });
+
+    const empty = (await api(s, '/api/sessions/4')).body;
+    assert.equal(empty.session.model, null);
+    assert.deepEqual(empty.stats, { total_requests: 0, max_tokens: null, avg_tokens: null, current_input_tokens: 0, current_output_tokens: 0,
+      current_total_tokens: 0, cumulative_input_tokens: 0, cumulative_output_tokens: 0, cumulative_total_tokens: 0 });
+    assert.deepEqual(empty.recent_metrics, []);
+
+    // init carries the same session, stats and rows (minus max_context), the fixture's shape.
+    const c = await connected(s.url);
+    const init = await c.waitFor((f) => f.type === 'init');
+    assert.deepEqual(Object.keys(init), Object.keys(FIXTURE_INIT));
+    assert.deepEqual(init.session, Object.fromEntries(Object.entries(a.session).filter(([k]) => k !== 'max_context')));
+    assert.deepEqual(init.stats, a.stats);
+    assert.deepEqual(init.recent_metrics, a.recent_metrics);
+  });
+
+  test('recent_metrics: at most 50, newest first, and it follows every booked request', async () => {
+    const s = await sim({ switchEvery: 0, autoSession: false });
+    const booked = [];
+    for (let i = 0; i < 70; i++) booked.push(s.recordRequest({ tokens: 1000 + i * 10, live: i % 7 !== 3 }).metricId);
+    const { body } = await api(s, '/api/sessions/1');
+    assert.equal(body.stats.total_requests, 12 + 70);
+    assert.deepEqual(body.recent_metrics.map((r) => r.id), booked.slice(-50).reverse());
+  });
+
+  test('unknown id, no active session, bad ids and paths', async () => {
+    const s = await sim({ activeSession: null });
+    assert.deepEqual(await api(s, '/api/sessions/999').then((r) => [r.status, r.text]), [200, '{"error":"Session 999 introuvable"}']);
+    assert.deepEqual(await api(s, '/api/sessions/-4').then((r) => [r.status, r.text]), [200, '{"error":"Session -4 introuvable"}']);
+    assert.deepEqual(await api(s, '/api/sessions/active').then((r) => [r.status, r.text]), [200, '{"error":"Aucune session active"}']);
+    const bad = await api(s, '/api/sessions/abc');
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.detail[0].loc[1], 'session_id');
+    assert.deepEqual(await api(s, '/api/nope').then((r) => [r.status, r.text]), [404, '{"detail":"Not Found"}']);
+    assert.deepEqual(await api(s, '/api/sessions/1/nope').then((r) => [r.status, r.body]), [404, { detail: 'Not Found' }]);
+    assert.deepEqual(await api(s, '/api/sessions/1', { method: 'POST' }).then((r) => [r.status, r.body]), [405, { detail: 'Method Not Allowed' }]);
+    assert.equal((await api(s, '/ws')).status, 426);
+  });
+
+  test('CORS: Access-Control-Allow-Origin * on answers, preflights answered', async () => {
+    const s = await sim();
+    for (const path of ['/api/sessions', '/api/sessions/active', '/api/sessions/1', '/api/sessions/999', '/api/nope', '/api/sessions/x']) {
+      const r = await api(s, path, { headers: { origin: 'http://page.example' } });
+      assert.equal(r.headers.get('access-control-allow-origin'), '*', path);
+    }
+    const pre = await api(s, '/api/sessions/1', { method: 'OPTIONS', headers: {
+      origin: 'http://page.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-custom, content-type' } });
+    assert.equal(pre.status, 200);
+    assert.equal(pre.text, 'OK');
+    assert.equal(pre.headers.get('access-control-allow-origin'), 'http://page.example', 'Starlette echoes the origin when credentials are allowed');
+    assert.match(pre.headers.get('access-control-allow-methods'), /\bGET\b.*\bPOST\b/);
+    assert.equal(pre.headers.get('access-control-allow-headers'), 'x-custom, content-type');
+  });
+
+  test('the mutating routes behave like the server and broadcast the same frames', async () => {
+    const s = await sim({ switchEvery: 0 });
+    const c = await connected(s.url);
+    await c.waitFor((f) => f.type === 'init');
+    const json = (method, body) => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await api(s, '/api/sessions', json('POST', { name: 'Depuis HTTP' }));
+    assert.equal(created.body.id, 3);
+    assert.equal(created.body.max_context, 262144);
+    assert.deepEqual((await c.waitFor((f) => f.type === 'new_session')).session, created.body);
+    assert.deepEqual((await api(s, '/api/sessions/3/activate', { method: 'POST' })).body, { message: 'Session déjà active', session_id: 3 });
+    const act = await api(s, '/api/sessions/2/activate', { method: 'POST' });
+    assert.equal(act.body.message, 'Session activée');
+    assert.equal((await c.waitFor((f) => f.type === 'session_activated')).session_id, 2);
+    assert.deepEqual((await api(s, '/api/sessions', json('DELETE', { session_ids: [2, 3] }))).body, { error: 'Impossible de supprimer une session active' });
+    assert.deepEqual((await api(s, '/api/sessions', json('DELETE', { session_ids: [] }))).body, { error: 'Aucun ID de session fourni' });
+    assert.deepEqual((await api(s, '/api/sessions', json('DELETE', { session_ids: [3] }))).body, { success: true, deleted_count: 1, failed_ids: [] });
+    assert.deepEqual(await c.waitFor((f) => f.type === 'sessions_bulk_deleted'), { type: 'sessions_bulk_deleted', session_ids: [3], deleted_count: 1 });
+    assert.deepEqual((await api(s, '/api/sessions', json('DELETE', { session_ids: [1, 77] }))).body, { error: 'Échec suppression sessions: [77]' });
+    assert.equal(s.store.has(1), false, 'earlier ids stay deleted');
+    assert.equal(c.frames.filter((f) => f.type === 'sessions_bulk_deleted').length, 1, 'nothing broadcast when one failed');
+    assert.deepEqual((await api(s, '/api/sessions/toggle-auto', json('POST', { enabled: 'false' }))).body, { enabled: 'false', session_id: 2 });
+    assert.deepEqual(await c.waitFor((f) => f.type === 'auto_session_toggled'), { type: 'auto_session_toggled', session_id: 2, enabled: 'false' });
+    assert.deepEqual((await api(s, '/api/sessions/auto-status')).body, { enabled: 'false', session_id: 2 });
+    // Activating an unknown id leaves no session active; new clients get no init.
+    assert.deepEqual((await api(s, '/api/sessions/50/activate', { method: 'POST' })).body, { error: 'Session non trouvée', session_id: 50 });
+    assert.equal(s.active, null);
+    assert.deepEqual((await api(s, '/api/sessions/active')).body, { error: 'Aucune session active' });
+    assert.equal((await api(s, '/api/sessions', { method: 'POST', body: '{nope' })).status, 500);
+  });
+});
+
+describe('server clock (--tz)', () => {
+  test('naive ISO timestamps are the zone\'s wall time; SQLite rows stay UTC', async () => {
+    const paris = await sim({ tz: 'Europe/Paris', activeSession: 2, switchEvery: 0 });
+    const utc = await sim({ tz: 'UTC', activeSession: 2, switchEvery: 0 });
+    const kolkata = await sim({ tz: 'Asia/Kolkata', activeSession: 2, switchEvery: 0 });
+    const stamps = {};
+    for (const [name, s] of Object.entries({ paris, utc, kolkata })) {
+      const c = await connected(s.url);
+      await c.waitFor((f) => f.type === 'init');
+      const t0 = Date.now();
+      const log = s.emitLog({ source: 'continue_compile_chat', toolsTokens: 9000, systemTokens: 3000, totalTokens: 12000, contextLength: 131072 });
+      s.recordRequest({ tokens: 50000, streamError: 'read_error' });
+      const err = await c.waitFor((f) => f.type === 'streaming_error');
+      assert.match(log.timestamp, NAIVE_ISO);
+      assert.match(err.timestamp, NAIVE_ISO);
+      const row = (await api(s, '/api/sessions/2')).body.recent_metrics[0];
+      stamps[name] = { log: naiveMs(log.timestamp) - t0, row: naiveMs(row.timestamp) - t0, created: (await api(s, '/api/sessions')).body[0].created_at };
+      assert.equal(s.status().tz, s.tz);
+    }
+    const close = (ms, minutes) => Math.abs(ms - minutes * 60_000) < 3000;
+    assert.ok(close(stamps.utc.log, 0), `UTC log time ${stamps.utc.log}`);
+    assert.ok(close(stamps.paris.log, offsetMinutes('Europe/Paris')), `Paris is ${offsetMinutes('Europe/Paris')} min ahead (${stamps.paris.log})`);
+    assert.ok(close(stamps.kolkata.log, 330), `Kolkata is 5:30 ahead (${stamps.kolkata.log})`);
+    for (const name of ['paris', 'utc', 'kolkata']) assert.ok(close(stamps[name].row, 0), `${name}: metric rows are UTC`);
+    assert.equal(stamps.paris.created, stamps.utc.created, 'session rows are UTC (same seeded instants)');
+  });
+
+  test('zone offsets from Intl: summer and winter time, half hours, the process zone by default', () => {
+    const summer = Date.UTC(2026, 6, 1, 12, 0, 0, 250);
+    const winter = Date.UTC(2026, 0, 15, 23, 30, 0);
+    assert.equal(localIso(summer, undefined, 'Europe/Paris'), '2026-07-01T14:00:00.250000');
+    assert.equal(localIso(winter, 0, 'Europe/Paris'), '2026-01-16T00:30:00');
+    assert.equal(localIso(winter, 0, 'America/New_York'), '2026-01-15T18:30:00');
+    assert.equal(localIso(summer, 0, 'Asia/Kolkata'), '2026-07-01T17:30:00');
+    assert.equal(localIso(summer, 0, 'UTC'), '2026-07-01T12:00:00');
+    assert.equal(zoneOffsetMs(summer, 'America/New_York'), -4 * 3600_000);
+    assert.equal(zoneOffsetMs(summer), -new Date(summer).getTimezoneOffset() * 60_000);
+    // The night Paris leaves summer time: 02:59:59 CEST then 02:00:00 CET.
+    const fallBack = Date.UTC(2026, 9, 25, 1, 0, 0);
+    assert.equal(localIso(fallBack - 1000, 0, 'Europe/Paris'), '2026-10-25T02:59:59');
+    assert.equal(localIso(fallBack, 0, 'Europe/Paris'), '2026-10-25T02:00:00');
+    assert.throws(() => new KimiSimulator({ tz: 'Mars/Olympus' }), RangeError);
+    assert.throws(() => new KimiSimulator({ tz: '' }), TypeError);
+  });
+
+  test('the command line takes --tz and the hub commands use that clock', async () => {
+    const child = spawn(process.execPath, ['simulator/cli.mjs', '--port', '0', '--control-port', '0', '--rate', '0', '--tz', 'Asia/Kolkata'],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const line = await new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out); });
+        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      assert.match(line, /clock Asia\/Kolkata/);
+      const control = /control (http:\/\/\S+?)\)/.exec(line)[1];
+      const t0 = Date.now();
+      const r = await fetch(`${control}/sim/main/log`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"source":"kimi_session_usage","totalTokens":4000}' });
+      const { frame } = await r.json();
+      assert.equal(frame.session_id, 1);
+      assert.ok(Math.abs(naiveMs(frame.timestamp) - t0 - 330 * 60_000) < 3000, frame.timestamp);
+      const bad = spawnSync(process.execPath, ['simulator/cli.mjs', '--tz', 'Nowhere/Town'], { encoding: 'utf8' });
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--tz: unknown time zone "Nowhere\/Town"/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
+
+describe('database across restarts and the session levers', () => {
+  test('a restart keeps sessions and metrics, forgets the auto-session switches; init only with an active session', async () => {
+    const s = await sim({ switchEvery: 0 });
+    s.recordRequest({ model: 'kimi-for-coding', tokens: 30000 });
+    assert.equal(s.active, 3);
+    s.setAutoSession(false);
+    assert.equal(s.store.autoSessionEnabled(3), false);
+    const before = (await api(s, '/api/sessions/3')).text;
+    const listBefore = (await api(s, '/api/sessions')).text;
+    await s.restart({ downMs: 50 });
+    assert.equal((await api(s, '/api/sessions')).text, listBefore);
+    const after = (await api(s, '/api/sessions/3')).body;
+    assert.deepEqual(after, JSON.parse(before));
+    assert.equal(s.store.autoSessionEnabled(3), true, 'a restart turns auto-session back on');
+    const c = await connected(s.url);
+    const init = await c.waitFor((f) => f.type === 'init');
+    assert.equal(init.session.id, 3);
+    assert.deepEqual(init.recent_metrics, after.recent_metrics);
+    s.setActive(null);
+    await s.restart({ downMs: 10 });
+    const d = await connected(s.url);
+    await sleep(150);
+    assert.equal(d.frames.length, 0, 'no init when no session is active');
+  });
+
+  test('requests: booked to the active session, with or without a live frame, auto-session by model', async () => {
+    const s = await sim({ switchEvery: 0 });
+    const c = await connected(s.url);
+    await c.waitFor((f) => f.type === 'init');
+    const quiet = s.recordRequest({ tokens: 40000, live: false });
+    assert.deepEqual({ ...quiet, metricId: typeof quiet.metricId }, { sessionId: 1, metricId: 'number', autoCreated: null, frames: [] });
+    const live = s.recordRequest({ tokens: 50000, completion: 1000, streamError: 'timeout_error' });
+    assert.deepEqual(live.frames.map((f) => f.type), ['metric_updated', 'streaming_error']);
+    assert.equal(live.frames[0].metric_id, live.metricId);
+    assert.equal(live.metricId, quiet.metricId + 1);
+    assert.deepEqual(live.frames[0].real_tokens, { total: 50000, prompt: 49000, completion: 1000, percentage: (50000 / 262144) * 100 });
+    assert.equal(live.frames[1].error_message, 'Timeout lors de la lecture du stream');
+    const auto = s.recordRequest({ model: 'kimi-for-coding', tokens: 2000 });
+    assert.equal(auto.autoCreated, 3);
+    assert.deepEqual(auto.frames.map((f) => f.type), ['auto_session_created', 'metric_updated']);
+    assert.equal(auto.frames[1].session_id, 3);
+    const same = s.recordRequest({ model: 'kimi-for-coding' });
+    assert.equal(same.autoCreated, null, 'same model: same session');
+    await c.waitFor((f) => f.type === 'metric_updated' && f.metric_id === same.metricId);
+    assert.deepEqual(walk(c.frames).misbooked, []);
+    s.setActive(null);
+    assert.deepEqual(s.recordRequest({ tokens: 10 }), { sessionId: null, metricId: null, autoCreated: null, frames: [] }, 'no session, no model: not booked');
+    assert.equal(s.recordRequest({ model: 'nvidia/kimi-k2.5' }).autoCreated, 4, 'no session and a model: auto-created (no switch to check)');
+    assert.throws(() => s.recordRequest({ tokens: -1 }), RangeError);
+    assert.throws(() => s.recordRequest({ streamError: 'nope' }), TypeError);
   });
 });
 
@@ -507,6 +991,62 @@ describe('control hub', () => {
       const e = await connected(left.body.url);
       await hub.close();
       assert.equal((await e.closed).code, 1006, 'spawned instances stop with the hub');
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe('control hub: session commands', () => {
+  test('switch, session, delete, request, log, auto-session, sessions read-back', async () => {
+    const hub = await startHub({ port: 0, controlPort: 0, rate: 0, switchEvery: 0 });
+    try {
+      const cmd = async (path, body) => {
+        const r = await fetch(`${hub.controlUrl}/sim/main/${path}`, body === undefined ? {} : {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: r.status, body: await r.json() };
+      };
+      const c = await connected(hub.main.url);
+      await c.waitFor((f) => f.type === 'init');
+      const read = (await cmd('sessions')).body;
+      assert.equal(read.active, 1);
+      assert.deepEqual(read.sessions.map((x) => [x.id, x.is_active, x.max_context, x.auto_session, x.total_requests]), [[2, 0, 262144, true, 12], [1, 1, 262144, true, 12]]);
+
+      assert.deepEqual((await cmd('switch', {})).body, { changed: true, active: 2 });
+      assert.equal((await c.waitFor((f) => f.type === 'session_activated')).session_id, 2);
+      const made = (await cmd('session', { via: 'http', name: 'Nouvelle', maxContext: 131072 })).body;
+      assert.equal(made.active, 3);
+      assert.deepEqual([made.session.name, made.session.model, made.session.max_context], ['Nouvelle', null, 131072]);
+      assert.equal((await c.waitFor((f) => f.type === 'new_session')).session.max_context, 131072);
+      const auto = (await cmd('session', { via: 'auto', model: 'nvidia/kimi-k2.5', provider: 'nvidia' })).body;
+      assert.equal(auto.active, 4);
+      assert.match(auto.session.name, /^Session Nvidia \d\d:\d\d:\d\d$/);
+      const created = await c.waitFor((f) => f.type === 'auto_session_created');
+      assert.deepEqual([created.provider, created.model, created.session.id], ['nvidia', 'nvidia/kimi-k2.5', 4]);
+
+      const booked = (await cmd('request', { tokens: 200000, completion: 1200 })).body;
+      assert.deepEqual([booked.sessionId, booked.frames[0].type, booked.frames[0].alert], [4, 'metric_updated', null]);
+      const quiet = (await cmd('request', { tokens: 250000, live: false })).body;
+      assert.deepEqual([quiet.sessionId, quiet.metricId, quiet.frames], [4, booked.metricId + 1, []]);
+      const log = (await cmd('log', { source: 'continue_compile_chat', toolsTokens: 10000, systemTokens: 3000, totalTokens: 13000, contextLength: 131072 })).body.frame;
+      assert.deepEqual([log.session_id, log.metrics.max_context, log.source_family], [4, 131072, 'continue_compile']);
+      const next = (await cmd('log', { source: 'kimi_session_usage', totalTokens: 26214 })).body.frame;
+      assert.equal(next.metrics.max_context, 131072, 'the watcher labels with the last context any log gave');
+
+      assert.deepEqual((await cmd('auto-session', { enabled: false })).body, { enabled: false, session_id: 4 });
+      assert.equal((await cmd('auto-session', {})).status, 400);
+      assert.equal((await cmd('delete', { sessionIds: [4] })).status, 409, 'the active session cannot be deleted');
+      assert.deepEqual((await cmd('delete', { sessionIds: [1, 3] })).body, { success: true, deleted_count: 2, failed_ids: [] });
+      assert.deepEqual(await c.waitFor((f) => f.type === 'sessions_bulk_deleted'), { type: 'sessions_bulk_deleted', session_ids: [1, 3], deleted_count: 2 });
+      assert.equal((await cmd('delete', { sessionIds: [99] })).status, 409);
+      assert.deepEqual((await cmd('sessions')).body.sessions.map((x) => [x.id, x.auto_session, x.total_requests, x.last_metric_id]),
+        [[4, false, 2, quiet.metricId], [2, true, 12, (await cmd('sessions')).body.sessions[1].last_metric_id]]);
+      assert.equal((await cmd('active', { sessionId: 77 })).body.active, null, 'unknown id: none active');
+      assert.deepEqual((await cmd('request', { tokens: 5 })).body.sessionId, null);
+      assert.equal((await cmd('log', {})).body.frame, null, 'no log frame without an active session');
+      assert.equal((await cmd('session', { via: 'fax' })).status, 400);
+      assert.equal((await cmd('request', { live: 'no' })).status, 400);
+      assert.deepEqual(walk(c.frames).misbooked, []);
     } finally {
       await hub.close();
     }

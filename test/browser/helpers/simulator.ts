@@ -10,11 +10,46 @@ export interface SimOptions {
   sessions?: number[];
   activeSession?: number | null;
   rate?: number;
+  /** Also send the legacy types of older servers (metric, memory_metrics_update). */
   legacy?: boolean;
+  /** Stress mode: several sessions stream at once (the real server never does). */
+  concurrent?: boolean;
+  /** Mean frames between scheduled session changes; 0 = the active session changes only when told. */
+  switchEvery?: number;
+  /** false: requests never auto-create sessions (the server's auto-session switch). */
+  autoSession?: boolean;
+  /** IANA zone of the server's local time (naive ISO timestamps); SQLite rows stay UTC. */
+  tz?: string;
+  maxContext?: number;
+  ideContext?: number;
+  cliContext?: number;
+  /** Metric rows each starting session already has (default 12). */
+  history?: number;
   seq?: boolean;
   stamp?: boolean;
   pingReply?: boolean;
   auth?: { token: string; via: 'query' | 'protocol'; closeCode?: number } | null;
+}
+
+export interface SimSession {
+  id: number;
+  name: string;
+  provider: string;
+  model: string | null;
+  is_active: number;
+  max_context: number;
+  auto_session: unknown;
+  total_requests: number;
+  last_metric_id: number | null;
+  [key: string]: unknown;
+}
+
+export interface Booked {
+  sessionId: number | null;
+  metricId: number | null;
+  autoCreated: number | null;
+  /** The frames broadcast for it (auto_session_created, metric_updated, streaming_error). */
+  frames: Record<string, unknown>[];
 }
 
 export interface SimState {
@@ -28,6 +63,7 @@ export interface SimState {
   active: number | null;
   rate: number;
   stalled: boolean;
+  tz: string | null;
 }
 
 async function call<T>(path: string, method = 'POST', body?: unknown): Promise<T> {
@@ -74,8 +110,49 @@ export class Sim {
     return call(`/sim/${this.id}/restart`, 'POST', { downMs });
   }
 
-  setActive(sessionId: number | null): Promise<unknown> {
+  /** The HTTP origin of the simulated Kimi Proxy (same host and port as its /ws). */
+  get httpOrigin(): string {
+    return this.url.replace(/^ws:/, 'http:').replace(/\/ws$/, '');
+  }
+
+  /** Activates a session (session_activated); an unknown id leaves none active, as the real server. */
+  setActive(sessionId: number | null): Promise<{ changed: boolean; active: number | null }> {
     return call(`/sim/${this.id}/active`, 'POST', { sessionId });
+  }
+
+  /** Activates the next session by id (wrapping). */
+  switchSession(): Promise<{ changed: boolean; active: number | null }> {
+    return call(`/sim/${this.id}/switch`, 'POST', {});
+  }
+
+  /** Creates a session that becomes active: 'http' broadcasts new_session, 'auto' auto_session_created. */
+  createSession(spec: { via?: 'http' | 'auto'; name?: string; provider?: string; model?: string | null; externalSessionId?: string | null; maxContext?: number } = {}): Promise<{ session: SimSession; active: number }> {
+    return call(`/sim/${this.id}/session`, 'POST', spec);
+  }
+
+  /** Deletes sessions (sessions_bulk_deleted); rejects for the active session or an unknown id. */
+  deleteSessions(sessionIds: number[]): Promise<{ success: boolean; deleted_count: number; failed_ids: unknown[] }> {
+    return call(`/sim/${this.id}/delete`, 'POST', { sessionIds });
+  }
+
+  /** Books a proxied request to the active session (or a new auto-session when `model` differs). */
+  request(spec: { tokens?: number; completion?: number; live?: boolean; model?: string | null; preview?: string; streamError?: boolean | string } = {}): Promise<Booked> {
+    return call(`/sim/${this.id}/request`, 'POST', spec);
+  }
+
+  /** One log_metric for the active session (null when none is active). */
+  log(spec: { source?: string; totalTokens?: number; promptTokens?: number; completionTokens?: number; toolsTokens?: number; systemTokens?: number; contextLength?: number } = {}): Promise<{ frame: Record<string, unknown> | null }> {
+    return call(`/sim/${this.id}/log`, 'POST', spec);
+  }
+
+  /** The auto-session switch of the active session (auto_session_toggled). */
+  setAutoSession(enabled: unknown): Promise<{ enabled: unknown; session_id: number }> {
+    return call(`/sim/${this.id}/auto-session`, 'POST', { enabled });
+  }
+
+  /** Every session (newest first) and the active id. */
+  sessions(): Promise<{ active: number | null; sessions: SimSession[] }> {
+    return call(`/sim/${this.id}/sessions`, 'GET');
   }
 
   setRate(rate: number): Promise<unknown> {
