@@ -201,7 +201,7 @@ describe('hardening: hostile frames', () => {
     await until(() => win.events.length === 1);
     // Hover the chart so its overlay (crosshair, marker, readout) is positioned too.
     const chart = win.document.querySelector('kimi-metric-chart')!;
-    await until(() => (chart as unknown as { points: unknown[] }).points.length === 1);
+    await until(() => (chart as unknown as { points: unknown[] }).points.length >= 1);
     const plot = chart.shadowRoot!.querySelector('[part="chart"]')!;
     const box = plot.getBoundingClientRect();
     plot.dispatchEvent(new PointerEvent('pointermove', { clientX: box.right - 3, clientY: box.top + box.height / 2, bubbles: true, composed: true }));
