@@ -3,9 +3,10 @@
 // content (time axis, % axis, token axis, filled line, three dashed threshold lines).
 import uPlot from 'uplot';
 import { RingBuffer } from '../../src/internal/ring-buffer.js';
-import { THRESHOLDS, type UsagePoint } from '../../src/protocol/context-usage.js';
-import { computeScales, seriesExtent } from '../../src/components/metric-chart/chart-scales.js';
-import { drawChart, type ChartPalette } from '../../src/components/metric-chart/line-renderer.js';
+import { THRESHOLDS } from '../../src/protocol/usage-readings.js';
+import { computeScales, seriesExtent, type SeriesPoint, type TimeLabel } from '../../src/components/metric-chart/chart-scales.js';
+import { drawChart, type ChartPalette, type ChartSeries } from '../../src/components/metric-chart/line-renderer.js';
+import { formatClock } from '../../src/components/shared/locale.js';
 
 const WIDTH = 600;
 const HEIGHT = 220;
@@ -32,14 +33,19 @@ export interface Result {
   rate: number;
 }
 
-/** Deterministic readings: one per second of data time, a wave with some noise, above 100 % now and then. */
-function reading(i: number): UsagePoint {
-  const percentage = Math.max(0, 55 + 35 * Math.sin(i / 40) + 12 * Math.sin(i / 7) + ((i * 7919) % 13) - 6);
-  const tokens = Math.round((percentage * MAX_CONTEXT) / 100);
-  return { time: Date.UTC(2026, 4, 7, 9, 0, 0) + i * 1000, tokens, percentage, maxContext: MAX_CONTEXT, source: 'metric_updated' };
+/** What the chart draws of a reading (a `UsageReading` has more). */
+interface BenchPoint extends SeriesPoint {
+  tokens: number;
 }
 
-type Renderer = { update(point: UsagePoint): void; canvas: HTMLCanvasElement; destroy(): void };
+/** Deterministic readings: one per second of data time, a wave with some noise, above 100 % now and then. */
+function reading(i: number): BenchPoint {
+  const percentage = Math.max(0, 55 + 35 * Math.sin(i / 40) + 12 * Math.sin(i / 7) + ((i * 7919) % 13) - 6);
+  const tokens = Math.round((percentage * MAX_CONTEXT) / 100);
+  return { time: Date.UTC(2026, 4, 7, 9, 0, 0) + i * 1000, tokens, percentage };
+}
+
+type Renderer = { update(point: BenchPoint): void; canvas: HTMLCanvasElement; destroy(): void };
 
 function ours(stage: HTMLElement): Renderer {
   const canvas = document.createElement('canvas');
@@ -49,10 +55,10 @@ function ours(stage: HTMLElement): Renderer {
   canvas.height = Math.round(HEIGHT * ratio);
   stage.append(canvas);
   const ctx = canvas.getContext('2d')!;
-  const points = new RingBuffer<UsagePoint>(WINDOW);
+  const points = new RingBuffer<BenchPoint>(WINDOW);
   for (let i = 0; i < WINDOW; i++) points.push(reading(i));
   const palette: ChartPalette = {
-    line: COLOURS.line,
+    lines: [COLOURS.line],
     grid: COLOURS.grid,
     axis: COLOURS.axis,
     text: COLOURS.text,
@@ -61,14 +67,17 @@ function ours(stage: HTMLElement): Renderer {
     font: FONT,
   };
   const measure = (text: string) => ctx.measureText(text).width;
+  // One line (the element's default, proxy requests): solid, filled, with the token axis.
+  const series: ChartSeries[] = [{ points, colour: COLOURS.line, dash: [], fill: true }];
+  const timeLabel: TimeLabel = (t, withDates) => formatClock(t, undefined, withDates);
   return {
     canvas,
     update(point) {
       // What the element does per render: scales once, then one drawing pass.
       points.push(point);
       ctx.font = FONT;
-      const scales = computeScales(seriesExtent(points), WIDTH, HEIGHT, MAX_CONTEXT, measure);
-      drawChart(ctx, { scales, points, palette, thresholds: THRESHOLDS, pixelRatioX: ratio, pixelRatioY: ratio, emptyText: '' });
+      const scales = computeScales(seriesExtent(points), WIDTH, HEIGHT, MAX_CONTEXT, measure, Date.now(), 0, timeLabel);
+      drawChart(ctx, { scales, series, timeLabel, palette, thresholds: THRESHOLDS, pixelRatioX: ratio, pixelRatioY: ratio, emptyText: '' });
     },
     destroy: () => canvas.remove(),
   };

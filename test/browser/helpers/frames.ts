@@ -1,4 +1,3 @@
-import type { KimiRealtime } from '../../../src/index.js';
 
 /** A `metric_updated` frame as Kimi Proxy sends it, for a session and metric id of the test's choice. */
 export const metric = (session: unknown, id: number, extra: Record<string, unknown> = {}) => ({
@@ -13,7 +12,7 @@ export const metric = (session: unknown, id: number, extra: Record<string, unkno
  * For element tests that need exact frames at exact times; integration tests use the simulator.
  */
 export function deliver(source: Element, ...messages: object[]): void {
-  const router = (source as KimiRealtime & { router?: { route(data: unknown): void } }).router;
+  const router = (source as unknown as { router?: { route(data: unknown): void } }).router;
   if (!router) throw new Error(`${source.localName} has no frame path (not an upgraded <kimi-realtime>?)`);
   for (const message of messages) router.route(JSON.stringify(message));
 }
