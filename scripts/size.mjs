@@ -3,8 +3,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 export const BUDGETS = {
-  'dist/cdn/kimi-realtime-core.iife.js': 12 * 1024,
-  'dist/cdn/kimi-realtime-core.esm.js': 12 * 1024,
+  // 12 KB until #9: usage readings (kimi:metric), HTTP hydration and the server clock live in
+  // <kimi-realtime> itself since, because a page with the core bundle alone listens to kimi:metric.
+  'dist/cdn/kimi-realtime-core.iife.js': 16 * 1024,
+  'dist/cdn/kimi-realtime-core.esm.js': 16 * 1024,
   'dist/cdn/kimi-realtime.iife.js': 40 * 1024,
   'dist/cdn/kimi-realtime.esm.js': 40 * 1024,
 };

@@ -1,4 +1,4 @@
-/** Registers `<kimi-realtime>` only: the entry of the core script-tag bundle (kept under 12 KB). */
+/** Registers `<kimi-realtime>` only: the entry of the core script-tag bundle (kept under 16 KB min+gzip). */
 import { KimiRealtime } from './components/realtime/kimi-realtime.js';
 
 KimiRealtime.define();
