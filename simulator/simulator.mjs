@@ -105,7 +105,6 @@ export class KimiSimulator {
       maxContext: o.maxContext, ideContext: o.ideContext, cliContext: o.cliContext, autoSession: o.autoSession,
       switchEvery: o.switchEvery, history: o.history,
     });
-    if (active !== null && !this._gen.store.has(active)) this._gen.store.activate(null); // unknown id: none active
     this._seqCounter = 0;
     /** @type {number|null} the session switchSession() went to last */
     this._switchCursor = null;
