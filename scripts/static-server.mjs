@@ -1,6 +1,7 @@
-// Minimal static file server for the demo and the benchmark pages, with an optional WebSocket
-// pass-through so a page can use the default `/ws` address on its own host, like the Kimi dashboard.
-import { createServer } from 'node:http';
+// Minimal static file server for the demo and the benchmark pages, with optional pass-throughs of
+// `/ws` (WebSocket) and `/api/` (HTTP) so a page can use the default addresses on its own host, like
+// the Kimi dashboard served by Kimi Proxy itself.
+import { createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -13,13 +14,14 @@ const TYPES = {
 
 /**
  * @param {{ root: string, allow: string[], host?: string, port?: number, wsTarget?: () => number | null,
- *   headers?: Record<string,string>, routes?: Record<string, (req, res) => void> }} options
+ *   apiTarget?: () => number | null, headers?: Record<string,string>, routes?: Record<string, (req, res) => void> }} options
  */
-export function startStaticServer({ root, allow, host = '127.0.0.1', port = 0, wsTarget, headers = {}, routes = {} }) {
+export function startStaticServer({ root, allow, host = '127.0.0.1', port = 0, wsTarget, apiTarget, headers = {}, routes = {} }) {
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (routes[path]) return routes[path](req, res);
+    if (apiTarget && path.startsWith('/api/')) return proxyHttp(req, res, apiTarget());
     if (path === '/') {
       res.writeHead(302, { Location: '/demo/' });
       return res.end();
@@ -58,6 +60,15 @@ export function startStaticServer({ root, allow, host = '127.0.0.1', port = 0, w
       upstream.on('close', end);
       socket.on('close', end);
     });
+  }
+  function proxyHttp(req, res, target) {
+    if (!target) return res.writeHead(502).end('no upstream');
+    const upstream = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end('upstream unreachable'); });
+    req.pipe(upstream);
   }
   return new Promise((resolvePromise) => {
     server.listen(port, host, () => resolvePromise({ server, url: `http://${host}:${server.address().port}`, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) }));

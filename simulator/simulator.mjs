@@ -105,8 +105,9 @@ export class KimiSimulator {
       maxContext: o.maxContext, ideContext: o.ideContext, cliContext: o.cliContext, autoSession: o.autoSession,
       switchEvery: o.switchEvery, history: o.history,
     });
-    if (active !== null && !this._gen.store.has(active)) this._gen.store.activate(null); // unknown id: none active
     this._seqCounter = 0;
+    /** @type {number|null} the session switchSession() went to last */
+    this._switchCursor = null;
     this._blastMetricId = 100_000;
     /** @type {Set<Client>} */
     this._clients = new Set();
@@ -204,11 +205,17 @@ export class KimiSimulator {
     return changed;
   }
 
-  /** Activates the next session after the active one (by id, wrapping), as a user switching would. */
+  /**
+   * Activates the next session by id after the one last switched to (wrapping), as a user going
+   * through the list would. The cursor matters: activating a session without a model is followed by
+   * an auto-session at the next request, and the list must still be walked past it.
+   */
   switchSession() {
     const ids = this.store.ids().sort((a, b) => a - b);
-    if (!ids.length) return { changed: false, active: this.active };
-    const next = ids.find((id) => this.active === null || id > this.active) ?? ids[0];
+    const from = this._switchCursor ?? this.active;
+    const next = ids.find((id) => id !== this.active && (from === null || id > from)) ?? ids.find((id) => id !== this.active);
+    if (next === undefined) return { changed: false, active: this.active };
+    this._switchCursor = next;
     return { changed: this.setActive(next), active: this.active };
   }
 

@@ -10,7 +10,8 @@ import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-chromium.mjs';
 
 function startDemo() {
   const child = spawn(process.execPath, ['scripts/start.mjs', '--no-build'], {
-    env: { ...process.env, PORT: '0', SIM_PORT: '0', SIM_CONTROL_PORT: '0', RATE: '150' },
+    // No scheduled session changes: the session the live panel follows stays put while it is checked.
+    env: { ...process.env, PORT: '0', SIM_PORT: '0', SIM_CONTROL_PORT: '0', RATE: '150', SWITCH_EVERY: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -24,7 +25,7 @@ function startDemo() {
   });
 }
 
-test('the demo dashboard shows live values in every element, in light and dark', { timeout: 120_000 }, async () => {
+test('the demo dashboard: the panel that follows the active session shows live values in every element, in light and dark', { timeout: 120_000 }, async () => {
   const { child, url } = await startDemo();
   const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
   try {
@@ -36,13 +37,13 @@ test('the demo dashboard shows live values in every element, in light and dark',
     for (const scheme of ['light', 'dark']) {
       await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
       await page.goto(url, { waitUntil: 'load' });
-      // Every element of both panels shows real values from the simulator.
+      // The live panel follows the active session (auto-created at the first request) and every element
+      // shows real values; the pinned panel is connected too and receives only frames it filters out.
       await page.waitForFunction(() => {
         const panels = [...document.querySelectorAll('kimi-realtime')];
         const shadowText = (el) => el?.shadowRoot?.textContent ?? '';
-        return panels.length === 2 && panels.every((p) =>
-          p.state === 'open'
-          && /\d+\.\d %/.test(shadowText(p.querySelector('kimi-context-gauge')))
+        return panels.length === 2 && panels.every((p) => p.state === 'open') && [panels[0]].every((p) =>
+          /\d+\.\d %/.test(shadowText(p.querySelector('kimi-context-gauge')))
           && (p.querySelector('kimi-metric-chart')?.points?.length ?? 0) >= 5
           && (p.querySelector('kimi-alert-feed')?.shadowRoot?.querySelectorAll('[part~="item"]').length ?? 0) >= 1
           && /connected/i.test(shadowText(p.querySelector('kimi-connection-status')))
@@ -57,8 +58,11 @@ test('the demo dashboard shows live values in every element, in light and dark',
         delivered: p.stats.delivered,
         filtered: p.stats.filtered,
       })));
-      assert.deepEqual(summary.map((s) => s.session), ['1', '2']);
-      for (const s of summary) assert.ok(s.delivered > 0 && s.filtered > 0, JSON.stringify(s));
+      assert.deepEqual(summary.map((s) => s.session), ['3', '2'], 'live: the auto-created session 3; pinned: session 2');
+      assert.ok(summary[0].delivered > 0, JSON.stringify(summary[0]));
+      assert.ok(summary[1].filtered > 0, `the pinned panel filters the active session's frames: ${JSON.stringify(summary[1])}`);
+      await page.waitForFunction(() => /^Active: Session 3 · Session Kimi Code \d\d:\d\d:\d\d$/.test(document.getElementById('title-live').textContent)
+        && document.getElementById('title-pinned').textContent === 'Session 2 · Migration Lit (not active)', { timeout: 10_000 });
       await page.screenshot({ path: `test/screenshots/demo-${scheme}.png`, fullPage: true });
       console.log(`demo (${scheme}): ${JSON.stringify(summary)}`);
     }

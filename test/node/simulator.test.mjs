@@ -997,6 +997,23 @@ describe('control hub', () => {
   });
 });
 
+describe('switching through the list', () => {
+  test('switchSession walks every session by id even when activating a model-less one auto-creates another', async () => {
+    const s = await sim({ switchEvery: 0 });
+    s.recordRequest({ model: 'kimi-for-coding' }); // 1 has no model: auto-session 3
+    const visited = [];
+    for (let i = 0; i < 6; i++) {
+      visited.push(s.switchSession().active);
+      s.recordRequest({ model: s.store.activeSession.row.model ?? 'kimi-for-coding' });
+    }
+    // 3 → 1 (its request auto-creates 4) → 2 → 3 → 4 → 1 (auto-creates 5) → 2: session 2 comes up.
+    assert.deepEqual(visited, [1, 2, 3, 4, 1, 2]);
+    assert.deepEqual(s.store.ids().sort(), [1, 2, 3, 4, 5]);
+    s.setActive(null);
+    assert.equal(s.switchSession().changed, true);
+  });
+});
+
 describe('control hub: session commands', () => {
   test('switch, session, delete, request, log, auto-session, sessions read-back', async () => {
     const hub = await startHub({ port: 0, controlPort: 0, rate: 0, switchEvery: 0 });
