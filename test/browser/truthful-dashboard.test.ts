@@ -56,7 +56,8 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     source.setAttribute('url', sim.url);
     source.setAttribute('session-id', '1');
     const readings: UsageReading[] = [];
-    document.addEventListener('kimi:metric', (e) => readings.push(e.detail));
+    // On the element: readings of other tests' elements still alive must not count here.
+    source.addEventListener('kimi:metric', (e) => readings.push(e.detail));
     await fixture(html`<div>${source}</div>`);
     await until(() => source.state === 'open');
     await until(() => readings.some((r) => r.origin === 'history'), { what: 'history readings (init and hydration)' });
@@ -113,10 +114,10 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     const { sessions } = await hub<{ sessions: { id: number; total_requests: number; max_context: number }[] }>(sim, 'sessions', undefined, 'GET');
     const one = sessions.find((s) => s.id === 1)!;
     expect(one.total_requests).to.be.greaterThan(0);
-    const hydrations: KimiHydration[] = [];
-    document.addEventListener('kimi:hydrate', (e) => hydrations.push(e.detail), { once: true });
     const { source, gauge, chart } = await panel(sim, { 'session-id': '1' });
-    await until(() => hydrations.length === 1, { what: 'kimi:hydrate' });
+    const hydrations: KimiHydration[] = source.hydration ? [source.hydration] : [];
+    source.addEventListener('kimi:hydrate', (e) => hydrations.push(e.detail));
+    await until(() => hydrations.length >= 1, { what: 'kimi:hydrate' });
     expect(hydrations[0]!.found).to.equal(true);
     expect(hydrations[0]!.window).to.equal(one.max_context);
     await until(() => percentOf(gauge) !== '–', { what: 'the inactive session on the gauge' });
@@ -135,14 +136,19 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
   it('an unreachable HTTP side gives one kimi:error, no retry storm, and live frames carry on', async () => {
     sim = await Sim.create({ sessions: [1], activeSession: 1 });
     const errors: KimiErrorDetail[] = [];
-    document.addEventListener('kimi:error', (e) => errors.push(e.detail));
-    const { source, gauge } = await panel(sim, { 'session-id': '1', 'api-url': 'http://127.0.0.1:9' });
-    await until(() => errors.some((e) => e.kind === 'hydration'), { what: 'hydration error' });
-    await request(sim, { tokens: 100_000 });
-    await until(() => /100,000/.test(text(gauge, 'tokens')), { what: 'live reading' });
-    await sleep(300);
-    expect(errors.filter((e) => e.kind === 'hydration').length).to.equal(1);
-    expect(source.state).to.equal('open');
+    const listener = (e: Event) => errors.push((e as CustomEvent<KimiErrorDetail>).detail);
+    document.addEventListener('kimi:error', listener);
+    try {
+      const { source, gauge } = await panel(sim, { 'session-id': '1', 'api-url': 'http://127.0.0.1:9' });
+      await until(() => errors.some((e) => e.kind === 'hydration'), { what: 'hydration error' });
+      await request(sim, { tokens: 100_000 });
+      await until(() => /100,000/.test(text(gauge, 'tokens')), { what: 'live reading' });
+      await sleep(300);
+      expect(errors.filter((e) => e.kind === 'hydration').length).to.equal(1);
+      expect(source.state).to.equal('open');
+    } finally {
+      document.removeEventListener('kimi:error', listener);
+    }
   });
 
   it('a reconnect keeps the merged history: nothing removed, no request twice', async () => {
