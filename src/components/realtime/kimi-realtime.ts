@@ -185,6 +185,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   private readonly filter = new SessionFilter();
   private readonly usage = new UsageTracker(this);
+  /** The session whose state `usage` and the children hold. */
+  private shownSession: string | null = null;
   private readonly internals: ElementInternals;
   private readonly router: MessageRouter;
   private readonly connection: ConnectionController;
@@ -222,9 +224,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   set sessionId(value: string | number | null) {
     const old = this._sessionId;
     this._sessionId = normalizeSessionId(value);
-    const before = this.filter.current;
     this.filter.pin(this._sessionId);
-    if (this.filter.current !== before) this.sessionChanged();
+    this.sessionChanged();
     this.requestUpdate('sessionId', old);
   }
 
@@ -319,6 +320,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   override connectedCallback(): void {
     this.connection.auto = !this.manual;
+    // Catches up with a session set before the fields below existed (a property set before upgrade).
+    this.sessionChanged();
     super.connectedCallback();
   }
 
@@ -352,10 +355,16 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     this.sessionChanged();
   }
 
-  /** Another session is shown (pinned or followed): forget the old one's state, load the new one's. */
+  /**
+   * The pinned or followed session may have changed. When the session shown did (the server's
+   * active one changes nothing while pinned): forget the old one's state, load the new one's.
+   */
   private sessionChanged(): void {
     // Attribute-driven sets can run before the field initializers below them.
     if (!this.usage || !this.hydrator) return;
+    const shown = this.filter.current;
+    if (shown === this.shownSession) return;
+    this.shownSession = shown;
     this.usage.sessionChanged();
     this.shareSession();
     if (this.state === 'open') this.hydrator.request();
