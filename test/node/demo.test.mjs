@@ -66,6 +66,38 @@ test('the demo dashboard: the panel that follows the active session shows live v
       await page.screenshot({ path: `test/screenshots/demo-${scheme}.png`, fullPage: true });
       console.log(`demo (${scheme}): ${JSON.stringify(summary)}`);
     }
+    // Light scheme again for the states of issue #9: the pinned panel hydrated over HTTP, both panels stale
+    // during a restart, then the pinned session deleted on the server.
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+    const pinnedShows = () => page.evaluate(() => {
+      const p = document.getElementById('pinned');
+      const root = (sel) => p.querySelector(sel).shadowRoot;
+      return {
+        hydrated: p.hydration?.found ?? null,
+        gauge: root('kimi-context-gauge').querySelector('[part="value"]').textContent.trim(),
+        points: p.querySelector('kimi-metric-chart').points.length,
+        notices: [...p.querySelectorAll('kimi-context-gauge, kimi-metric-chart, kimi-alert-feed')].map((el) => el.shadowRoot.querySelector('[part="notice"]')?.textContent.trim() ?? ''),
+      };
+    });
+    await page.waitForFunction(() => {
+      const p = document.getElementById('pinned');
+      return p.hydration?.found === true && p.querySelector('kimi-metric-chart').points.length > 0;
+    }, { timeout: 20_000 });
+    const hydrated = await pinnedShows();
+    assert.match(hydrated.gauge, /^\d+\.\d %$/, `the inactive session's history is shown: ${JSON.stringify(hydrated)}`);
+    await page.screenshot({ path: 'test/screenshots/demo-hydrated-light.png', fullPage: true });
+    await page.click('#restart');
+    await page.waitForFunction(() => [...document.querySelectorAll('kimi-context-gauge')].every((g) => g.matches(':state(stale)') && g.shadowRoot.querySelector('[part="notice"]')), { timeout: 10_000 });
+    const stale = await pinnedShows();
+    assert.ok(stale.notices.every((n) => /^Data as of \d\d:\d\d:\d\d, not connected$/.test(n)), JSON.stringify(stale));
+    await page.screenshot({ path: 'test/screenshots/demo-stale-light.png', fullPage: true });
+    await page.waitForFunction(() => [...document.querySelectorAll('kimi-realtime')].every((p) => p.state === 'open'), { timeout: 20_000 });
+    await page.click('#delete');
+    await page.waitForFunction(() => [...document.querySelectorAll('#pinned kimi-context-gauge, #pinned kimi-alert-feed')].every((el) => /deleted/.test(el.shadowRoot.querySelector('[part="notice"]')?.textContent ?? '')), { timeout: 10_000 });
+    const deleted = await pinnedShows();
+    assert.ok(deleted.notices.every((n) => n === 'Session 2 was deleted on the server'), JSON.stringify(deleted));
+    await page.screenshot({ path: 'test/screenshots/demo-deleted-light.png', fullPage: true });
+    console.log(`demo states: ${JSON.stringify({ hydrated, stale, deleted })}`);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
