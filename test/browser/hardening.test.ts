@@ -1,4 +1,4 @@
-// Issue #5: faults, hostile input and lifecycle, against the real simulator in real Chromium.
+// Faults, hostile input and lifecycle, against the real simulator in real Chromium (README: "Faults, hostile input and their tests").
 // `npm test` runs the fast counts; `npm run test:stress` (STRESS=1) runs the long ones.
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
