@@ -40,10 +40,12 @@ export function checkNumberOption(host: ReactiveElement, name: string, value: un
   return spec.fallback;
 }
 
-/** Reports, once the host has updated, that `value` is not valid for its option `name`. */
+/**
+ * Reports, once the host has updated, that `value` is not valid for its option `name` (a property
+ * name; the report names its attribute, the kebab-case of it).
+ */
 export function reportInvalidOption(host: ReactiveElement, name: string, value: unknown, expected: string, fallback: unknown): void {
-  const declared = (host.constructor as typeof ReactiveElement).getPropertyOptions(name).attribute;
-  const option = typeof declared === 'string' ? declared : name.toLowerCase();
+  const option = name.replace(/[A-Z]/g, '-$&').toLowerCase();
   const shown = typeof value === 'string' ? `"${excerptOf(value)}"` : typeof value === 'number' ? String(value) : `a ${typeof value}`;
   const detail = {
     kind: 'invalid-option' as const,
@@ -70,7 +72,7 @@ export function reportInvalidOption(host: ReactiveElement, name: string, value: 
 export function numberOption(spec: NumberSpec) {
   return (proto: ReactiveElement, name: string): void => {
     // Placed above @property, it would replace Lit's accessor and no update would follow a change.
-    if (Object.prototype.hasOwnProperty.call(proto, name)) throw new Error(`@numberOption must be below @property on ${name}`);
+    if (Object.prototype.hasOwnProperty.call(proto, name)) throw new Error(`@numberOption goes below @property (${name})`);
     const key = Symbol(name);
     type Host = ReactiveElement & { [key]?: number };
     Object.defineProperty(proto, name, {

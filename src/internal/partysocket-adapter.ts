@@ -91,7 +91,7 @@ export class KimiSocket {
     );
     const internals = this.rws as unknown as PartysocketInternals;
     for (const name of ['_handleMessage', '_handleError', '_handleClose', '_wait', '_connect', '_disconnect'] as const) {
-      if (typeof internals[name] !== 'function') throw new Error(`kimi-realtime: partysocket has no ${name}; this version is not supported`);
+      if (typeof internals[name] !== 'function') throw new Error(`kimi-realtime: unsupported partysocket (no ${name})`);
     }
     internals._handleMessage = (event) => hooks.onFrame(event.data);
     internals._handleError = (event) => {

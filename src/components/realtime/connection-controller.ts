@@ -66,6 +66,8 @@ export class ConnectionController implements ReactiveController {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private idleTimer: ReturnType<typeof setInterval> | null = null;
   private pingId = 0;
+  /** The URL of the current attempt, without its token, for reports. */
+  private targetUrl = '';
 
   constructor(
     host: ReactiveControllerHost & HTMLElement,
@@ -261,13 +263,7 @@ export class ConnectionController implements ReactiveController {
   }
 
   private reportFailure(kind: 'connection' | 'token', what: string, closeCode?: number): void {
-    let where = '';
-    try {
-      where = ` to ${this.settings.resolvedUrl}`;
-    } catch {
-      // an unusable url attribute: the reason says so
-    }
-    const message = redact(`Connection attempt${where} failed: ${what}. Retrying with backoff.`);
+    const message = redact(`Connection attempt to ${this.targetUrl} failed: ${what}. Retrying with backoff.`);
     this.log(message);
     this.events.onError(closeCode === undefined ? { kind, message } : { kind, message, closeCode });
   }
@@ -280,6 +276,7 @@ export class ConnectionController implements ReactiveController {
   /** Where the next attempt connects: the URL, with the token from the provider in the query or a subprotocol. */
   private async nextTarget(): Promise<SocketTarget> {
     const { resolvedUrl: url, token, authVia } = this.settings;
+    this.targetUrl = url;
     const value = token ? await readToken(token) : null;
     if (!value) return { url, protocols: null };
     if (authVia === 'protocol') return { url, protocols: ['kimi', protocolToken(value)] };

@@ -60,7 +60,7 @@ export class MessageRouter {
     if (verdict !== 'pass' || (type === 'pong' && this.swallowPongs)) {
       if (verdict === 'invalid') {
         this.malformed++;
-        this.reportInvalidId(type);
+        this.report('id', type, 'invalid-session-id', 'its session id is not a string or a finite number; dropped', false);
       } else {
         this.filtered++;
       }
@@ -84,10 +84,6 @@ export class MessageRouter {
       if (filter.version !== version && !filter.accepts(message)) return;
     }
     this.target.dispatchEvent(new KimiMessageEvent('kimi:message', message));
-  }
-
-  private reportInvalidId(type: string): void {
-    this.report('id', type, 'invalid-session-id', 'its session id is not a string or a finite number; dropped', false);
   }
 
   /** Reports a problem with messages of `type`, once per group and type, for at most MAX_REPORTED of them. */
