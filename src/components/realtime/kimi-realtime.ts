@@ -127,22 +127,22 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** Base delay of the first retry, ms (0 – 2^31−1; no retry comes sooner than 100 ms). */
   @property({ attribute: 'reconnect-delay' })
   @numberOption({ fallback: DEFAULT_BACKOFF.initialDelay, min: 0, max: MAX_TIMER_MS })
-  reconnectDelay = DEFAULT_BACKOFF.initialDelay;
+  reconnectDelay: number = DEFAULT_BACKOFF.initialDelay;
 
   /** Largest retry delay, ms (0 – 2^31−1). */
   @property({ attribute: 'reconnect-delay-max' })
   @numberOption({ fallback: DEFAULT_BACKOFF.maxDelay, min: 0, max: MAX_TIMER_MS })
-  reconnectDelayMax = DEFAULT_BACKOFF.maxDelay;
+  reconnectDelayMax: number = DEFAULT_BACKOFF.maxDelay;
 
   /** Growth of the retry delay ceiling per failed attempt (1–100). */
   @property({ attribute: 'reconnect-growth' })
   @numberOption({ fallback: DEFAULT_BACKOFF.growth, min: 1, max: 100 })
-  reconnectGrowth = DEFAULT_BACKOFF.growth;
+  reconnectGrowth: number = DEFAULT_BACKOFF.growth;
 
   /** 0–1: random spread of retry delays, so many clients do not return at once. */
   @property({ attribute: 'reconnect-jitter' })
   @numberOption({ fallback: DEFAULT_BACKOFF.jitter, min: 0, max: 1 })
-  reconnectJitter = DEFAULT_BACKOFF.jitter;
+  reconnectJitter: number = DEFAULT_BACKOFF.jitter;
 
   /** A connection that stays open this long (ms) resets the retry count. Read at `connect()`. */
   @property({ attribute: 'stable-after' })
