@@ -3,9 +3,9 @@ import { KimiErrorEvent } from '../events/kimi-error-event.js';
 import { excerptOf } from '../protocol/parse-frame.js';
 
 /** What a numeric option accepts. A value outside it falls back to `fallback`. */
-export interface NumberSpec {
-  /** The default: used when unset (attribute removed, `null`) or invalid. */
-  fallback: number;
+export interface NumberSpec<F extends number | null = number> {
+  /** The default: used when unset (attribute removed, `null`) or invalid; `null` for "none". */
+  fallback: F;
   min: number;
   max: number;
   /** Whole numbers only. */
@@ -21,7 +21,7 @@ export const MAX_TIMER_MS = 2_147_483_647;
  * (unset), and `undefined` for anything invalid: `""`, `"3s"`, `NaN`, out of range, a fraction where
  * an integer is wanted, any other type.
  */
-export function readNumberOption(value: unknown, spec: NumberSpec): number | undefined {
+export function readNumberOption<F extends number | null>(value: unknown, spec: NumberSpec<F>): number | F | undefined {
   if (value === null || value === undefined) return spec.fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
   if (!(n >= spec.min && n <= spec.max) || (spec.integer && !Number.isInteger(n))) return undefined;
@@ -33,7 +33,7 @@ export function readNumberOption(value: unknown, spec: NumberSpec): number | und
  * reporting a `kimi:error` of kind `invalid-option` on `host`. The report waits for the host's next
  * update, so it reaches listeners on the page even when set before the element was attached.
  */
-export function checkNumberOption(host: ReactiveElement, name: string, value: unknown, spec: NumberSpec): number {
+export function checkNumberOption<F extends number | null>(host: ReactiveElement, name: string, value: unknown, spec: NumberSpec<F>): number | F {
   const n = readNumberOption(value, spec);
   if (n !== undefined) return n;
   reportInvalidOption(host, name, value, `a${spec.integer ? 'n integer' : ' number'} from ${spec.min} to ${spec.max}`, spec.fallback);
@@ -49,7 +49,7 @@ export function reportInvalidOption(host: ReactiveElement, name: string, value: 
   const shown = typeof value === 'string' ? `"${excerptOf(value)}"` : typeof value === 'number' ? String(value) : `a ${typeof value}`;
   const detail = {
     kind: 'invalid-option' as const,
-    message: `${option}: ${shown} is not valid (${expected} expected); using ${String(fallback)}.`,
+    message: `${option}: ${shown} is not valid (${expected} expected); using ${fallback ?? 'none'}.`,
     excerpt: shown,
     option,
   };

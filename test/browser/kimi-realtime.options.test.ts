@@ -5,7 +5,7 @@ import { mountRealtime, record } from './helpers/element.js';
 import type { KimiErrorDetail, KimiRealtime, KimiStatusDetail } from '../../src/index.js';
 
 /** Every numeric option of <kimi-realtime>: property, default, a valid value, an out-of-range value. */
-const NUMERIC: [attribute: string, property: keyof KimiRealtime, fallback: number, valid: string, outOfRange: string][] = [
+const NUMERIC: [attribute: string, property: keyof KimiRealtime, fallback: number | null, valid: string, outOfRange: string][] = [
   ['reconnect-delay', 'reconnectDelay', 3000, '250', '-1'],
   ['reconnect-delay-max', 'reconnectDelayMax', 30000, '5000', '1e12'],
   ['reconnect-growth', 'reconnectGrowth', 2, '1.5', '0.5'],
@@ -15,6 +15,8 @@ const NUMERIC: [attribute: string, property: keyof KimiRealtime, fallback: numbe
   ['idle-timeout', 'idleTimeout', 0, '60000', '-1'],
   ['ping-interval', 'pingInterval', 0, '30000', '3e9'],
   ['max-queue', 'maxQueue', 100, '5', '2.5'],
+  // null: learned from the server; empty means the same (not an error).
+  ['server-utc-offset', 'serverUtcOffset', null, '60', '900'],
 ];
 
 describe('<kimi-realtime> options', () => {
@@ -22,7 +24,7 @@ describe('<kimi-realtime> options', () => {
     const el = await mountRealtime({ manual: true }, { waitOpen: false });
     const errors = record<KimiErrorDetail>(document, 'kimi:error');
     for (const [attribute, property, fallback, valid, outOfRange] of NUMERIC) {
-      for (const bad of ['3s', '', 'NaN', outOfRange]) {
+      for (const bad of ['3s', fallback === null ? '1.5' : '', 'NaN', outOfRange]) {
         el.setAttribute(attribute, valid);
         expect(el[property], `${attribute}="${valid}"`).to.equal(Number(valid));
         const before = errors.length;
@@ -32,7 +34,7 @@ describe('<kimi-realtime> options', () => {
         const raised = errors.slice(before);
         expect(raised.map((e) => [e.kind, e.option]), `${attribute}="${bad}"`).to.deep.equal([['invalid-option', attribute]]);
         expect(raised[0]!.excerpt).to.equal(`"${bad}"`);
-        expect(raised[0]!.message).to.contain(attribute).and.contain(`"${bad}"`).and.contain(`using ${fallback}`);
+        expect(raised[0]!.message).to.contain(attribute).and.contain(`"${bad}"`).and.contain(`using ${fallback ?? 'none'}`);
       }
     }
   });

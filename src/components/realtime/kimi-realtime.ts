@@ -45,6 +45,7 @@ export function defaultKimiUrl(): string {
 }
 
 const MAX_QUEUE = { fallback: 100, min: 0, max: 100_000, integer: true };
+const UTC_OFFSET = { fallback: null, min: -14 * 60, max: 14 * 60, integer: true };
 
 function toWebSocketUrl(value: string): string {
   const url = new URL(value, location.href);
@@ -203,8 +204,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   set serverUtcOffset(value: number | string | null) {
     const old = this.usage.clock.fixedOffset;
-    const minutes = value === null || value === '' ? NaN : Number(value);
-    this.usage.clock.fixedOffset = Number.isInteger(minutes) && Math.abs(minutes) <= 14 * 60 ? minutes : null;
+    // Empty means "learn it", like a removed attribute; anything else must be whole minutes, ±14 h.
+    this.usage.clock.fixedOffset = checkNumberOption(this, 'serverUtcOffset', value === '' ? null : value, UTC_OFFSET);
     this.requestUpdate('serverUtcOffset', old);
   }
 
