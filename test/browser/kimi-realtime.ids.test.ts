@@ -110,7 +110,7 @@ describe('<kimi-realtime> reserved event names', () => {
     const all = record(el, 'kimi:message');
     const impersonated: string[] = [];
     for (const name of ['alert-dismiss', 'status', 'error']) {
-      document.addEventListener(`kimi:${name}`, (e) => {
+      el.addEventListener(`kimi:${name}`, (e) => {
         if ((e as CustomEvent).detail?.fromServer) impersonated.push(name);
       });
     }
