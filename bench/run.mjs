@@ -33,7 +33,7 @@ for (let round = 1; round <= rounds; round++) {
 }
 if (want('dashboard')) {
   for (const rate of [1000, 5000]) for (let round = 1; round <= (smoke ? 1 : Math.min(rounds, 2)); round++) add({ kind: 'dashboard', round, rate, seconds: smoke ? 1 : 20 });
-  // The dashboard issue's own bound: 2,000 messages/s for 30 s.
+  // The dashboard's own bound (README, Benchmarks): 2,000 messages/s for 30 s.
   if (!smoke) add({ kind: 'dashboard', round: 1, rate: 2000, seconds: 30 });
 }
 if (want('reconnect')) for (let round = 1; round <= (smoke ? 1 : 3); round++) add({ kind: 'reconnect', round, delay: smoke ? 200 : 1000, downMs: smoke ? 100 : 500 });

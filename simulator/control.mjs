@@ -135,6 +135,10 @@ export async function startHub(options = {}) {
         if (typeof body.on !== 'boolean') throw new HttpError(400, 'on must be a boolean');
         sim.stall(body.on);
         return { stalled: sim.stalled };
+      case 'hold':
+        if (typeof body.on !== 'boolean') throw new HttpError(400, 'on must be a boolean');
+        sim.holdHandshakes(body.on);
+        return { holding: body.on };
       case 'restart': {
         const r = await guardAsync(() => sim.restart(body.downMs === undefined ? {} : { downMs: body.downMs }));
         return { ok: true, ...r };

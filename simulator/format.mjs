@@ -1,6 +1,6 @@
 // Wire-format helpers that make the simulator's text byte-compatible with the real
 // Python server: compact JSON, raw UTF-8, whole floats written as `1.0`, and the three
-// timestamp formats of PROTOCOL.md §2.3.
+// timestamp formats of docs/PROTOCOL.md §2.3.
 
 /**
  * Python's float repr for the values we produce: whole numbers keep a `.0`

@@ -1,4 +1,4 @@
-// Answers to the three client→server memory commands (PROTOCOL.md §4.16, §4.17, §9).
+// Answers to the three client→server memory commands (docs/PROTOCOL.md §4.16, §4.17, §9).
 // The real server always runs them on five built-in mock memories (its DB read fails over
 // the WebSocket path), so the replies below are deterministic, quirks included:
 // parameters are read at the top level, Python truthiness for dryRun, Python error texts

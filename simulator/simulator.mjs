@@ -1,7 +1,7 @@
-// KimiSimulator: a server that behaves like Kimi Proxy's `/ws` endpoint (PROTOCOL.md §1) and its
-// session routes (§14) on the same port, plus test levers (push, drop, stall, restart, blast, auth,
-// session changes, booked requests) that let client code be exercised against what the real server
-// does, failure modes included.
+// KimiSimulator: a server that behaves like Kimi Proxy's `/ws` endpoint (docs/PROTOCOL.md §1) and its
+// session routes (§14) on the same port, plus test levers (push, drop, stall, hold, restart, blast,
+// auth, session changes, booked requests) that let client code be exercised against what the real
+// server does, failure modes included.
 
 import http from 'node:http';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +12,12 @@ import { LOG_SOURCES } from './logs.mjs';
 import { handleMemoryCommand } from './memory.mjs';
 import { STREAM_ERRORS, StreamGenerator, blastFrame } from './streams.mjs';
 
-/** Past this many buffered bytes on a socket we wait for it to drain (PERFORMANCE.md). */
+/** The subprotocol that carries `token`: `kimi-token.` + base64url of its UTF-8 bytes, unpadded. */
+export function protocolToken(token) {
+  return `kimi-token.${Buffer.from(token, 'utf8').toString('base64url')}`;
+}
+
+/** Past this many buffered bytes on a socket we wait for it to drain: a Node `ws` server outpaces a browser client, and without waiting its memory climbs. */
 const HIGH_WATER = 1 << 20;
 const TICK_MS = 15;
 const RECEIVED_MAX = 10_000;
@@ -114,6 +119,10 @@ export class KimiSimulator {
     /** @type {Set<WebSocket>} every accepted socket, including ones being closed as unauthorized */
     this._sockets = new Set();
     this._stalled = false;
+    /** While true, new handshakes get no answer (see holdHandshakes). */
+    this._holding = false;
+    /** @type {Set<import('node:net').Socket>} TCP connections whose handshake is being held */
+    this._held = new Set();
     this._started = false;
     this._timer = null;
     this._server = null;
@@ -360,6 +369,21 @@ export class KimiSimulator {
   }
 
   /**
+   * A server that hangs during the handshake: while on, new connections are accepted at the TCP level
+   * but never answered (a client's connect timeout is the only way out). Off: held ones are dropped.
+   * @param {boolean} on
+   */
+  holdHandshakes(on) {
+    this._holding = Boolean(on);
+    if (!this._holding) this._dropHeld();
+  }
+
+  _dropHeld() {
+    for (const socket of this._held) socket.destroy();
+    this._held.clear();
+  }
+
+  /**
    * Server restart: clients terminated, port closed (connections refused) for downMs, same port again.
    * @param {{downMs?: number}} [opts]
    */
@@ -413,6 +437,7 @@ export class KimiSimulator {
       connectionsTotal: this.connectionsTotal, receivedCount: this.receivedCount,
       received: this.received.slice(-Math.max(0, Math.min(receivedLimit, 10_000))).map(({ client, text }) => ({ client, text })),
       active: this.active, rate: this._rate, stalled: this._stalled, tz: this.tz ?? null,
+      authRejected: this.authRejected, heldHandshakes: this._held.size,
     };
   }
 
@@ -446,6 +471,7 @@ export class KimiSimulator {
   }
 
   async _closeListener() {
+    this._dropHeld();
     for (const ws of this._sockets) ws.terminate();
     this._sockets.clear();
     this._clients.clear();
@@ -501,13 +527,18 @@ export class KimiSimulator {
     // The real server never selects a subprotocol; only the protocol-auth mode needs one.
     if (!this._auth || this._auth.via !== 'protocol') return false;
     if (protocols.has('kimi')) return 'kimi';
-    const tok = `kimi-token.${this._auth.token}`;
+    const tok = protocolToken(this._auth.token);
     if (protocols.has(tok)) return tok;
     return protocols.values().next().value ?? false; // complete the handshake, then close 4401
   }
 
   _onUpgrade(req, socket, head) {
     socket.on('error', () => {});
+    if (this._holding) {
+      this._held.add(socket);
+      socket.on('close', () => this._held.delete(socket));
+      return;
+    }
     const raw = req.headers['sec-websocket-protocol'];
     const protocols = raw ? String(raw).split(',').map((s) => s.trim()).filter(Boolean) : [];
     this.lastHandshake = { url: req.url, protocols, headers: { ...req.headers } };
@@ -523,7 +554,8 @@ export class KimiSimulator {
     const a = this._auth;
     if (!a) return true;
     if (a.via === 'query') return url.searchParams.get('token') === a.token;
-    return protocols.includes(`kimi-token.${a.token}`);
+    // `kimi-token.` + base64url (no padding) of the token's UTF-8 bytes, as <kimi-realtime> sends it.
+    return protocols.some((p) => p.startsWith('kimi-token.') && Buffer.from(p.slice(11), 'base64url').toString('utf8') === a.token);
   }
 
   _onConnection(ws, socket, url, protocols) {

@@ -7,14 +7,14 @@ export type { TokenSource } from './components/realtime/connection-controller.js
 export { KimiMessageEvent } from './events/kimi-message-event.js';
 export { KimiStatusEvent, type ConnectionState, type KimiStatusDetail } from './events/kimi-status-event.js';
 export { KimiErrorEvent, type KimiErrorDetail, type KimiErrorKind } from './events/kimi-error-event.js';
-export type { KimiEventMap, KimiServerEventMap } from './events/event-map.js';
+export type { KimiEventMap, KimiServerEventMap, KimiLibraryEventMap } from './events/event-map.js';
 export * from './protocol/messages.js';
-export { KNOWN_MESSAGE_TYPES } from './protocol/known-types.js';
+export { KNOWN_MESSAGE_TYPES, RESERVED_EVENT_TYPES } from './protocol/known-types.js';
 export { parseFrame, FrameProblem, type FrameProblemKind } from './protocol/parse-frame.js';
-export { SessionFilter, sessionRefOf, normalizeSessionId } from './protocol/session-filter.js';
+export { SessionFilter, sessionRefOf, normalizeSessionId, sessionIdOf, type SessionVerdict } from './protocol/session-filter.js';
 export { parseKimiTimestamp, type TimestampOptions } from './protocol/timestamps.js';
 export { toBoolean, toInteger } from './protocol/coerce.js';
-export { retryDelay, DEFAULT_BACKOFF, type BackoffOptions } from './internal/backoff.js';
+export { retryDelay, DEFAULT_BACKOFF, MIN_RETRY_DELAY, type BackoffOptions } from './internal/backoff.js';
 export { KimiContextGauge } from './components/context-gauge/kimi-context-gauge.js';
 export { KimiMetricChart } from './components/metric-chart/kimi-metric-chart.js';
 export { KimiAlertFeed } from './components/alert-feed/kimi-alert-feed.js';

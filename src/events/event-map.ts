@@ -1,21 +1,29 @@
-import type { KimiMessage, KimiMessageMap, KimiMessageType } from '../protocol/messages.js';
-import type { KimiErrorEvent } from './kimi-error-event.js';
-import type { KimiHydrateEvent } from './kimi-hydrate-event.js';
-import type { KimiMessageEvent } from './kimi-message-event.js';
-import type { KimiMetricEvent } from './kimi-metric-event.js';
-import type { KimiStatusEvent } from './kimi-status-event.js';
-import type { KimiAlertDismissEvent } from '../components/alert-feed/kimi-alert-dismiss-event.js';
+import type { KimiMessageMap, KimiMessageType } from '../protocol/messages.js';
+import { KimiErrorEvent } from './kimi-error-event.js';
+import { KimiHydrateEvent } from './kimi-hydrate-event.js';
+import { KimiMessageEvent } from './kimi-message-event.js';
+import { KimiMetricEvent } from './kimi-metric-event.js';
+import { KimiStatusEvent } from './kimi-status-event.js';
+import { KimiAlertDismissEvent } from '../components/alert-feed/kimi-alert-dismiss-event.js';
 
-/** The library's own events: their names are reserved, a server frame never takes one. */
-export interface KimiLibraryEventMap {
-  'kimi:message': KimiMessageEvent<KimiMessage>;
-  'kimi:status': KimiStatusEvent;
-  'kimi:error': KimiErrorEvent;
+/**
+ * Every event the library dispatches itself, by name, with its class. The single list: the event
+ * map's library half (`KimiLibraryEventMap`) and the reserved server types (`RESERVED_EVENT_TYPES`)
+ * both come from it, so adding an event here is the only step (a server type of the same name then
+ * becomes reserved and leaves `KimiServerEventMap`).
+ */
+export const KIMI_LIBRARY_EVENTS = {
+  'kimi:message': KimiMessageEvent,
+  'kimi:status': KimiStatusEvent,
+  'kimi:error': KimiErrorEvent,
   /** A usage reading (the legacy server type `metric` reaches pages through `kimi:message` only). */
-  'kimi:metric': KimiMetricEvent;
-  'kimi:hydrate': KimiHydrateEvent;
-  'kimi:alert-dismiss': KimiAlertDismissEvent;
-}
+  'kimi:metric': KimiMetricEvent,
+  'kimi:hydrate': KimiHydrateEvent,
+  'kimi:alert-dismiss': KimiAlertDismissEvent,
+};
+
+/** The library's own events, by name: their names are reserved, a server frame never takes one. */
+export type KimiLibraryEventMap = { [K in keyof typeof KIMI_LIBRARY_EVENTS]: InstanceType<(typeof KIMI_LIBRARY_EVENTS)[K]> };
 
 /** `kimi:<type>` for every message type the protocol names, except those the library's own events take. */
 export type KimiServerEventMap = {

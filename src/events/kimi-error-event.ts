@@ -4,12 +4,18 @@ import type { FrameProblemKind } from '../protocol/parse-frame.js';
  * What went wrong. Frame problems come from the server's side; the rest from the page's use or
  * from the connection.
  * - `unknown-type`: a `type` this version does not know (delivered anyway; reported once per type).
- * - `reserved-type`: a server `type` named like a lifecycle event; delivered as `kimi:message` only.
+ * - `reserved-type`: a server `type` named like an event the library dispatches itself
+ *   (`message`, `status`, `error`, `alert-dismiss`, …); delivered as `kimi:message` only.
+ * - `invalid-session-id`: a session reference (`session_id`, `session.id`, `session_ids`) that is not
+ *   a string or a finite number; the frame is dropped and counted in `stats.malformed`.
+ * - `invalid-option`: an attribute or property value that is not valid; the default is used instead.
  * - `queue-overflow`: `send()` while offline with a full queue; the oldest queued message was dropped.
  * - `unserializable`: `send()` was given something JSON cannot represent; nothing was sent.
  * - `auth`: the server closed with an authentication close code; retries stopped.
  * - `idle-timeout`: nothing arrived within `idle-timeout`; the connection was recycled.
- * - `connection`: a connection attempt failed (details in `message`).
+ * - `token`: the token provider threw, returned something other than a string, or did not settle
+ *   within `connect-timeout`; the attempt is retried with the normal backoff.
+ * - `connection`: a connection attempt failed (details in `message`); one per failed attempt.
  * - `hydration`: the session's history could not be loaded over HTTP (live frames carry on).
  * - `session-not-found`: the server does not know the session asked for.
  */
@@ -17,6 +23,9 @@ export type KimiErrorKind =
   | FrameProblemKind
   | 'unknown-type'
   | 'reserved-type'
+  | 'invalid-session-id'
+  | 'invalid-option'
+  | 'token'
   | 'queue-overflow'
   | 'unserializable'
   | 'auth'
@@ -35,8 +44,10 @@ export interface KimiErrorDetail {
   recovered?: boolean;
   /** For `queue-overflow`: the message that was dropped, as it was passed to `send()`. */
   dropped?: unknown;
-  /** For `auth` and connection problems. */
+  /** For `auth` and `connection`: the close code (4408 when the attempt exceeded `connect-timeout`). */
   closeCode?: number;
+  /** For `invalid-option`: the attribute name. */
+  option?: string;
 }
 
 /** `kimi:error`: something went wrong and the element carried on. Bubbles and is composed. */

@@ -1,5 +1,5 @@
 /**
- * Some fields are echoed from HTTP bodies without validation (PROTOCOL.md §2.4): `enabled` can be
+ * Some fields are echoed from HTTP bodies without validation (docs/PROTOCOL.md §2.4): `enabled` can be
  * `"false"`, which is truthy in JavaScript. These read them the way a person would.
  */
 

@@ -1,4 +1,5 @@
 import type { KimiMessageType } from './messages.js';
+import { KIMI_LIBRARY_EVENTS } from '../events/event-map.js';
 
 /** Runtime list of the types in `KimiMessageMap`; anything else is reported once as unknown. */
 export const KNOWN_MESSAGE_TYPES: ReadonlySet<string> = new Set<KimiMessageType>([
@@ -13,7 +14,8 @@ export const KNOWN_MESSAGE_TYPES: ReadonlySet<string> = new Set<KimiMessageType>
 ]);
 
 /**
- * Server types that would collide with the element's own lifecycle events (`kimi:message`,
- * `kimi:status`, `kimi:error`). Such frames are delivered through `kimi:message` only.
+ * Server types named like an event the library dispatches itself (`message`, `status`, `error`,
+ * `alert-dismiss`, …: `KIMI_LIBRARY_EVENTS` without `kimi:`). Such frames are delivered through
+ * `kimi:message` only, so a server can never impersonate the library.
  */
-export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set(['message', 'status', 'error', 'metric', 'hydrate', 'alert-dismiss']);
+export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(KIMI_LIBRARY_EVENTS).map((name) => name.slice(5)));

@@ -1,6 +1,7 @@
 import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage } from './messages.js';
 import type { ServerClock } from './server-clock.js';
 import { capText } from '../internal/text.js';
+import { sessionIdOf } from './session-filter.js';
 
 /**
  * Usage readings: how much of a context window one conversation uses, from whichever frame said so.
@@ -105,7 +106,8 @@ function reading(
   return { ...fields, window, percentage, level: levelOf(percentage) };
 }
 
-const sessionOf = (value: unknown): string | null => (typeof value === 'string' || finite(value) ? String(value) : null);
+/** The canonical session id (`"03"` is `"3"`, as the filter compares them), or null. */
+const sessionOf = (value: unknown): string | null => sessionIdOf(value) || null;
 
 /**
  * `metric_updated`: `cumulative_tokens` is input + output of the latest request (not a running

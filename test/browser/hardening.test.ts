@@ -1,4 +1,4 @@
-// Issue #5: faults, hostile input and lifecycle, against the real simulator in real Chromium.
+// Faults, hostile input and lifecycle, against the real simulator in real Chromium (README: "Faults, hostile input and their tests").
 // `npm test` runs the fast counts; `npm run test:stress` (STRESS=1) runs the long ones.
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
@@ -363,4 +363,203 @@ describe('hardening: authentication', () => {
       await sim.close();
     }
   });
+});
+
+/** Every node under `root`, comments and text included, and those of every shadow root inside, recursively. */
+function countAllNodes(root: Node): number {
+  let n = 0;
+  const walk = (start: Node): void => {
+    const walker = document.createTreeWalker(start, NodeFilter.SHOW_ALL);
+    for (let node: Node | null = walker.currentNode; node; node = walker.nextNode()) {
+      n++;
+      const shadow = (node as Element).shadowRoot;
+      if (shadow) walk(shadow);
+    }
+  };
+  walk(root);
+  return n;
+}
+
+/** JS heap after forced garbage collection (Chromium with --expose-gc and precise memory info). */
+async function heapAfterGc(): Promise<number> {
+  const gc = (window as unknown as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await sleep(30);
+  }
+  return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN;
+}
+
+const DASHBOARD = (url: string) => html`
+  <div>
+    <kimi-realtime url=${url} session-id="1" no-hydrate>
+      <kimi-context-gauge></kimi-context-gauge>
+      <kimi-metric-chart></kimi-metric-chart>
+      <kimi-alert-feed></kimi-alert-feed>
+      <kimi-connection-status></kimi-connection-status>
+    </kimi-realtime>
+  </div>`;
+
+/** Waits for a frame and for every dashboard element's render. */
+async function rendered(root: Element): Promise<void> {
+  await new Promise((r) => requestAnimationFrame(r));
+  await Promise.all([...root.querySelectorAll('kimi-context-gauge, kimi-metric-chart, kimi-alert-feed, kimi-connection-status')].map((e) => (e as unknown as { updateComplete: Promise<unknown> }).updateComplete));
+}
+
+/**
+ * Message `i` of a realistic mix for session 1 (and some of session 2, filtered): usage with alerts of
+ * every level and distinct texts (so the feed keeps taking new rows), log readings, errors, compactions,
+ * global messages.
+ */
+function mixed(i: number): object {
+  const pct = 5 + (i % 91);
+  const tokens = Math.round((pct / 100) * 262144);
+  switch (i % 8) {
+    case 0:
+    case 1:
+    case 2:
+      return {
+        type: 'metric_updated', metric_id: i, session_id: 1,
+        real_tokens: { total: tokens, prompt: tokens - 100, completion: 100, percentage: pct },
+        cumulative_tokens: tokens, cumulative_percentage: pct, source: 'proxy',
+        alert: pct >= 80 ? { level: pct >= 95 ? 'critical' : pct >= 90 ? 'warning' : 'caution', color: '#ef4444', message: `Context ${pct} % (request ${i})` } : null,
+      };
+    case 3:
+      return metric(2, i);
+    case 4:
+      return {
+        type: 'log_metric', source: 'continue_logs', source_family: 'continue_logs', source_label: 'Logs Continue', session_id: 1,
+        metrics: { prompt_tokens: tokens, completion_tokens: 50, tools_tokens: 0, system_message_tokens: 0, total_tokens: tokens + 50, context_length: 262144, max_context: 262144, percentage: pct },
+        timestamp: '2026-05-07T09:06:05.402117',
+      };
+    case 5:
+      return { type: 'streaming_error', session_id: 1, metric_id: i, error_type: 'read_error', error_message: `Connexion interrompue (${i})`, timestamp: '2026-05-07T09:06:04.918273' };
+    case 6:
+      return { type: 'compaction_event', session_id: 1, compaction: { compacted: true, original_tokens: 4180 + i, compacted_tokens: 1312, tokens_saved: 2868 + i, compaction_ratio: 68.6, trigger_reason: 'auto' } };
+    default:
+      return { type: 'cline_usage_updated', latest_ts: i, latest_count: i, imported_count: 0, timestamp: '2026-05-07T09:30:00' };
+  }
+}
+
+describe('hardening: a million messages with the dashboard mounted', function () {
+  const total = STRESS ? 1_000_000 : 40_000;
+  this.timeout(STRESS ? 1_200_000 : 120_000);
+  let sim: Sim;
+  beforeEach(async () => { sim = await Sim.create(); });
+  afterEach(async () => { await sim.close(); });
+
+  it(`${total.toLocaleString('en')} messages: shadow DOM nodes (comments included) ${STRESS ? 'and heap after GC ' : ''}stop growing after the first half`, async () => {
+    const root = await fixture<HTMLDivElement>(DASHBOARD(sim.url));
+    const source = root.querySelector('kimi-realtime')!;
+    await until(() => source.state === 'open', { what: 'open' });
+    const step = total / 10;
+    const batch = 2000;
+    const base = source.stats.framesReceived;
+    const checkpoints: { at: number; nodes: number; heap: number; ms: number }[] = [];
+    const started = performance.now();
+    let pending: Promise<unknown> = Promise.resolve();
+    for (let sent = 0; sent < total; ) {
+      const frames = Array.from({ length: batch }, (_, k) => mixed(sent + k));
+      // One batch in flight while the next is built: the socket never holds more than two.
+      await pending;
+      pending = sim.push(...frames);
+      sent += batch;
+      await until(() => source.stats.framesReceived >= base + sent - batch, { timeout: 60_000, interval: 5, what: `${sent - batch} frames` });
+      if (sent % step === 0) {
+        await pending;
+        await until(() => source.stats.framesReceived === base + sent, { timeout: 60_000, interval: 5, what: `${sent} frames` });
+        await rendered(root);
+        checkpoints.push({ at: sent, nodes: countAllNodes(root), heap: await heapAfterGc(), ms: performance.now() - started });
+      }
+    }
+    const table = checkpoints.map((c) => `${c.at / 1000}k: ${c.nodes} nodes, heap ${(c.heap / 1048576).toFixed(2)} MB, ${(c.ms / 1000).toFixed(0)} s`).join('; ');
+    console.warn(`[measured] ${total.toLocaleString('en')} messages with the dashboard: ${table}`);
+    const half = checkpoints[4]!;
+    const last = checkpoints.at(-1)!;
+    const s = source.stats;
+    expect(s.framesReceived - base).to.equal(total);
+    expect(s.delivered + s.filtered + s.malformed).to.equal(s.framesReceived);
+    expect(checkpoints.slice(4).map((c) => c.nodes), 'nodes from the half on').to.deep.equal(checkpoints.slice(4).map(() => half.nodes));
+    if (STRESS) expect(last.heap - half.heap, 'heap added by the last half, after GC (bytes)').to.be.below(0.1 * 1048576);
+    expect(source.state).to.equal('open');
+  });
+});
+
+/** Every leaf of a message (strings, numbers, booleans, null), as a path of keys and indexes. */
+function leafPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => leafPaths(v, [...path, Array.isArray(value) ? Number(k) : k]));
+  }
+  return [path];
+}
+
+/** A copy of `message` with `value` at `path`, and every session reference on session 1 (so it is shown). */
+function withLeaf(message: Record<string, unknown>, path: (string | number)[], value: unknown): Record<string, unknown> {
+  const copy = structuredClone(message);
+  if ('session_id' in copy && copy.session_id !== null) copy.session_id = 1;
+  if (copy.session && typeof copy.session === 'object') (copy.session as Record<string, unknown>).id = 1;
+  if (Array.isArray(copy.session_ids)) copy.session_ids = [1];
+  let at: Record<string | number, unknown> = copy;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+  at[path.at(-1)!] = value;
+  return copy;
+}
+
+describe('hardening: hostile strings in every field of every message type', function () {
+  this.timeout(STRESS ? 1_200_000 : 120_000);
+  const sizes = STRESS ? [1 << 20, 10 << 20] : [1 << 16];
+  let sim: Sim;
+  beforeEach(async () => { sim = await Sim.create(); });
+  afterEach(async () => { await sim.close(); });
+
+  for (const size of sizes) {
+    const label = size >= 1 << 20 ? `${size >> 20} MB` : `${size >> 10} KB`;
+    it(`a ${label} unbroken string in each leaf field of each fixture message: the next frame is handled and rendered within 1 s`, async () => {
+      const { messages } = await (await import('./helpers/fixtures.js')).loadFixtures();
+      const root = await fixture<HTMLDivElement>(DASHBOARD(sim.url));
+      const source = root.querySelector('kimi-realtime')!;
+      await until(() => source.state === 'open', { what: 'open' });
+      const pageErrors: string[] = [];
+      const onError = (e: ErrorEvent) => pageErrors.push(e.message);
+      window.addEventListener('error', onError);
+      const big = 'W'.repeat(size);
+      const times: number[] = [];
+      let worst = { ms: 0, where: '' };
+      let n = 0;
+      try {
+        for (const message of messages) {
+          for (const path of leafPaths(message)) {
+            const id = 5_000_000 + ++n;
+            // Distinct starts, so no two feed rows fold into one.
+            const hostile = JSON.stringify(withLeaf(message, path, `${n}:${big}`));
+            const next = metric(1, id, { cumulative_percentage: 10 + (n % 80), real_tokens: { total: 100, prompt: 90, completion: 10, percentage: 10 + (n % 80) } });
+            const seen = new Promise<void>((resolve) => {
+              const listener = (e: Event) => {
+                if ((e as CustomEvent).detail.metric_id !== id) return;
+                source.removeEventListener('kimi:metric_updated', listener);
+                resolve();
+              };
+              source.addEventListener('kimi:metric_updated', listener);
+            });
+            await sim.push(hostile, next);
+            const sentAt = performance.now();
+            await Promise.race([seen, sleep(10_000).then(() => { throw new Error(`the frame after ${message.type}.${path.join('.')} never came`); })]);
+            await rendered(root);
+            const ms = performance.now() - sentAt;
+            times.push(ms);
+            if (ms > worst.ms) worst = { ms, where: `${String(message.type)}.${path.join('.')}` };
+          }
+        }
+      } finally {
+        window.removeEventListener('error', onError);
+      }
+      const sorted = [...times].sort((a, b) => a - b);
+      console.warn(`[measured] ${label} in each of ${times.length} leaf fields of ${messages.length} fixture messages: next frame handled and rendered in median ${sorted[sorted.length >> 1]!.toFixed(1)} ms, p95 ${sorted[Math.floor(sorted.length * 0.95)]!.toFixed(1)} ms, worst ${worst.ms.toFixed(1)} ms (${worst.where}); ${countAllNodes(root)} nodes`);
+      expect(pageErrors).to.deep.equal([]);
+      expect(worst.ms, `slowest: ${worst.where}`).to.be.below(1000);
+      expect(source.state).to.equal('open');
+      const s = source.stats;
+      expect(s.delivered + s.filtered + s.malformed).to.equal(s.framesReceived);
+    });
+  }
 });

@@ -60,6 +60,41 @@ describe('<kimi-realtime> connection', () => {
     expect(seen.map((m) => m.latest_ts)).to.deep.equal([1, 2]);
   });
 
+  it('each failed attempt emits kimi:error kind connection with its close code; losing an open connection does not; open carries no close code', async () => {
+    const el = await mountRealtime({ url: sim.url, 'reconnect-delay': 150, 'reconnect-jitter': 0, 'reconnect-growth': 1 });
+    const errors = record<KimiErrorDetail>(el, 'kimi:error');
+    const statuses = record<KimiStatusDetail>(el, 'kimi:status');
+    await sim.restart(1000);
+    await until(() => el.state === 'open', { timeout: 5000, what: 'reopen' });
+    const scheduled = statuses.filter((s) => s.nextRetryAt !== null);
+    // One retry for the lost connection, then one per failed attempt.
+    expect(errors.length, 'one error per failed attempt').to.equal(scheduled.length - 1);
+    expect(errors.length).to.be.at.least(2);
+    for (const e of errors) {
+      expect(e).to.include({ kind: 'connection', closeCode: 1006 });
+      expect(e.message).to.contain(`127.0.0.1:${sim.port}`);
+    }
+    expect(scheduled.every((s) => s.closeCode === 1006)).to.equal(true);
+    const open = statuses.at(-1)!;
+    expect([open.state, open.closeCode, open.closeReason]).to.deep.equal(['open', null, '']);
+    expect(el.stats.lastCloseCode, 'the previous close stays in stats').to.equal(1006);
+  });
+
+  it('a connect timeout closes with its own code (4408 "connect timeout"), is reported and retried', async () => {
+    await sim.hold(true);
+    const el = await mountRealtime({ url: sim.url, 'connect-timeout': 300, 'reconnect-delay': 100, 'reconnect-jitter': 0 }, { waitOpen: false });
+    const errors = record<KimiErrorDetail>(el, 'kimi:error');
+    const statuses = record<KimiStatusDetail>(el, 'kimi:status');
+    await until(() => errors.length >= 1 && statuses.some((s) => s.nextRetryAt !== null), { timeout: 3000, what: 'a timed-out attempt' });
+    expect(errors[0]).to.include({ kind: 'connection', closeCode: 4408 });
+    expect(errors[0]!.message).to.contain('connect-timeout (300 ms)');
+    const retry = statuses.find((s) => s.nextRetryAt !== null)!;
+    expect([retry.state, retry.closeCode, retry.closeReason]).to.deep.equal(['reconnecting', 4408, 'connect timeout']);
+    expect(el.stats.lastCloseCode).to.equal(4408);
+    await sim.hold(false);
+    await until(() => el.state === 'open', { timeout: 5000, what: 'open once the server answers' });
+  });
+
   it('retry delays grow with attempts and stay within the cap', async () => {
     const el = await mountRealtime({ url: sim.url, 'reconnect-delay': 100, 'reconnect-delay-max': 400, 'reconnect-growth': 2, 'reconnect-jitter': 0 });
     const statuses = record<KimiStatusDetail>(el, 'kimi:status');

@@ -71,7 +71,8 @@ describe('<kimi-realtime> dispatch', () => {
     expect(logs[0].metrics.max).to.equal(null);
     expect(logs[0].label).to.equal('NaN in a string, Infinity');
     expect(errors[0]).to.include({ kind: 'non-finite-number', recovered: true });
-    expect(el.stats.malformed).to.equal(1);
+    // Recovered means delivered: counted there, not as malformed (each frame is counted once).
+    expect([el.stats.delivered, el.stats.malformed]).to.deep.equal([1, 0]);
   });
 
   it('reports a binary frame and keeps going', async () => {

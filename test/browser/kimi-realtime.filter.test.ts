@@ -23,12 +23,12 @@ describe('<kimi-realtime> session filtering', () => {
     expect(el.stats.framesReceived).to.equal(4);
   });
 
-  it('compares ids as strings: session-id="3" matches 3 and "3", not 33', async () => {
+  it('compares canonical ids: session-id="3" matches 3, "3" and "03", not 33 nor "3a"', async () => {
     const el = await mountRealtime({ url: sim.url, 'session-id': '3' });
     const seen = record(el, 'kimi:metric_updated');
-    await sim.push(metric(3, 1), metric('3', 2), metric(33, 3), metric('03', 4));
-    await until(() => el.stats.framesReceived === 4);
-    expect(seen.map((m) => m.metric_id)).to.deep.equal([1, 2]);
+    await sim.push(metric(3, 1), metric('3', 2), metric(33, 3), metric('03', 4), metric('3a', 5));
+    await until(() => el.stats.framesReceived === 5);
+    expect(seen.map((m) => m.metric_id)).to.deep.equal([1, 2, 4]);
   });
 
   it('null session_id is global and always delivered', async () => {

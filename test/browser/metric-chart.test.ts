@@ -317,7 +317,7 @@ describe('<kimi-metric-chart>', () => {
     expect(chart.points.map((p) => Math.round(p.percentage))).to.deep.equal([10, 11, 12]);
   });
 
-  it('takes no reading and no window from log_metric error, CompileChat and window-only frames (issue #9)', async () => {
+  it('takes no reading and no window from log_metric error, CompileChat and window-only frames', async () => {
     const { realtime, chart } = await mount({ sources: 'all' });
     send(realtime, metricUpdated(50));
     await chart.updateComplete;

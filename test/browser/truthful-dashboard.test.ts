@@ -1,4 +1,4 @@
-// Issue #9: what the dashboard shows must be right against a server that behaves like the real Kimi
+// What the dashboard shows must be right against a server that behaves like the real Kimi
 // Proxy (the simulator's default, realistic mode): readings keep their own source and window, an
 // inactive session is hydrated over HTTP, history merges with live points, server time is put on
 // this browser's clock, stale and deleted data say so.

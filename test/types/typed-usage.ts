@@ -30,3 +30,14 @@ el.send({ type: 'memory_similarity_search', payload: { reference_text: 'x', limi
 
 // @ts-expect-error: a metric detail has no such field
 document.addEventListener('kimi:metric', (e) => e.detail.nonexistent);
+
+// The reserved event names come from one runtime list (KIMI_LIBRARY_EVENTS); it must be exactly the
+// events of the map that are not server messages, and no server type may keep one of its names.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type LibraryNames = keyof typeof import('../../src/events/event-map.js').KIMI_LIBRARY_EVENTS;
+type MapNames = keyof import('../../src/index.js').KimiEventMap;
+type ServerNames = keyof import('../../src/index.js').KimiServerEventMap;
+export const reservedListIsTheLibraryHalfOfTheMap: Same<Exclude<MapNames, ServerNames>, LibraryNames> = true;
+export const noServerTypeTakesALibraryName: Same<Extract<ServerNames, LibraryNames>, never> = true;
+// @ts-expect-error: the check fails when the two differ
+export const checkCanFail: Same<'kimi:message' | 'kimi:status', LibraryNames> = true;

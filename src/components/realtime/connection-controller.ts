@@ -1,10 +1,11 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { retryDelay } from '../../internal/backoff.js';
 import { BoundedQueue } from '../../internal/bounded-queue.js';
-import { KimiSocket } from '../../internal/partysocket-adapter.js';
+import { CONNECT_TIMEOUT_CODE, ConnectTimeout, KimiSocket, type SocketTarget } from '../../internal/partysocket-adapter.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { excerptOf } from '../../protocol/parse-frame.js';
+import { protocolToken, redact } from '../../internal/secrets.js';
 
 /** A token, or a function that returns one (called before every connection attempt). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
@@ -35,6 +36,9 @@ export interface ConnectionEvents {
 
 /** Close code the page uses when it closes the socket itself. */
 const CLOSED_BY_PAGE = 1000;
+
+/** A token provider that failed; the message names what went wrong, never a token. */
+class TokenProblem extends Error {}
 /** Close code sent when the idle timeout recycles a silent connection. */
 export const IDLE_CLOSE_CODE = 4000;
 
@@ -61,8 +65,9 @@ export class ConnectionController implements ReactiveController {
   private departure: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private idleTimer: ReturnType<typeof setInterval> | null = null;
-  private pendingToken: Promise<string | null> | null = null;
   private pingId = 0;
+  /** The URL of the current attempt, without its token, for reports. */
+  private targetUrl = '';
 
   constructor(
     host: ReactiveControllerHost & HTMLElement,
@@ -107,10 +112,9 @@ export class ConnectionController implements ReactiveController {
     this.listenToEnvironment(true);
     const socket: KimiSocket = new KimiSocket(
       {
-        url: () => this.nextUrl(),
-        protocols: () => this.nextProtocols(),
+        target: () => this.nextTarget(),
         stableAfter: this.settings.stableAfter,
-        connectTimeout: this.settings.connectTimeout,
+        connectTimeout: () => this.settings.connectTimeout,
       },
       {
         onFrame: (data) => {
@@ -122,7 +126,7 @@ export class ConnectionController implements ReactiveController {
         afterClose: () => this.socket === socket && this.afterClose(),
         delayFor: (attempt) => retryDelay(attempt, this.backoff()),
         onRetryScheduled: (attempt, delay) => this.socket === socket && this.handleRetryScheduled(attempt, delay),
-        onConnectError: (message) => this.socket === socket && this.log('connection attempt failed:', message),
+        onAttemptFailed: (error) => this.socket === socket && this.handleAttemptFailed(error),
         shouldReconnect: (code) => !this.settings.authCloseCodes.includes(code),
       },
     );
@@ -141,6 +145,10 @@ export class ConnectionController implements ReactiveController {
     this.stopKeepAlive();
     this.listenToEnvironment(false);
     socket.close(CLOSED_BY_PAGE, 'closed by page');
+    if (this.state === 'open') {
+      this.lastCloseCode = CLOSED_BY_PAGE;
+      this.lastCloseReason = 'closed by page';
+    }
     this.connectedSince = null;
     this.nextRetryAt = null;
     this.setState('closed');
@@ -209,12 +217,19 @@ export class ConnectionController implements ReactiveController {
   }
 
   private handleClose(code: number, reason: string): void {
+    const wasOpen = this.state === 'open';
     this.lastCloseCode = code;
     this.lastCloseReason = reason;
     this.connectedSince = null;
     this.stopKeepAlive();
     this.log('closed', code, reason);
-    if (this.settings.authCloseCodes.includes(code)) {
+    if (!this.settings.authCloseCodes.includes(code)) {
+      // A connection that never opened is a failed attempt; the loss of an open one is a status change.
+      if (!wasOpen) {
+        const timedOut = code === CONNECT_TIMEOUT_CODE;
+        this.reportFailure('connection', timedOut ? `no answer within connect-timeout (${this.settings.connectTimeout} ms)` : `closed with code ${code}${reason ? ` (${reason})` : ''}`, code);
+      }
+    } else {
       const socket = this.socket;
       this.socket = null;
       this.listenToEnvironment(false);
@@ -240,31 +255,34 @@ export class ConnectionController implements ReactiveController {
     this.setState(navigator.onLine === false ? 'offline' : 'reconnecting', true);
   }
 
+  /** An attempt that failed before a socket existed. */
+  private handleAttemptFailed(error: unknown): void {
+    if (error instanceof TokenProblem) this.reportFailure('token', error.message);
+    else if (error instanceof ConnectTimeout) this.reportFailure('token', `the token provider did not settle within connect-timeout (${this.settings.connectTimeout} ms)`);
+    else this.reportFailure('connection', String((error as Error | undefined)?.message ?? error));
+  }
+
+  private reportFailure(kind: 'connection' | 'token', what: string, closeCode?: number): void {
+    const message = redact(`Connection attempt to ${this.targetUrl} failed: ${what}. Retrying with backoff.`);
+    this.log(message);
+    this.events.onError(closeCode === undefined ? { kind, message } : { kind, message, closeCode });
+  }
+
   private backoff() {
     const s = this.settings;
     return { initialDelay: s.reconnectDelay, maxDelay: s.reconnectDelayMax, growth: s.reconnectGrowth, jitter: s.reconnectJitter };
   }
 
-  private async nextUrl(): Promise<string> {
-    const { resolvedUrl, token, authVia } = this.settings;
-    this.pendingToken = token ? this.readToken(token) : null;
-    if (!this.pendingToken || authVia !== 'query') return resolvedUrl;
-    const value = await this.pendingToken;
-    if (!value) return resolvedUrl;
-    const url = new URL(resolvedUrl);
-    url.searchParams.set('token', value);
-    return url.href;
-  }
-
-  private async nextProtocols(): Promise<string[] | null> {
-    if (!this.pendingToken || this.settings.authVia !== 'protocol') return null;
-    const value = await this.pendingToken;
-    return value ? ['kimi', `kimi-token.${value}`] : null;
-  }
-
-  private async readToken(token: NonNullable<TokenSource>): Promise<string | null> {
-    const value = typeof token === 'function' ? await token() : token;
-    return value ? String(value) : null;
+  /** Where the next attempt connects: the URL, with the token from the provider in the query or a subprotocol. */
+  private async nextTarget(): Promise<SocketTarget> {
+    const { resolvedUrl: url, token, authVia } = this.settings;
+    this.targetUrl = url;
+    const value = token ? await readToken(token) : null;
+    if (!value) return { url, protocols: null };
+    if (authVia === 'protocol') return { url, protocols: ['kimi', protocolToken(value)] };
+    const withToken = new URL(url);
+    withToken.searchParams.set('token', value);
+    return { url: withToken.href, protocols: null };
   }
 
   private startKeepAlive(): void {
@@ -325,17 +343,34 @@ export class ConnectionController implements ReactiveController {
     if (state === this.state && !always) return;
     this.state = state;
     this.log('state', state);
+    // The close that led to this state; `connecting` and `open` follow no close.
+    const fresh = state === 'open' || state === 'connecting';
     this.events.onStatus({
       state,
       attempt: this.attempt,
       nextRetryAt: this.nextRetryAt,
-      closeCode: this.lastCloseCode,
-      closeReason: this.lastCloseReason,
+      closeCode: fresh ? null : this.lastCloseCode,
+      closeReason: fresh ? '' : this.lastCloseReason,
     });
   }
 
+  /** Debug log; every text goes through `redact`, so no token reaches the console. */
   private log(...args: unknown[]): void {
     // eslint-disable-next-line no-console
-    if (this.settings.debug) console.debug('[kimi-realtime]', ...args);
+    if (this.settings.debug) console.debug('[kimi-realtime]', ...args.map((a) => (typeof a === 'string' ? redact(a) : a)));
   }
+}
+
+/** The token from a source: a string, or null for none (`null`, `undefined`, `""`). */
+async function readToken(token: NonNullable<TokenSource>): Promise<string | null> {
+  let value: unknown;
+  try {
+    value = typeof token === 'function' ? await token() : token;
+  } catch (error) {
+    // The error's own message could hold anything (a token too): only its name is passed on.
+    throw new TokenProblem(`the token provider threw ${(error as Error | null)?.name ?? typeof error}`);
+  }
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value !== 'string') throw new TokenProblem(`the token provider returned a ${typeof value}, not a string`);
+  return value;
 }

@@ -2,9 +2,10 @@ import { ReactiveElement, css } from 'lit';
 import { property } from 'lit/decorators.js';
 import { KimiErrorEvent, type KimiErrorDetail } from '../../events/kimi-error-event.js';
 import { KimiStatusEvent, type ConnectionState, type KimiStatusDetail } from '../../events/kimi-status-event.js';
-import { SessionFilter, normalizeSessionId } from '../../protocol/session-filter.js';
+import { SessionFilter, sessionIdOf } from '../../protocol/session-filter.js';
 import type { KimiCommand } from '../../protocol/messages.js';
 import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
+import { MAX_TIMER_MS, checkNumberOption, numberOption, reportInvalidOption } from '../../internal/options.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
 import { MessageRouter } from './message-router.js';
 import { defineElement } from '../../internal/define-element.js';
@@ -18,13 +19,13 @@ import { UsageTracker } from './usage-tracker.js';
 
 /** Counters of one `<kimi-realtime>` since it was created. */
 export interface KimiRealtimeStats {
-  /** Every frame received, including malformed and filtered ones. */
+  /** Every frame received: always `delivered + filtered + malformed`. */
   framesReceived: number;
-  /** Messages dispatched as events. */
+  /** Messages dispatched as events (recovered `NaN`/`Infinity` frames included). */
   delivered: number;
-  /** Messages of other sessions, dropped. */
+  /** Messages dropped on purpose: other sessions' ones, and `pong` replies while `ping-interval` is on. */
   filtered: number;
-  /** Frames that were not a JSON object with a string `type` (recovered ones included). */
+  /** Frames dropped as unreadable: not a JSON object with a string `type`, or a session reference that is not a string or a finite number. */
   malformed: number;
   /** Text received, in UTF-16 code units (equal to bytes for ASCII frames). */
   bytesIn: number;
@@ -42,6 +43,9 @@ export interface KimiRealtimeStats {
 export function defaultKimiUrl(): string {
   return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
 }
+
+const MAX_QUEUE = { fallback: 100, min: 0, max: 100_000, integer: true };
+const UTC_OFFSET = { fallback: null, min: -14 * 60, max: 14 * 60, integer: true };
 
 function toWebSocketUrl(value: string): string {
   const url = new URL(value, location.href);
@@ -63,7 +67,7 @@ function toWebSocketUrl(value: string): string {
  * @fires {KimiMetricEvent} kimi:metric - A usage reading, from whichever frame carried it (`metric_updated`, a usage `log_metric`, legacy `metric`, each history row of `init` and hydration). `detail`: `{ sessionId, source, tokens, window, percentage, level, time, metricId, estimated, origin, frame, message }`.
  * @fires {KimiHydrateEvent} kimi:hydrate - The session's state loaded over HTTP (`GET /api/sessions/{id}`) on connect, reconnect and session change. `detail`: `{ sessionId, found, error, session, provider, stats, window, readings, at }`.
  * @fires {KimiStatusEvent} kimi:status - The connection state changed or a retry was scheduled. `detail`: `{ state, attempt, nextRetryAt, closeCode, closeReason }`.
- * @fires {KimiErrorEvent} kimi:error - Something went wrong and the element carried on. `detail`: `{ kind, message, excerpt?, recovered?, dropped?, closeCode? }`.
+ * @fires {KimiErrorEvent} kimi:error - Something went wrong and the element carried on. `detail`: `{ kind, message, excerpt?, recovered?, dropped?, closeCode?, option? }`.
  * @fires {KimiMessageEvent} kimi:init - Sent by the server on connect when a session is active.
  * @fires {KimiMessageEvent} kimi:metric_updated - A streamed request finished with real token usage; carries the threshold `alert`.
  * @fires {KimiMessageEvent} kimi:log_metric - Token figures read from IDE/CLI logs.
@@ -118,37 +122,59 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** Log connection steps and every message to the console (development only). */
   @property({ type: Boolean }) debug = false;
 
-  /** Base delay of the first retry, ms. */
-  @property({ type: Number, attribute: 'reconnect-delay' }) reconnectDelay = DEFAULT_BACKOFF.initialDelay;
+  // Numeric options: an invalid value (`"3s"`, NaN, out of range) becomes the default and is
+  // reported as `kimi:error` kind `invalid-option`; removing the attribute restores the default.
 
-  /** Largest retry delay, ms. */
-  @property({ type: Number, attribute: 'reconnect-delay-max' }) reconnectDelayMax = DEFAULT_BACKOFF.maxDelay;
+  /** Base delay of the first retry, ms (0 – 2^31−1; no retry comes sooner than 100 ms). */
+  @property({ attribute: 'reconnect-delay' })
+  @numberOption({ fallback: DEFAULT_BACKOFF.initialDelay, min: 0, max: MAX_TIMER_MS })
+  reconnectDelay: number = DEFAULT_BACKOFF.initialDelay;
 
-  /** Growth of the retry delay ceiling per failed attempt. */
-  @property({ type: Number, attribute: 'reconnect-growth' }) reconnectGrowth = DEFAULT_BACKOFF.growth;
+  /** Largest retry delay, ms (0 – 2^31−1). */
+  @property({ attribute: 'reconnect-delay-max' })
+  @numberOption({ fallback: DEFAULT_BACKOFF.maxDelay, min: 0, max: MAX_TIMER_MS })
+  reconnectDelayMax: number = DEFAULT_BACKOFF.maxDelay;
+
+  /** Growth of the retry delay ceiling per failed attempt (1–100). */
+  @property({ attribute: 'reconnect-growth' })
+  @numberOption({ fallback: DEFAULT_BACKOFF.growth, min: 1, max: 100 })
+  reconnectGrowth: number = DEFAULT_BACKOFF.growth;
 
   /** 0–1: random spread of retry delays, so many clients do not return at once. */
-  @property({ type: Number, attribute: 'reconnect-jitter' }) reconnectJitter = DEFAULT_BACKOFF.jitter;
+  @property({ attribute: 'reconnect-jitter' })
+  @numberOption({ fallback: DEFAULT_BACKOFF.jitter, min: 0, max: 1 })
+  reconnectJitter: number = DEFAULT_BACKOFF.jitter;
 
-  /** A connection that stays open this long (ms) resets the retry count. */
-  @property({ type: Number, attribute: 'stable-after' }) stableAfter = 5000;
+  /** A connection that stays open this long (ms) resets the retry count. Read at `connect()`. */
+  @property({ attribute: 'stable-after' })
+  @numberOption({ fallback: 5000, min: 0, max: MAX_TIMER_MS })
+  stableAfter = 5000;
 
-  /** A connection attempt that takes longer than this (ms) is abandoned and retried. */
-  @property({ type: Number, attribute: 'connect-timeout' }) connectTimeout = 4000;
+  /**
+   * Budget of one connection attempt, ms (100 – 2^31−1), the wait for `token` included: a slower
+   * attempt is abandoned (close code 4408), reported and retried.
+   */
+  @property({ attribute: 'connect-timeout' })
+  @numberOption({ fallback: 4000, min: 100, max: MAX_TIMER_MS })
+  connectTimeout = 4000;
 
   /**
    * Opt-in half-open detection: when nothing arrives for this many ms, the connection is dropped and
    * reopened. 0 (default) is off: Kimi Proxy has no heartbeat, and a quiet session is normal.
    */
-  @property({ type: Number, attribute: 'idle-timeout' }) idleTimeout = 0;
+  @property({ attribute: 'idle-timeout' })
+  @numberOption({ fallback: 0, min: 0, max: MAX_TIMER_MS })
+  idleTimeout = 0;
 
   /**
    * Opt-in application ping: send `{"type":"ping","id":n}` every this many ms while open, for servers
    * that answer it (Kimi Proxy does not; it logs and ignores it). 0 (default) is off.
    */
-  @property({ type: Number, attribute: 'ping-interval' }) pingInterval = 0;
+  @property({ attribute: 'ping-interval' })
+  @numberOption({ fallback: 0, min: 0, max: MAX_TIMER_MS })
+  pingInterval = 0;
 
-  /** How the token is sent: `query` (`?token=`) or `protocol` (`Sec-WebSocket-Protocol: kimi, kimi-token.<token>`). */
+  /** How the token is sent: `query` (`?token=`) or `protocol` (`Sec-WebSocket-Protocol: kimi, kimi-token.<base64url of the token's UTF-8>`). */
   @property({ attribute: 'auth-via' }) authVia: 'query' | 'protocol' = 'query';
 
   /** Close codes that mean "bad credentials": no retry, `kimi:error` of kind `auth`. Property only. */
@@ -178,8 +204,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   set serverUtcOffset(value: number | string | null) {
     const old = this.usage.clock.fixedOffset;
-    const minutes = value === null || value === '' ? NaN : Number(value);
-    this.usage.clock.fixedOffset = Number.isInteger(minutes) && Math.abs(minutes) <= 14 * 60 ? minutes : null;
+    // Empty means "learn it", like a removed attribute; anything else must be whole minutes, ±14 h.
+    this.usage.clock.fixedOffset = checkNumberOption(this, 'serverUtcOffset', value === '' ? null : value, UTC_OFFSET);
     this.requestUpdate('serverUtcOffset', old);
   }
 
@@ -211,9 +237,10 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   }
 
   /**
-   * Session whose messages pass (with global ones). Numbers and strings compare as strings.
-   * When empty, the element follows the server's active session (`init`, `session_activated`,
-   * `new_session`, `auto_session_created`). Takes effect for the very next frame.
+   * Session whose messages pass (with global ones). Ids compare in canonical form: `3`, `"3"`,
+   * `"03"` and `"3.0"` are the same session (the getter returns `"3"`). When empty, the element
+   * follows the server's active session (`init`, `session_activated`, `new_session`,
+   * `auto_session_created`). Takes effect for the very next frame.
    * @attr session-id
    */
   @property({ attribute: 'session-id' })
@@ -223,7 +250,9 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   set sessionId(value: string | number | null) {
     const old = this._sessionId;
-    this._sessionId = normalizeSessionId(value);
+    const id = sessionIdOf(value);
+    if (id === false) reportInvalidOption(this, 'sessionId', value, 'a string or a finite number', 'none (following)');
+    this._sessionId = id || null;
     this.filter.pin(this._sessionId);
     this.sessionChanged();
     this.requestUpdate('sessionId', old);
@@ -232,18 +261,18 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   private _sessionId: string | null = null;
 
   /**
-   * Bound of the send queue used while not connected; on overflow the oldest message is dropped
-   * (and reported). Takes effect at once.
+   * Bound of the send queue used while not connected (an integer, 0 – 100,000); on overflow the
+   * oldest message is dropped (and reported). Takes effect at once.
    * @attr max-queue
    */
-  @property({ type: Number, attribute: 'max-queue' })
+  @property({ attribute: 'max-queue' })
   get maxQueue(): number {
     return this._maxQueue;
   }
 
   set maxQueue(value: number) {
     const old = this._maxQueue;
-    const bound = Number.isFinite(value) && value >= 0 ? Math.floor(value) : 100;
+    const bound = checkNumberOption(this, 'maxQueue', value, MAX_QUEUE);
     this._maxQueue = bound;
     // The controller is created in the constructor; attribute-driven sets can only come after it.
     this.connection?.resizeQueue(bound);

@@ -2,21 +2,27 @@ import { KimiMessageEvent } from '../../events/kimi-message-event.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import { KNOWN_MESSAGE_TYPES, RESERVED_EVENT_TYPES } from '../../protocol/known-types.js';
 import type { KimiMessage } from '../../protocol/messages.js';
-import { FrameProblem, parseFrame } from '../../protocol/parse-frame.js';
+import { FrameProblem, excerptOf, parseFrame } from '../../protocol/parse-frame.js';
 import type { SessionFilter } from '../../protocol/session-filter.js';
 
-/** Unknown types are reported once each, up to this many distinct types. */
-const MAX_REPORTED_UNKNOWN = 64;
+/** Reports of one kind are made once per key, up to this many distinct keys (the set stays bounded). */
+const MAX_REPORTED = 64;
 
 /**
  * The per-frame path: parse, follow the active session, filter, dispatch `kimi:<type>` and
  * `kimi:message` on the target. Other sessions' frames are counted and dropped before any event
  * object exists. Nothing here logs unless `debug` is on.
+ *
+ * Every frame is counted exactly once in `delivered`, `filtered` or `malformed`, so
+ * `received === delivered + filtered + malformed` always holds.
  */
 export class MessageRouter {
   received = 0;
+  /** Messages dispatched as events. */
   delivered = 0;
+  /** Messages dropped on purpose: other sessions' ones, and `pong` replies while pinging. */
   filtered = 0;
+  /** Frames dropped as unreadable: not a JSON object with a string `type`, or a session reference that is not an id. */
   malformed = 0;
   /** Sum of text frame lengths in UTF-16 code units (bytes, for the ASCII frames Kimi Proxy sends). */
   bytesIn = 0;
@@ -25,7 +31,7 @@ export class MessageRouter {
   swallowPongs = false;
   /** Runs after `kimi:<type>` while the message still belongs to the shown session (usage readings). */
   afterDispatch: ((message: KimiMessage) => void) | null = null;
-  private readonly unknownReported = new Set<string>();
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly target: EventTarget,
@@ -39,55 +45,53 @@ export class MessageRouter {
     let message: KimiMessage | FrameProblem = parseFrame(data);
     if (typeof data === 'string') this.bytesIn += data.length;
     if (message instanceof FrameProblem) {
-      this.malformed++;
       const { kind, excerpt, recovered } = message;
       this.onError({ kind, message: message.message, excerpt, recovered: recovered !== null });
-      if (recovered === null) return;
+      if (recovered === null) {
+        this.malformed++;
+        return;
+      }
       message = recovered;
     }
-    if (this.filter.observe(message)) this.onSessionFollowed();
-    if (!this.filter.accepts(message)) {
-      this.filtered++;
+    const filter = this.filter;
+    if (filter.observe(message)) this.onSessionFollowed();
+    const verdict = filter.classify(message);
+    const type = message.type;
+    if (verdict !== 'pass' || (type === 'pong' && this.swallowPongs)) {
+      if (verdict === 'invalid') {
+        this.malformed++;
+        this.report('id', type, 'invalid-session-id', 'its session id is not a string or a finite number; dropped', false);
+      } else {
+        this.filtered++;
+      }
       return;
     }
-    const type = message.type;
-    if (type === 'pong' && this.swallowPongs) return;
     this.delivered++;
     // eslint-disable-next-line no-console
     if (this.debug) console.debug('[kimi-realtime] message', message);
+    const version = filter.version;
     if (RESERVED_EVENT_TYPES.has(type)) {
-      this.reportReserved(type);
+      this.report('reserved', type, 'reserved-type', `it would pass for the element's own kimi:${excerptOf(type)} event; delivered as kimi:message only`);
     } else {
-      if (!KNOWN_MESSAGE_TYPES.has(type)) this.reportUnknown(type);
+      if (!KNOWN_MESSAGE_TYPES.has(type)) this.report('unknown', type, 'unknown-type', `the type is unknown; delivered as kimi:${excerptOf(type)} anyway`);
       this.target.dispatchEvent(new KimiMessageEvent(`kimi:${type}`, message));
     }
-    // A listener may have switched sessions meanwhile: the frame no longer belongs to what is shown.
-    if (this.afterDispatch && this.filter.accepts(message)) this.afterDispatch(message);
+    // A listener may have switched sessions meanwhile (the filter moved): then the frame no longer
+    // belongs to what is shown and stops here. Unmoved, this is one comparison per step.
+    if (filter.version !== version && !filter.accepts(message)) return;
+    if (this.afterDispatch) {
+      this.afterDispatch(message);
+      if (filter.version !== version && !filter.accepts(message)) return;
+    }
     this.target.dispatchEvent(new KimiMessageEvent('kimi:message', message));
   }
 
-  private reportUnknown(type: string): void {
-    this.reportOnce(type, {
-      kind: 'unknown-type',
-      message: `Unknown message type "${type}": delivered as kimi:${type}. Reported once per type.`,
-      excerpt: type,
-      recovered: true,
-    });
-  }
-
-  private reportReserved(type: string): void {
-    this.reportOnce(`reserved:${type}`, {
-      kind: 'reserved-type',
-      message: `A server message of type "${type}" would clash with the element's own kimi:${type} event; it is delivered as kimi:message only.`,
-      excerpt: type,
-      recovered: true,
-    });
-  }
-
-  /** Reports each key once, for at most MAX_REPORTED_UNKNOWN distinct keys (the set stays bounded). */
-  private reportOnce(key: string, detail: KimiErrorDetail): void {
-    if (this.unknownReported.has(key) || this.unknownReported.size >= MAX_REPORTED_UNKNOWN) return;
-    this.unknownReported.add(key);
-    this.onError(detail);
+  /** Reports a problem with messages of `type`, once per group and type, for at most MAX_REPORTED of them. */
+  private report(group: string, type: string, kind: KimiErrorDetail['kind'], what: string, recovered = true): void {
+    const shown = excerptOf(type);
+    const key = `${group}:${shown}`;
+    if (this.reported.has(key) || this.reported.size >= MAX_REPORTED) return;
+    this.reported.add(key);
+    this.onError({ kind, message: `A message of type "${shown}": ${what}. Reported once per type.`, excerpt: shown, recovered });
   }
 }

@@ -10,6 +10,7 @@ import {
   type UsageReading,
 } from '../../protocol/usage-readings.js';
 import { RingBuffer } from '../../internal/ring-buffer.js';
+import { sessionIdOf } from '../../protocol/session-filter.js';
 
 /** Readings of the shown session kept for dashboard elements that attach later. */
 const KEPT_READINGS = 1000;
@@ -47,7 +48,7 @@ export class UsageTracker {
       case 'init': {
         const init = message as InitMessage;
         const id = init.session && typeof init.session === 'object' ? init.session.id : null;
-        const session = typeof id === 'number' || typeof id === 'string' ? String(id) : null;
+        const session = sessionIdOf(id) || null;
         for (const reading of readingsFromRows(init.recent_metrics, session, 'init', this.clock)) this.emit(reading);
         break;
       }

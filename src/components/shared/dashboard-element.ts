@@ -134,7 +134,7 @@ export abstract class DashboardElement extends LitElement {
     const detail = (event as CustomEvent<unknown>).detail;
     if (!detail || typeof detail !== 'object' || !Object.hasOwn(detail, 'type')) return true;
     const ref = sessionRefOf(detail as KimiMessage);
-    return ref === null || (typeof ref === 'string' ? ref === shown : ref.includes(shown));
+    return ref === null || (ref !== false && (typeof ref === 'string' ? ref === shown : ref.includes(shown)));
   }
 
   /** The element attached to a source, or lost it (null). Runs before the refill. */

@@ -20,9 +20,20 @@ export async function mountRealtime(attrs: Record<string, string | number | bool
   return mounted;
 }
 
-/** Records the `detail` of every event of the given name dispatched on/through `target`. */
+const recorders: (() => void)[] = [];
+
+/**
+ * Records the `detail` of every event of the given name dispatched on/through `target`, until the
+ * end of the test: a recorder left on `document` would keep every later test's events alive.
+ */
 export function record<T = any>(target: EventTarget, name: string): T[] {
   const seen: T[] = [];
-  target.addEventListener(name, (e) => seen.push((e as CustomEvent<T>).detail));
+  const listener = (e: Event) => seen.push((e as CustomEvent<T>).detail);
+  target.addEventListener(name, listener);
+  recorders.push(() => target.removeEventListener(name, listener));
   return seen;
 }
+
+afterEach(() => {
+  for (const stop of recorders.splice(0)) stop();
+});

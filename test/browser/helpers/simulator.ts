@@ -64,6 +64,8 @@ export interface SimState {
   rate: number;
   stalled: boolean;
   tz: string | null;
+  authRejected: number;
+  heldHandshakes: number;
 }
 
 async function call<T>(path: string, method = 'POST', body?: unknown): Promise<T> {
@@ -104,6 +106,11 @@ export class Sim {
 
   stall(on: boolean): Promise<unknown> {
     return call(`/sim/${this.id}/stall`, 'POST', { on });
+  }
+
+  /** While on, new handshakes get no answer (the connection hangs until the client gives up). */
+  hold(on: boolean): Promise<unknown> {
+    return call(`/sim/${this.id}/hold`, 'POST', { on });
   }
 
   restart(downMs = 300): Promise<unknown> {
