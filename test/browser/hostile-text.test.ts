@@ -134,3 +134,37 @@ describe('dashboard against hostile server text', () => {
     for (const region of feed.shadowRoot!.querySelectorAll('[aria-live]')) expect(region.textContent!.length).to.be.below(2 * MAX_RENDERED_TEXT);
   });
 });
+
+describe('dashboard numeric options', () => {
+  it('an invalid number falls back to the default and raises one kimi:error invalid-option per bad setting', async () => {
+    const source = await fixture<KimiRealtime>(html`<kimi-realtime manual no-hydrate session-id="1"><kimi-metric-chart></kimi-metric-chart><kimi-alert-feed></kimi-alert-feed></kimi-realtime>`);
+    const chart = source.querySelector('kimi-metric-chart')!;
+    const feed = source.querySelector('kimi-alert-feed')!;
+    const errors: { kind: string; message: string }[] = [];
+    source.addEventListener('kimi:error', (e) => errors.push(e.detail));
+    chart.setAttribute('max-points', '3s');
+    chart.setAttribute('time-window', '-5');
+    feed.setAttribute('max-items', '0');
+    feed.setAttribute('collapse-window', 'NaN');
+    await settle(feed);
+    await chart.updateComplete;
+    expect(chart.maxPoints).to.equal(300);
+    expect(chart.timeWindow).to.equal(0);
+    expect(feed.maxItems).to.equal(50);
+    expect(feed.collapseWindow).to.equal(60_000);
+    expect(errors.map((e) => e.kind)).to.deep.equal(['invalid-option', 'invalid-option', 'invalid-option', 'invalid-option']);
+    expect(errors.map((e) => e.message.split(':')[0]).sort()).to.deep.equal(['collapse-window', 'max-items', 'max-points', 'time-window']);
+    // Valid values are taken as given; removing the attribute restores the default.
+    feed.setAttribute('max-items', '2');
+    for (let i = 0; i < 5; i++) send(source, threshold('warning', `item ${i}`));
+    await settle(feed);
+    expect(rows(feed).length).to.equal(2);
+    chart.setAttribute('max-points', '10');
+    await chart.updateComplete;
+    expect(chart.maxPoints).to.equal(10);
+    chart.removeAttribute('max-points');
+    await chart.updateComplete;
+    expect(chart.maxPoints).to.equal(300);
+    expect(errors.length, 'no report for valid values or a removed attribute').to.equal(4);
+  });
+});

@@ -1,12 +1,13 @@
 import { html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
+import { MAX_TIMER_MS, numberOption } from '../../internal/options.js';
 import type { KimiMessage } from '../../protocol/messages.js';
 import type { UsageReading } from '../../protocol/usage-readings.js';
 import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';
 import { themeTokens } from '../shared/theme.js';
 import { alertFeedStyles } from './alert-feed.styles.js';
-import { READING_ALERT_TYPES, AlertList, type AlertCandidate, DEFAULT_COLLAPSE_WINDOW, DEFAULT_MAX_ITEMS, alertFromMessage, levelText, capacityOf, type AlertItem } from './alert-model.js';
+import { READING_ALERT_TYPES, AlertList, type AlertCandidate, DEFAULT_COLLAPSE_WINDOW, DEFAULT_MAX_ITEMS, alertFromMessage, levelText, type AlertItem } from './alert-model.js';
 import { KimiAlertDismissEvent } from './kimi-alert-dismiss-event.js';
 import { langOf, relativeTime } from '../shared/locale.js';
 
@@ -52,27 +53,15 @@ export class KimiAlertFeed extends DashboardElement {
     defineElement(tag, this);
   }
 
-  /**
-   * Most items kept; the oldest go first. Whole number, at least 1. Takes effect at once.
-   * @attr max-items
-   */
-  @property({ type: Number, attribute: 'max-items' })
-  get maxItems(): number {
-    return this._maxItems;
-  }
-
-  set maxItems(value: number) {
-    const old = this._maxItems;
-    this._maxItems = capacityOf(value);
-    // Attribute-driven sets come after construction, so the list exists; guard anyway.
-    if (this.log) this.log.maxItems = this._maxItems;
-    this.requestUpdate('maxItems', old);
-  }
-
-  private _maxItems = DEFAULT_MAX_ITEMS;
+  /** Most items kept; the oldest go first. Whole number, 1 – 10,000. Takes effect at once. */
+  @property({ attribute: 'max-items' })
+  @numberOption({ fallback: DEFAULT_MAX_ITEMS, min: 1, max: 10_000, integer: true })
+  maxItems: number = DEFAULT_MAX_ITEMS;
 
   /** A repeat this many ms after its previous occurrence joins it even when other items came between; 0 folds only consecutive repeats. */
-  @property({ type: Number, attribute: 'collapse-window' }) collapseWindow = DEFAULT_COLLAPSE_WINDOW;
+  @property({ attribute: 'collapse-window' })
+  @numberOption({ fallback: DEFAULT_COLLAPSE_WINDOW, min: 0, max: MAX_TIMER_MS })
+  collapseWindow: number = DEFAULT_COLLAPSE_WINDOW;
 
   /** Accessible name of the list. */
   @property() label = 'Alerts';
@@ -88,6 +77,8 @@ export class KimiAlertFeed extends DashboardElement {
 
   /** The items, newest first. Read-only: use `dismiss()` and `clear()`. */
   get items(): readonly AlertItem[] {
+    // `max-items` takes effect at once, not at the next render.
+    this.log.maxItems = this.maxItems;
     return this.log.items;
   }
 
@@ -133,7 +124,8 @@ export class KimiAlertFeed extends DashboardElement {
   }
 
   private add(candidate: AlertCandidate, message: KimiMessage, time: number): void {
-    this.log.collapseWindow = Math.max(0, Number(this.collapseWindow) || 0);
+    this.log.collapseWindow = this.collapseWindow;
+    this.log.maxItems = this.maxItems;
     const item = this.log.add(candidate, message, time);
     if (item.level === 'critical') this.pendingAssertive = item;
     else this.pendingPolite = item;
@@ -158,6 +150,7 @@ export class KimiAlertFeed extends DashboardElement {
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     super.willUpdate(changed);
+    this.log.maxItems = this.maxItems;
     // Only the newest item of the frame is announced; a repeat of the same words gets a trailing
     // no-break space so the live region changes and it is read again.
     if (this.pendingAssertive) this.assertiveText = announce(spoken(this.pendingAssertive), this.assertiveText);

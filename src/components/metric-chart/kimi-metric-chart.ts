@@ -1,6 +1,7 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
+import { numberOption } from '../../internal/options.js';
 import { THRESHOLDS, sourceLabel, type UsageReading, type UsageSource } from '../../protocol/usage-readings.js';
 import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';
 import { formatClock, formatNumber, formatPercent } from '../shared/locale.js';
@@ -63,8 +64,10 @@ export class KimiMetricChart extends DashboardElement {
     defineElement(tag, this);
   }
 
-  /** Most readings kept per source; the oldest go first. Whole number, at least 2. */
-  @property({ type: Number, attribute: 'max-points' }) maxPoints = DEFAULT_MAX_POINTS;
+  /** Most readings kept per source; the oldest go first. Whole number, 2 – 100,000. */
+  @property({ attribute: 'max-points' })
+  @numberOption({ fallback: DEFAULT_MAX_POINTS, min: 2, max: 100_000, integer: true })
+  maxPoints: number = DEFAULT_MAX_POINTS;
 
   /** Accessible name of the chart, also the start of its text alternative. */
   @property() label = 'Context usage';
@@ -73,7 +76,9 @@ export class KimiMetricChart extends DashboardElement {
    * Seconds of time shown, ending at the newest reading; 0 (default) shows every kept reading. An
    * `init` history from hours ago would otherwise squeeze the live readings against the right edge.
    */
-  @property({ type: Number, attribute: 'time-window' }) timeWindow = 0;
+  @property({ attribute: 'time-window' })
+  @numberOption({ fallback: 0, min: 0, max: 10 * 365 * 86_400 })
+  timeWindow: number = 0;
 
   /**
    * The sources drawn, space-separated, each its own line: `proxy` (default), `continue`,
