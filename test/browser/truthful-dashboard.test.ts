@@ -150,7 +150,12 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
 
   it('a reconnect keeps the merged history: nothing removed, no request twice', async () => {
     sim = await Sim.create({ sessions: [1], activeSession: 1 });
-    const { source, chart } = await panel(sim, { 'session-id': '1', 'reconnect-delay': '200' });
+    const dispatched: UsageReading[] = [];
+    let hydrations = 0;
+    const { source, chart } = await panel(sim, { 'session-id': '1', 'reconnect-delay': '200' }, (el) => {
+      el.addEventListener('kimi:metric', (e) => dispatched.push(e.detail));
+      el.addEventListener('kimi:hydrate', () => hydrations++);
+    });
     chart.setAttribute('usage-sources', 'proxy continue');
     await until(() => chart.points.length > 0, { what: 'history' });
     await request(sim, { tokens: 90_000 });
@@ -161,13 +166,16 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     await sim.drop();
     await until(() => source.state !== 'open');
     await until(() => source.state === 'open', { what: 'reopened' });
-    await until(() => source.hydration !== null && source.readings.filter((r) => r.frame === 'hydrate').length > 0, { what: 'hydrated again' });
+    await until(() => hydrations >= 2, { what: 'hydrated again' });
     await sleep(100);
     const after = chart.points;
     const ids = after.filter((p) => p.metricId !== null).map((p) => p.metricId);
     expect(new Set(ids).size, 'each request once').to.equal(ids.length);
     for (const key of before) expect(after.map((p) => `${p.source}:${p.metricId ?? p.time}`), 'nothing removed').to.include(key);
     for (let i = 1; i < after.length; i++) expect(after[i]!.time, 'time order').to.be.at.least(after[i - 1]!.time);
+    // The page saw each request once too, although init and hydration sent every row again.
+    const seen = dispatched.filter((r) => r.metricId !== null).map((r) => r.metricId);
+    expect(new Set(seen).size, 'kimi:metric: each request once').to.equal(seen.length);
   });
 
   it('while not open the panels are stale (dimmed, data as of a time); a deleted session says so', async () => {

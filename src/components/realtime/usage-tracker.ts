@@ -24,6 +24,8 @@ export class UsageTracker {
   readonly clock = new ServerClock();
   hydration: KimiHydration | null = null;
   private readonly kept = new RingBuffer<UsageReading>(KEPT_READINGS);
+  /** Metric ids of the requests kept: a history row of a request already dispatched is not sent again. */
+  private readonly requests = new Set<number>();
 
   constructor(private readonly target: EventTarget) {}
 
@@ -65,11 +67,26 @@ export class UsageTracker {
   /** Another session is shown: what was kept belonged to the old one. */
   sessionChanged(): void {
     this.kept.clear();
+    this.requests.clear();
     this.hydration = null;
   }
 
+  /**
+   * Keeps and dispatches a reading. Each reconnect brings `init` and hydration rows again: a row of a
+   * request already dispatched (live or from earlier history) is dropped here, so pages see every
+   * request once. Live frames always pass: they are new by nature (and confirm an estimated row).
+   */
   private emit(reading: UsageReading | null): void {
     if (!reading) return;
+    const id = reading.metricId;
+    if (id !== null) {
+      if (reading.origin === 'history' && this.requests.has(id)) return;
+      this.requests.add(id);
+    }
+    if (this.kept.size === this.kept.capacity) {
+      const evicted = this.kept.at(0)!.metricId;
+      if (evicted !== null) this.requests.delete(evicted);
+    }
     this.kept.push(reading);
     this.target.dispatchEvent(new KimiMetricEvent(reading));
   }
