@@ -1,4 +1,7 @@
 // Script-tag bundles: every dependency inlined, minified, ES2022. Built from tsc's output in dist/.
+// The IIFE assigns the global `KimiRealtime` (the entry's exports: the classes, `define(tag)`,
+// `parseKimiTimestamp`…), so it is minified as a script: as a module, terser would drop the
+// "unused" top-level assignment.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
@@ -7,15 +10,17 @@ const bundles = [
   { input: 'dist/define-core.js', name: 'kimi-realtime-core' },
 ];
 
+const minify = (module) => terser({ ecma: 2022, module, toplevel: module, format: { comments: false } });
+
 export default bundles.map(({ input, name }) => ({
   input,
   // lit's modules only register version numbers at load; unused ones (lit-html in the core bundle)
   // can go without changing behaviour.
   treeshake: { moduleSideEffects: (id) => !/[\\/]node_modules[\\/](lit|lit-html|lit-element)[\\/]/.test(id) },
-  plugins: [nodeResolve({ browser: true }), terser({ ecma: 2022, module: true, format: { comments: false } })],
+  plugins: [nodeResolve({ browser: true })],
   output: [
-    { file: `dist/cdn/${name}.esm.js`, format: 'es', sourcemap: true },
-    { file: `dist/cdn/${name}.iife.js`, format: 'iife', name: 'KimiRealtime', sourcemap: true },
+    { file: `dist/cdn/${name}.esm.js`, format: 'es', sourcemap: true, plugins: [minify(true)] },
+    { file: `dist/cdn/${name}.iife.js`, format: 'iife', name: 'KimiRealtime', sourcemap: true, plugins: [minify(false)] },
   ],
   onwarn(warning, warn) {
     if (warning.code === 'THIS_IS_UNDEFINED') return;

@@ -15,3 +15,12 @@ KimiAlertFeed.define();
 KimiConnectionStatus.define();
 
 export * from './index.js';
+
+/**
+ * Registers `<kimi-realtime>` under another tag as well: with the script-tag bundles the global
+ * `KimiRealtime` is this module, so `KimiRealtime.define('my-realtime')` works there as it does on
+ * the class. Each element class has its own `define(tag)`.
+ */
+export function define(tag?: string): void {
+  KimiRealtime.define(tag);
+}

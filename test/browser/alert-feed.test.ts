@@ -10,6 +10,7 @@ import type { KimiMessage, KimiRealtime } from '../../src/index.js';
 import { loadFixtures, type Fixtures } from './helpers/fixtures.js';
 import { record } from './helpers/element.js';
 import { Sim, until } from './helpers/simulator.js';
+import { RENDERS } from '../../src/components/shared/dashboard-element.js';
 
 KimiAlertFeed.define();
 
@@ -285,11 +286,11 @@ describe('<kimi-alert-feed>', () => {
   it('renders once per frame however many messages arrive', async () => {
     const { source, feed } = await mount();
     await nextFrame();
-    const before = feed.renderCount;
+    const before = feed[RENDERS];
     for (let i = 0; i < 100; i++) send(source, streamError(`e${i}`));
     await nextFrame();
     await nextFrame();
-    expect(feed.renderCount - before).to.equal(1);
+    expect(feed[RENDERS] - before).to.equal(1);
     expect(rows(feed)).to.have.length(50);
     expect(rowText(rows(feed)[0]!, 'text')).to.equal('e99');
   });

@@ -7,6 +7,7 @@ import { countdownText, sameStats, secondsToRetry } from '../../src/components/c
 import { KimiStatusEvent } from '../../src/events/kimi-status-event.js';
 import type { KimiRealtime, KimiRealtimeStats, KimiStatusDetail } from '../../src/index.js';
 import { Sim, sleep, until } from './helpers/simulator.js';
+import { RENDERS } from '../../src/components/shared/dashboard-element.js';
 
 KimiConnectionStatus.define();
 
@@ -96,15 +97,15 @@ describe('<kimi-connection-status>', () => {
     expect(clean(part(el, 'countdown')!.textContent)).to.equal('retry 2 in 4 s');
     await until(() => clean(part(el, 'countdown')?.textContent) === 'retry 2 in 3 s', { timeout: 1500, what: 'tick to 3 s' });
     await until(() => clean(part(el, 'countdown')?.textContent) === 'retry 2 in 2 s', { timeout: 1500, what: 'tick to 2 s' });
-    const renders = el.renderCount;
+    const renders = el[RENDERS];
     await sleep(500);
-    expect(el.renderCount - renders, 'about one render per second, not per frame').to.be.at.most(1);
+    expect(el[RENDERS] - renders, 'about one render per second, not per frame').to.be.at.most(1);
     source.dispatchEvent(status({ state: 'connecting', attempt: 2 }));
     await settle(el);
     expect(part(el, 'countdown')).to.equal(null);
-    const after = el.renderCount;
+    const after = el[RENDERS];
     await sleep(1300);
-    expect(el.renderCount, 'no ticking without a pending retry').to.equal(after);
+    expect(el[RENDERS], 'no ticking without a pending retry').to.equal(after);
   });
 
   it('shows the counters from source.stats, polled without rendering per message', async () => {
@@ -122,16 +123,16 @@ describe('<kimi-connection-status>', () => {
     expect(stat(el, 'Connected since')).to.equal('—');
     expect(part(el, 'stats')!.tagName).to.equal('DL');
     // Messages do not render it…
-    const renders = el.renderCount;
+    const renders = el[RENDERS];
     for (let i = 0; i < 100; i++) deliver(source, { type: 'cline_usage_updated', latest_ts: i, latest_count: i, imported_count: 0, timestamp: '2026-05-07T09:30:00' });
     await sleep(1200);
-    expect(el.renderCount, 'unchanged stats cost no render').to.equal(renders);
+    expect(el[RENDERS], 'unchanged stats cost no render').to.equal(renders);
     // …the poll picks changes up within about a second.
     const since = Date.now() - 5000;
     stats.value = { ...STATS, delivered: 1300, connectedSince: since };
     await until(() => stat(el, 'Delivered') === '1,300', { timeout: 1600, what: 'polled stats' });
     expect(el.shadowRoot!.querySelector('time')!.getAttribute('datetime')).to.equal(new Date(since).toISOString());
-    expect(el.renderCount - renders).to.equal(1);
+    expect(el[RENDERS] - renders).to.equal(1);
   });
 
   it('compact shows only the badge and polls nothing', async () => {
@@ -163,10 +164,10 @@ describe('<kimi-connection-status>', () => {
     el.remove();
     await settle(el);
     const reads = stats.reads;
-    const renders = el.renderCount;
+    const renders = el[RENDERS];
     await sleep(1500);
     expect(stats.reads, 'stats not polled').to.equal(reads);
-    expect(el.renderCount, 'countdown not ticking').to.equal(renders);
+    expect(el[RENDERS], 'countdown not ticking').to.equal(renders);
   });
 
   it('is accessible in light and dark schemes', async () => {

@@ -6,6 +6,7 @@ import { KimiContextGauge } from '../../src/components/context-gauge/kimi-contex
 import type { KimiRealtime } from '../../src/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
 import { Sim, until } from './helpers/simulator.js';
+import { RENDERS } from '../../src/components/shared/dashboard-element.js';
 
 KimiContextGauge.define();
 
@@ -97,11 +98,11 @@ describe('<kimi-context-gauge>', () => {
   it('many messages in one frame cause one render; a session change clears it', async () => {
     const { source, gauge } = await mount();
     await nextFrame();
-    const before = gauge.renderCount;
+    const before = gauge[RENDERS];
     for (let i = 0; i < 100; i++) deliver(source, updated(i / 2));
     await nextFrame();
     await nextFrame();
-    expect(gauge.renderCount - before).to.equal(1);
+    expect(gauge[RENDERS] - before).to.equal(1);
     expect(text(gauge, 'value')).to.equal('49.5 %');
     source.sessionId = '2';
     await nextFrame();
@@ -117,7 +118,7 @@ describe('<kimi-context-gauge>', () => {
     source.manual = true;
     source.sessionId = '1';
     root.append(source);
-    await until(() => gauge.renderCount > 0);
+    await until(() => gauge[RENDERS] > 0);
     deliver(source, updated(42));
     await until(() => text(gauge, 'value') === '42.0 %', { what: 'gauge bound to #elsewhere' });
     gauge.remove();

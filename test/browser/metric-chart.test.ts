@@ -22,6 +22,7 @@ import { formatClock } from '../../src/components/shared/locale.js';
 import { levelOf, type UsageReading, type UsageSource } from '../../src/protocol/usage-readings.js';
 import { loadFixtures, type Fixtures } from './helpers/fixtures.js';
 import { Sim, until } from './helpers/simulator.js';
+import { RENDERS } from '../../src/components/shared/dashboard-element.js';
 
 KimiMetricChart.define();
 
@@ -392,19 +393,19 @@ describe('<kimi-metric-chart>', () => {
 
   it('renders once for 100 messages that arrive in one task', async () => {
     const { realtime, chart } = await mount();
-    const before = chart.renderCount;
+    const before = chart[RENDERS];
     for (let i = 0; i < 100; i++) send(realtime, metricUpdated(i % 100));
     await chart.updateComplete;
     await frame();
     await frame();
     expect(chart.points.length).to.equal(100);
-    expect(chart.renderCount - before).to.equal(1);
+    expect(chart[RENDERS] - before).to.equal(1);
   });
 
   it('renders once for messages spread over several tasks of one frame', async () => {
     const { realtime, chart } = await mount();
     await frame(); // start of a frame: the tasks below run well within it
-    const before = chart.renderCount;
+    const before = chart[RENDERS];
     const channel = new MessageChannel();
     let tasks = 0;
     const done = new Promise<void>((resolve) => {
@@ -420,7 +421,7 @@ describe('<kimi-metric-chart>', () => {
     await frame();
     channel.port1.close();
     expect(chart.points.length).to.equal(100);
-    expect(chart.renderCount - before).to.equal(1);
+    expect(chart[RENDERS] - before).to.equal(1);
   });
 
   it('says the latest values in its text alternative, updated with the render', async () => {

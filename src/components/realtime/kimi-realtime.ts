@@ -196,6 +196,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
    * The server's UTC offset in minutes (Paris in winter: 60). Empty (default): learned from the
    * server's `log_metric` timestamps, or the browser's own zone until one arrives.
    * @attr server-utc-offset
+   * @default null
    */
   @property({ attribute: 'server-utc-offset' })
   get serverUtcOffset(): number | null {

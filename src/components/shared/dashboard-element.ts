@@ -32,6 +32,12 @@ export const dashboardStyles = css`
 type Handler = (event: Event) => void;
 
 /**
+ * Key of each dashboard element's render counter, read by the tests and the benchmark to check "at
+ * most one render per frame". A registered symbol so the script-tag bundles share it; not public API.
+ */
+export const RENDERS: unique symbol = Symbol.for('kimi-realtime.renders');
+
+/**
  * Base of the dashboard elements. Finds its `<kimi-realtime>` (ancestor or `source="id"`), and holds
  * the rules every element shares, in one place:
  * - a different source or session clears the element (`clear()`), which then refills from what the
@@ -47,8 +53,8 @@ export abstract class DashboardElement extends LitElement {
   /** Id of the `<kimi-realtime>` to use when it is not an ancestor. */
   @property() source = '';
 
-  /** Renders so far (diagnostics for the benchmark: at most one per frame). */
-  renderCount = 0;
+  /** @internal Renders so far (see RENDERS). */
+  [RENDERS] = 0;
 
   /** `live`, `stale` (not connected: data as of `asOf`), `deleted` or `not-found`. */
   protected dataStatus: DataStatus = 'live';
@@ -210,7 +216,7 @@ export abstract class DashboardElement extends LitElement {
   }
 
   protected override update(changed: Map<PropertyKey, unknown>): void {
-    this.renderCount++;
+    this[RENDERS]++;
     super.update(changed);
   }
 

@@ -1,0 +1,203 @@
+// The package as an app team adopts it: `npm pack`, installed into three apps outside this repository
+// (a plain page with the script-tag bundle, a Vite + TypeScript app, a React 19 app), each type-checked
+// with strict TypeScript against the installed tarball, built, and run in Debian's Chromium against the
+// simulator. Needs the build (`npm test` builds first).
+//
+// Installing: the tarball is unpacked into the app's node_modules; only the package's declared
+// dependencies and the app's own (React) are linked beside it from this repository's node_modules,
+// so an import of something the package does not declare fails as it would under pnpm.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-chromium.mjs';
+import { startStaticServer } from '../../scripts/static-server.mjs';
+import { startHub } from '../../simulator/control.mjs';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const APPS = join(ROOT, 'test/apps');
+const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
+const VITE = join(ROOT, 'node_modules/vite/bin/vite.js');
+
+let work;
+let tarball;
+let pkg;
+let hub;
+let browser;
+
+const metric = (session, id, percentage) => ({
+  type: 'metric_updated', metric_id: id, session_id: session,
+  real_tokens: { total: 100, prompt: 90, completion: 10, percentage: 1 },
+  cumulative_tokens: percentage * 1000, cumulative_percentage: percentage, alert: null, source: 'proxy',
+});
+
+/** Copies test/apps/<name> to a directory outside the repository and installs the tarball into it. */
+let made = 0;
+function makeApp(name, extraDeps = []) {
+  const dir = join(work, `${name}-${++made}`);
+  cpSync(join(APPS, name), dir, { recursive: true });
+  cpSync(join(APPS, 'tsconfig.base.json'), join(work, 'tsconfig.base.json'));
+  const target = join(dir, 'node_modules', 'kimi-realtime');
+  mkdirSync(target, { recursive: true });
+  execFileSync('tar', ['xzf', tarball, '-C', target, '--strip-components=1']);
+  for (const dep of [...Object.keys(pkg.dependencies), ...extraDeps]) {
+    const link = join(dir, 'node_modules', dep);
+    mkdirSync(dirname(link), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules', dep), link, 'dir');
+  }
+  return dir;
+}
+
+function typecheck(dir) {
+  try {
+    execFileSync(process.execPath, [TSC, '-p', join(dir, 'tsconfig.json')], { cwd: dir, stdio: 'pipe' });
+  } catch (e) {
+    throw new Error(`tsc failed in ${dir}:\n${e.stdout}${e.stderr}`);
+  }
+}
+
+/** `vite build` in a child process (Vite keeps an esbuild service alive in the process that builds). */
+function viteBuild(dir) {
+  execFileSync(process.execPath, [VITE, 'build', '--logLevel', 'warn', '--outDir', 'dist', '--emptyOutDir'], { cwd: dir, stdio: 'pipe' });
+}
+
+/** `vite` (dev server) in `dir` on a free port; resolves to its URL and a stop function. */
+async function viteDev(dir, env = {}) {
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => { const { port: p } = probe.address(); probe.close(() => resolve(p)); });
+  });
+  const child = spawn(process.execPath, [VITE, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise((resolve, reject) => {
+    const onData = (d) => { output += d; if (output.includes(`127.0.0.1:${port}`)) resolve(); };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => { output += d; });
+    child.on('exit', (code) => reject(new Error(`vite exited with ${code}: ${output}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => new Promise((r) => { child.once('exit', r); child.kill(); }) };
+}
+
+/** Serves `dir` and opens `path?ws=…` in Chromium; returns the page and a cleanup. */
+async function open(dir, path) {
+  const server = await startStaticServer({ root: dir, allow: [''] });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+  await page.goto(`${server.url}${path}?ws=${encodeURIComponent(hub.main.url)}`, { waitUntil: 'load' });
+  return { page, errors, close: async () => { await page.close(); await server.close(); } };
+}
+
+/** Waits until the page's <kimi-realtime>s are connected, pushes frames of session 1 and 2, and returns what the page recorded. */
+async function exchange(page, { sockets, via }) {
+  await page.waitForFunction((n) => [...document.querySelectorAll('*')].filter((el) => el.state === 'open').length >= n, { timeout: 20_000 }, sockets);
+  hub.main.push([metric(1, 1, 41.5), metric(2, 2, 99), metric(1, 3, 42.5)]);
+  await page.waitForFunction((expected) => expected.every((v) => window.__events.filter((e) => e.via === v).length >= 2), { timeout: 20_000 }, via);
+  await new Promise((r) => setTimeout(r, 100));
+  return page.evaluate(() => window.__events);
+}
+
+before(async () => {
+  assert.ok(existsSync(join(ROOT, 'dist/index.js')), 'run `npm run build` first');
+  pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  work = mkdtempSync(join(tmpdir(), 'kimi-apps-'));
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }).toString());
+  tarball = join(work, packed[0].filename);
+  hub = await startHub({ host: '127.0.0.1', port: 0, controlPort: 0, rate: 0 });
+  browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await hub?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test('plain page: script-tag bundle from the tarball, page script type-checked by tsc against it', { timeout: 120_000 }, async () => {
+  const dir = makeApp('plain');
+  typecheck(dir); // also emits dist/main.js
+  const { page, errors, close } = await open(dir, '/index.html');
+  try {
+    const events = await exchange(page, { sockets: 1, via: ['document'] });
+    assert.deepEqual(events.map((e) => e.id), [1, 3], 'session 1 only, in order');
+    const info = await page.evaluate(() => window.__info);
+    for (const name of ['KimiRealtime', 'KimiContextGauge', 'define', 'parseKimiTimestamp']) assert.ok(info.globals.includes(name), `window.KimiRealtime.${name}`);
+    assert.equal(info.parsed, Date.UTC(2026, 4, 7, 7, 5, 58));
+    assert.equal(info.plainTag, true, 'KimiRealtime.define(tag) after the bundle registered');
+    await page.waitForFunction(() => /42\.5/.test(document.querySelector('kimi-context-gauge')?.shadowRoot?.textContent ?? ''), { timeout: 5000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('Vite + TypeScript app: npm build through the bundler, strict tsc, define(tag) for a second tag', { timeout: 120_000 }, async () => {
+  const dir = makeApp('vite');
+  typecheck(dir);
+  viteBuild(dir);
+  const { page, errors, close } = await open(join(dir, 'dist'), '/index.html');
+  try {
+    const events = await exchange(page, { sockets: 1, via: ['app-realtime'] });
+    assert.deepEqual(events.map((e) => e.id), [1, 3]);
+    const info = await page.evaluate(() => ({ ...window.__info, states: window.__states }));
+    assert.equal(info.subclass, true);
+    assert.equal(info.defaultTag, true);
+    assert.ok(info.states.includes('open'));
+    await page.waitForFunction(() => /42\.5/.test(document.querySelector('app-gauge')?.shadowRoot?.textContent ?? ''), { timeout: 5000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('React 19 app: wrappers with camel-case event props, typed plain tags with onkimi: props, and a ref effect', { timeout: 120_000 }, async () => {
+  const dir = makeApp('react', ['react', 'react-dom', 'scheduler', '@types/react', '@types/react-dom']);
+  typecheck(dir);
+  viteBuild(dir);
+  const { page, errors, close } = await open(join(dir, 'dist'), '/index.html');
+  try {
+    const events = await exchange(page, { sockets: 2, via: ['wrapper', 'jsx', 'effect'] });
+    for (const via of ['wrapper', 'jsx', 'effect']) {
+      assert.deepEqual(events.filter((e) => e.via === via).map((e) => e.id), [1, 3], `${via}: session 1 only, each once (StrictMode mounts twice)`);
+    }
+    const state = await page.$eval('#react-state', (el) => el.textContent);
+    assert.equal(state, '42.5 %', 'React state updated from the wrapper event prop');
+    const states = await page.evaluate(() => window.__states);
+    assert.ok(states.includes('open'));
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('moduleResolution node (node10): every subpath resolves through typesVersions', { timeout: 60_000 }, () => {
+  const dir = makeApp('node10', ['react', '@types/react']);
+  typecheck(dir);
+});
+
+test('Vite dev server: with `url` left empty the socket goes to Vite and hangs; the README\'s /ws proxy fixes it', { timeout: 120_000 }, async () => {
+  const dir = makeApp('vite');
+  for (const proxied of [false, true]) {
+    const dev = await viteDev(dir, proxied ? { KIMI_WS_TARGET: `ws://127.0.0.1:${hub.main.port}` } : {});
+    const page = await browser.newPage();
+    try {
+      await page.goto(dev.url, { waitUntil: 'load' }); // no ?ws=: the element uses /ws on the page's host
+      if (!proxied) {
+        await page.waitForFunction(() => document.querySelector('app-realtime')?.state === 'connecting', { timeout: 20_000 });
+        await new Promise((r) => setTimeout(r, 2000));
+        assert.equal(await page.evaluate(() => document.querySelector('app-realtime').state), 'connecting', 'Vite never answers the socket');
+      } else {
+        const events = await exchange(page, { sockets: 1, via: ['app-realtime'] });
+        assert.deepEqual(events.map((e) => e.id), [1, 3], 'through the proxy');
+      }
+    } finally {
+      await page.close();
+      await dev.stop();
+    }
+  }
+});
