@@ -43,8 +43,11 @@ test('every package the shipped modules and declarations import is a dependency 
     if (!/^dist\/.*\.(js|d\.ts)$/.test(f) || f.startsWith('dist/cdn/')) continue;
     const text = read(f).replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // code, not comments
     const specifiers = [
-      ...[...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|declare module\s+)['"]([^'"]+)['"]/g)].map(([, s]) => s),
-    ].filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
+      /^\s*(?:import|export)\b[^;'"`]*?\sfrom\s*['"]([^'"]+)['"]/gm, // import … from 'x', export … from 'x'
+      /^\s*import\s*['"]([^'"]+)['"]/gm, // import 'x'
+      /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, // import('x'), import("x").T in declarations
+      /\bdeclare module\s+['"]([^'"]+)['"]/g, // augmentations
+    ].flatMap((re) => [...text.matchAll(re)].map(([, s]) => s)).filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
     for (const s of specifiers) {
       const name = s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0];
       assert.ok(declared.has(name) || typesOf(name), `${f} imports ${s}, but ${name} is not declared`);
