@@ -56,6 +56,12 @@ export class KimiRoom extends Server<Env> {
 
   private log!: FrameLog;
   private ackedAt = 0;
+  /**
+   * The uplink connection that said hello last. Frames still queued from a replaced connection are
+   * ignored: the new one resends from what the room stored. (Forgotten on hibernation, when only one
+   * uplink socket is left anyway.)
+   */
+  private uplinkId: string | null = null;
   /** Hydrations asked of the uplink and not answered yet: session → when. */
   private readonly hydrating = new Map<string, number>();
 
@@ -92,6 +98,7 @@ export class KimiRoom extends Server<Env> {
 
   override onMessage(connection: Connection, message: string | ArrayBuffer | ArrayBufferView): void {
     if (connection.tags.includes(UPLINK_TAG)) {
+      if (this.uplinkId !== null && connection.id !== this.uplinkId && typeof message === 'string') return;
       if (typeof message === 'string') this.takeFrame(connection, message);
       else this.takeControl(connection, message);
     } else {
@@ -125,10 +132,12 @@ export class KimiRoom extends Server<Env> {
       for (const ws of this.ctx.getWebSockets(ALL_TAG)) send(ws, text);
     } else {
       const type = routed.message.type;
-      const state: StateKind | null = type === 'init' ? 'init' : type === HYDRATION_TYPE ? 'hydration' : null;
+      // A hydration that reports an error (`{"error": "Session 9 introuvable"}`) is news, not a state.
+      const state: StateKind | null =
+        type === 'init' ? 'init' : type === HYDRATION_TYPE && !Object.hasOwn(routed.message, 'error') ? 'hydration' : null;
       const sessions = routed.sessions;
       this.log.append(stamped, sessions, state);
-      if (state === 'hydration') this.hydrating.delete(sessions[0] ?? '');
+      if (type === HYDRATION_TYPE) this.hydrating.delete(sessions[0] ?? '');
       if (type === 'sessions_bulk_deleted') this.log.dropStates(sessions);
       this.fanOut(stamped, sessions);
     }
@@ -167,6 +176,7 @@ export class KimiRoom extends Server<Env> {
     switch (control.relay) {
       case 'hello': {
         if (typeof control.epoch !== 'string' || control.epoch === '') return;
+        this.uplinkId = uplink.id;
         if (control.epoch !== this.log.uplinkEpoch) this.log.beginEpoch(control.epoch, 0);
         this.ackedAt = this.log.uplinkCount;
         send(uplink, JSON.stringify({ relay: 'welcome', count: this.log.uplinkCount } satisfies RoomControl));

@@ -57,6 +57,9 @@ const FATAL_RELAY_CODES = new Map([
   [4409, 'another uplink took over this room'],
 ]);
 
+/** Prefix of the request ids the uplink puts on commands. */
+const REQUEST_PREFIX = 'kimi-relay:';
+
 interface Pending {
   from: string;
   requestId: unknown;
@@ -188,7 +191,10 @@ export class Uplink {
     }
     if (typeof reply?.requestId !== 'string') return false;
     const pending = this.pending.get(reply.requestId);
-    if (!pending || reply.type !== pending.replyType) return false;
+    if (!pending || reply.type !== pending.replyType) {
+      // A late reply to one of ours (its viewer was already answered): it belongs to nobody else.
+      return reply.requestId.startsWith(REQUEST_PREFIX);
+    }
     this.pending.delete(reply.requestId);
     this.stats.replies++;
     this.control({ relay: 'reply', to: pending.from, frame: restoreRequestId(text, reply.requestId, pending.requestId) });
@@ -211,7 +217,7 @@ export class Uplink {
       return;
     }
     // One socket carries every viewer's commands: our own id tells the replies apart.
-    const id = `kimi-relay:${this.epoch}:${++this.nextRequest}`;
+    const id = `${REQUEST_PREFIX}${this.epoch}:${++this.nextRequest}`;
     this.expirePending();
     this.pending.set(id, { from, requestId, replyType, at: Date.now() });
     command['requestId'] = id;

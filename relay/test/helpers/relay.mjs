@@ -21,7 +21,7 @@ class CapturingLog extends Log {
 }
 
 /**
- * @param {{ persist?: string, secrets?: { viewer: string, uplink: string }, vars?: Record<string,string> }} [options]
+ * @param {{ persist?: string, port?: number, secrets?: { viewer: string, uplink: string }, vars?: Record<string,string> }} [options]
  */
 export async function startRelay(options = {}) {
   built ??= existsSync(`${root}/dist/worker.js`) && process.env.RELAY_NO_BUILD ? Promise.resolve() : buildRelay();
@@ -38,7 +38,7 @@ export async function startRelay(options = {}) {
     durableObjectsPersist: options.persist ?? false,
     bindings: { VIEWER_SECRET: secrets.viewer, UPLINK_SECRET: secrets.uplink, ...options.vars },
     host: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     cf: false,
     log: new CapturingLog(logged),
     handleRuntimeStdio(stdout, stderr) {
@@ -53,6 +53,7 @@ export async function startRelay(options = {}) {
     secrets,
     logged,
     host,
+    port: Number(url.port),
     httpUrl: `http://${host}`,
     roomUrl: (room) => `ws://${host}/parties/main/${room}`,
     viewerToken: (claims) => signToken({ v: 1, role: 'viewer', exp: Math.floor(Date.now() / 1000) + 3600, ...claims }, secrets.viewer),
