@@ -98,9 +98,12 @@ export class KimiRoom extends Server<Env> {
 
   override onMessage(connection: Connection, message: string | ArrayBuffer | ArrayBufferView): void {
     if (connection.tags.includes(UPLINK_TAG)) {
-      if (this.uplinkId !== null && connection.id !== this.uplinkId && typeof message === 'string') return;
-      if (typeof message === 'string') this.takeFrame(connection, message);
-      else this.takeControl(connection, message);
+      const replaced = this.uplinkId !== null && connection.id !== this.uplinkId;
+      if (typeof message === 'string') {
+        if (!replaced) this.takeFrame(connection, message);
+      } else {
+        this.takeControl(connection, message, replaced);
+      }
     } else {
       this.takeViewerMessage(connection, message);
     }
@@ -166,13 +169,14 @@ export class KimiRoom extends Server<Env> {
     send(uplink, JSON.stringify({ relay: 'ack', count: this.log.uplinkCount } satisfies RoomControl));
   }
 
-  private takeControl(uplink: Connection, data: ArrayBuffer | ArrayBufferView): void {
+  private takeControl(uplink: Connection, data: ArrayBuffer | ArrayBufferView, replaced: boolean): void {
     let control: UplinkControl;
     try {
       control = JSON.parse(decoder.decode(data)) as UplinkControl;
     } catch {
       return;
     }
+    if (replaced && control.relay !== 'hello') return;
     switch (control.relay) {
       case 'hello': {
         if (typeof control.epoch !== 'string' || control.epoch === '') return;

@@ -51,7 +51,11 @@ export class Viewer {
     if (this.resume && this.lastSeq !== null) url.searchParams.set('since', String(this.lastSeq));
     const ws = new WebSocket(url.href, this.protocols, { perMessageDeflate: false });
     this.ws = ws;
+    this.connects = (this.connects ?? 0) + 1;
     ws.on('message', (data, isBinary) => {
+      // A socket being closed can still deliver; what it delivers after we moved on is not counted
+      // (the new connection's `since` did not include it, so it is replayed there).
+      if (ws !== this.ws) return;
       if (isBinary) throw new Error('a viewer received a binary frame');
       const text = String(data);
       this.texts.push(text);

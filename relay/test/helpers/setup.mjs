@@ -21,8 +21,8 @@ export async function startSystem({ room = 'proxy-1', relayOptions = {}, kimiOpt
     },
     /** A viewer with a token for `sessions` (list or '*'), watching `session` if given. */
     async viewer({ sessions = '*', session, protocols, tokenRoom = room, connect = true } = {}) {
-      const token = await relay.viewerToken({ room: tokenRoom, sessions });
-      const url = new URL(relay.roomUrl(room));
+      const token = await system.relay.viewerToken({ room: tokenRoom, sessions });
+      const url = new URL(system.relay.roomUrl(room));
       if (session !== undefined) url.searchParams.set('session', String(session));
       if (!protocols) url.searchParams.set('token', token);
       const viewer = new Viewer(url.href, { protocols: protocols ? [...protocols, `kimi-token.${token}`] : undefined });
@@ -32,7 +32,7 @@ export async function startSystem({ room = 'proxy-1', relayOptions = {}, kimiOpt
       return viewer;
     },
     async status() {
-      const response = await fetch(`${relay.httpUrl}/parties/main/${room}`, { headers: { authorization: `Bearer ${await relay.uplinkToken(room)}` } });
+      const response = await fetch(`${system.relay.httpUrl}/parties/main/${room}`, { headers: { authorization: `Bearer ${await system.relay.uplinkToken(room)}` } });
       return response.json();
     },
     /** Waits until the uplink is connected to both sides and the room knows it. */
@@ -43,7 +43,7 @@ export async function startSystem({ room = 'proxy-1', relayOptions = {}, kimiOpt
       for (const v of system.viewers) v.ws?.terminate();
       system.uplink?.stop();
       await kimi.close();
-      await relay.dispose();
+      await system.relay.dispose();
     },
   };
   if (uplink) {
