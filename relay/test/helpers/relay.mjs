@@ -3,7 +3,7 @@
 import { Miniflare, Log, LogLevel } from 'miniflare';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { buildRelay } from '../../scripts/build.mjs';
+import { buildRelay, wranglerConfig } from '../../scripts/build.mjs';
 import { newSecret, signToken } from '../../dist/node.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,19 +24,21 @@ class CapturingLog extends Log {
  * @param {{ persist?: string, port?: number, secrets?: { viewer: string, uplink: string }, vars?: Record<string,string> }} [options]
  */
 export async function startRelay(options = {}) {
-  built ??= existsSync(`${root}/dist/worker.js`) && process.env.RELAY_NO_BUILD ? Promise.resolve() : buildRelay();
+  built ??= existsSync(`${root}/dist/worker/worker.js`) && process.env.RELAY_NO_BUILD ? Promise.resolve() : buildRelay();
   await built;
+  const config = wranglerConfig();
   const secrets = options.secrets ?? { viewer: newSecret(), uplink: newSecret() };
   const logged = [];
   const mf = new Miniflare({
     rootPath: root,
-    scriptPath: 'dist/worker.js',
+    // What `wrangler deploy` would upload, with the bindings and settings of wrangler.jsonc.
+    scriptPath: 'dist/worker/worker.js',
     modules: true,
     modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }],
-    compatibilityDate: '2026-04-26',
-    durableObjects: { Main: { className: 'KimiRoom', useSQLite: true } },
+    compatibilityDate: config.compatibility_date,
+    durableObjects: Object.fromEntries(config.durable_objects.bindings.map((b) => [b.name, { className: b.class_name, useSQLite: true }])),
     durableObjectsPersist: options.persist ?? false,
-    bindings: { VIEWER_SECRET: secrets.viewer, UPLINK_SECRET: secrets.uplink, ...options.vars },
+    bindings: { ...config.vars, VIEWER_SECRET: secrets.viewer, UPLINK_SECRET: secrets.uplink, ...options.vars },
     host: '127.0.0.1',
     port: options.port ?? 0,
     cf: false,
