@@ -100,7 +100,7 @@ export class KimiRoom extends Server<Env> {
     if (connection.tags.includes(UPLINK_TAG)) {
       const replaced = this.uplinkId !== null && connection.id !== this.uplinkId;
       if (typeof message === 'string') {
-        if (!replaced) this.takeFrame(connection, message);
+        if (!replaced) this.takeFrames(connection, message);
       } else {
         this.takeControl(connection, message, replaced);
       }
@@ -126,7 +126,17 @@ export class KimiRoom extends Server<Env> {
     });
   }
 
-  private takeFrame(uplink: Connection, text: string): void {
+  /** A message from the uplink holds one frame, or several separated by line breaks (no frame has one). */
+  private takeFrames(uplink: Connection, message: string): void {
+    if (message.indexOf('\n') === -1) {
+      this.takeFrame(message);
+    } else {
+      for (const text of message.split('\n')) this.takeFrame(text);
+    }
+    if (this.log.uplinkCount - this.ackedAt >= ACK_EVERY) this.ack(uplink);
+  }
+
+  private takeFrame(text: string): void {
     const routed = text.length <= MAX_UPLINK_FRAME ? routeFrame(text) : null;
     const stamped = routed && stampSeq(text, this.log.nextSeq);
     if (!routed || stamped === null) {
@@ -144,7 +154,6 @@ export class KimiRoom extends Server<Env> {
       if (type === 'sessions_bulk_deleted') this.log.dropStates(sessions);
       this.fanOut(stamped, sessions);
     }
-    if (this.log.uplinkCount - this.ackedAt >= ACK_EVERY) this.ack(uplink);
   }
 
   /** Sends to the viewers of the frame's sessions (and of all sessions), or to every viewer. */

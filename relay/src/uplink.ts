@@ -50,6 +50,9 @@ const PENDING_TTL_MS = 5 * 60_000;
 const PENDING_MAX = 1000;
 /** Past this many buffered bytes toward the relay, wait for the socket to drain. */
 const HIGH_WATER = 4 << 20;
+/** A batch toward the room holds at most this many frames, and about this many characters. */
+const BATCH_FRAMES = 256;
+const BATCH_BYTES = 256 * 1024;
 /** Close codes after which reconnecting cannot help. */
 const FATAL_RELAY_CODES = new Map([
   [4401, 'the relay refused the uplink secret'],
@@ -95,6 +98,7 @@ export class Uplink {
   /** Next frame index to send on the current relay connection; -1 until the room said where to start. */
   private sendIndex = -1;
   private waitingForDrain = false;
+  private flushScheduled = false;
   private readonly pending = new Map<string, Pending>();
   private readonly hydrating = new Set<string>();
   private nextRequest = 0;
@@ -343,28 +347,44 @@ export class Uplink {
     }
   }
 
-  /** Adds a frame to the stream: buffered until acknowledged, sent now if the room is ready. */
+  /** Adds a frame to the stream: buffered until acknowledged, sent with the next batch. */
   private produce(text: string): void {
-    this.buffer.push(text);
+    this.buffer.push(hasLineBreak(text) ? withoutLineBreaks(text) : text);
     this.produced++;
     this.stats.produced++;
     if (this.produced - this.bufferStart > this.bufferLimit) {
       this.forget(this.bufferStart + 1);
       this.stats.dropped++;
     }
-    if (this.sendIndex === this.produced - 1 && !this.waitingForDrain) this.flush();
+    // Frames that arrive in the same turn of the event loop go up together: one message, one
+    // storage transaction in the room.
+    if (!this.flushScheduled && !this.waitingForDrain && this.sendIndex >= 0) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
   }
 
-  /** Sends buffered frames from `sendIndex`, stopping while the socket's buffer is full. */
+  /**
+   * Sends buffered frames from `sendIndex` in batches (frames joined by line breaks, which no frame
+   * contains), stopping while the socket's buffer is full.
+   */
   private flush(): void {
     const ws = this.relay;
-    if (!ws || ws.readyState !== WebSocket.OPEN || this.sendIndex < 0) return;
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.sendIndex < 0 || this.waitingForDrain) return;
     if (this.sendIndex < this.bufferStart) this.sendIndex = this.bufferStart;
     while (this.sendIndex < this.produced) {
-      const text = this.buffer[this.bufferHead + this.sendIndex - this.bufferStart]!;
-      this.sendIndex++;
+      const from = this.bufferHead + this.sendIndex - this.bufferStart;
+      let to = from + 1;
+      let size = this.buffer[from]!.length;
+      const end = this.bufferHead + this.produced - this.bufferStart;
+      while (to < end && to - from < BATCH_FRAMES && size + this.buffer[to]!.length < BATCH_BYTES) size += this.buffer[to++]!.length + 1;
+      const text = to - from === 1 ? this.buffer[from]! : this.buffer.slice(from, to).join('\n');
+      this.sendIndex += to - from;
       if (ws.bufferedAmount > HIGH_WATER) {
-        // Resume once this frame is written out, so memory stays bounded by the buffer limit.
+        // Resume once this batch is written out, so memory stays bounded by the buffer limit.
         this.waitingForDrain = true;
         ws.send(text, () => {
           if (this.relay !== ws) return;
@@ -410,6 +430,32 @@ export class Uplink {
     }, ms);
     this.timers.add(timer);
   }
+}
+
+function hasLineBreak(text: string): boolean {
+  return text.includes('\n') || text.includes('\r');
+}
+
+/**
+ * Batches separate frames with line breaks, so a frame must not contain one. In valid JSON a raw line
+ * break can only be whitespace between tokens (inside strings it must be escaped), so it becomes a
+ * space and the frame means the same. A frame that is not JSON keeps them as the two characters `\n`
+ * and `\r` (it reaches only viewers of every session, who get a "not JSON" error for it either way).
+ */
+export function withoutLineBreaks(text: string): string {
+  let json = true;
+  try {
+    JSON.parse(text);
+  } catch {
+    const repaired = replaceNonFiniteTokens(text);
+    try {
+      if (repaired === null) throw new Error('not JSON');
+      JSON.parse(repaired);
+    } catch {
+      json = false;
+    }
+  }
+  return json ? text.replace(/[\r\n]/g, ' ') : text.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
 /**

@@ -1,7 +1,7 @@
 // No gaps: under a steady stream, viewers and the uplink reconnect (20 and 5 times) and every viewer
 // ends with exactly the frames it is owed, each once, in order; then the Durable Object restarts
 // (Miniflare stopped and started again on the same storage) and nothing is lost either.
-import { after, describe, test } from 'node:test';
+import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,10 @@ function checkDelivery(viewer, owed, label) {
   const got = viewer.frames.filter((f) => typeof f.n === 'number');
   const seqs = got.map((f) => f.relay_seq);
   for (let i = 1; i < seqs.length; i++) {
-    assert.ok(seqs[i] > seqs[i - 1], `${label}: relay_seq ${seqs[i]} after ${seqs[i - 1]} (duplicate or reordered)`);
+    if (seqs[i] > seqs[i - 1]) continue;
+    const at = viewer.frames.indexOf(got[i]);
+    const context = viewer.frames.slice(Math.max(0, at - 3), at + 2).map((f, k) => ({ seq: f.relay_seq, n: f.n, type: f.type, ...viewer.arrivals[Math.max(0, at - 3) + k] }));
+    assert.fail(`${label}: relay_seq ${seqs[i]} after ${seqs[i - 1]} (duplicate or reordered): ${JSON.stringify(context)}`);
   }
   const ns = got.map((f) => f.n);
   const want = owed.map((f) => f.n);
@@ -71,6 +74,10 @@ const ofSession = (session) => (f) => f.session_id === undefined || String(f.ses
 describe('continuity across reconnects', () => {
   let system;
   after(() => system?.close());
+  afterEach((t) => {
+    // What the runtime said, when something went wrong (requests lines left out).
+    if (system && t.passed === false) console.log(system.relay.logged.filter((l) => !/ 101 Switching| 200 OK/.test(l)).join('\n').slice(0, 5000));
+  });
 
   test('20 viewer reconnects and 5 uplink reconnects under a steady stream: nothing lost, duplicated or reordered', async () => {
     system = await startSystem();

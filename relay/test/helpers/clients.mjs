@@ -40,6 +40,8 @@ export class Viewer {
     this.resume = resume;
     this.frames = [];
     this.texts = [];
+    /** For each frame: which connection (1, 2, …) brought it, and the `since` that connection asked from. */
+    this.arrivals = [];
     this.lastSeq = null;
     this.closes = [];
     this.ws = null;
@@ -61,6 +63,7 @@ export class Viewer {
       this.texts.push(text);
       const frame = readFrame(text);
       this.frames.push(frame);
+      this.arrivals.push({ connection: this.connects, since: url.searchParams.get('since') });
       if (typeof frame.relay_seq === 'number') this.lastSeq = frame.relay_seq;
     });
     return new Promise((resolve, reject) => {

@@ -2,7 +2,9 @@
 // secrets; optionally with storage on disk, so a second start is "the Durable Object restarted".
 import { Miniflare, Log, LogLevel } from 'miniflare';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildRelay, wranglerConfig } from '../../scripts/build.mjs';
 import { newSecret, signToken } from '../../dist/node.mjs';
 
@@ -27,6 +29,10 @@ export async function startRelay(options = {}) {
   built ??= existsSync(`${root}/dist/worker/worker.js`) && process.env.RELAY_NO_BUILD ? Promise.resolve() : buildRelay();
   await built;
   const config = wranglerConfig();
+  // Storage always on disk, as on Cloudflare: a runtime that evicts or resets the Durable Object
+  // (hibernation after ~10 s idle, or under load) keeps the room's data.
+  const ownDir = options.persist ? null : mkdtempSync(join(tmpdir(), 'kimi-relay-'));
+  const persist = options.persist ?? ownDir;
   const secrets = options.secrets ?? { viewer: newSecret(), uplink: newSecret() };
   const logged = [];
   const mf = new Miniflare({
@@ -37,7 +43,7 @@ export async function startRelay(options = {}) {
     modulesRules: [{ type: 'ESModule', include: ['**/*.js'] }],
     compatibilityDate: config.compatibility_date,
     durableObjects: Object.fromEntries(config.durable_objects.bindings.map((b) => [b.name, { className: b.class_name, useSQLite: true }])),
-    durableObjectsPersist: options.persist ?? false,
+    durableObjectsPersist: persist,
     bindings: { ...config.vars, VIEWER_SECRET: secrets.viewer, UPLINK_SECRET: secrets.uplink, ...options.vars },
     host: '127.0.0.1',
     port: options.port ?? 0,
@@ -62,6 +68,7 @@ export async function startRelay(options = {}) {
     uplinkToken: (room, exp = Math.floor(Date.now() / 1000) + 300) => signToken({ v: 1, role: 'uplink', room, sessions: '*', exp }, secrets.uplink),
     async dispose() {
       await mf.dispose();
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
     },
   };
 }
