@@ -85,11 +85,18 @@ export class FrameLog {
   /** Counts an uplink frame that was not stored (unreadable), so resends stay aligned. */
   skipFrame(): void {
     this.uplinkCount++;
-    this.sql.exec('UPDATE meta SET count = ? WHERE id = 1', this.uplinkCount);
   }
 
   /**
-   * Stores one frame under its sessions (or as global) and returns its number. `text` must already
+   * Writes the numbering and the uplink position; called once after each batch of `append` and
+   * `skipFrame` (the same event, so the same transaction as the frames themselves).
+   */
+  commit(): void {
+    this.sql.exec('UPDATE meta SET seq = ?, count = ? WHERE id = 1', this.seq, this.uplinkCount);
+  }
+
+  /**
+   * Stores one frame under its sessions (or as global) and returns its number (`commit()` after). `text` must already
    * carry that number (the caller stamps it with `nextSeq`), so replays send exactly what went live.
    * `state` makes it the current state of its session (and, for `init`, of the room).
    */
@@ -112,8 +119,7 @@ export class FrameLog {
         this.initText = text;
       }
     }
-    if (state === 'init') this.sql.exec('UPDATE meta SET seq = ?, count = ?, init_seq = ?, init_text = ? WHERE id = 1', seq, this.uplinkCount, seq, text);
-    else this.sql.exec('UPDATE meta SET seq = ?, count = ? WHERE id = 1', seq, this.uplinkCount);
+    if (state === 'init') this.sql.exec('UPDATE meta SET init_seq = ?, init_text = ? WHERE id = 1', seq, text);
     if (this.total > this.limits.total + (this.limits.total >> 3)) this.trimTotal();
     return seq;
   }

@@ -64,6 +64,8 @@ export class KimiRoom extends Server<Env> {
   private uplinkId: string | null = null;
   /** Hydrations asked of the uplink and not answered yet: session → when. */
   private readonly hydrating = new Map<string, number>();
+  /** Sockets by tag, for fan-out; cleared whenever one connects or closes. */
+  private readonly byTag = new Map<string, WebSocket[]>();
 
   override onStart(): void {
     this.log = new FrameLog(this.ctx.storage.sql, limitsOf(this.env));
@@ -78,6 +80,7 @@ export class KimiRoom extends Server<Env> {
   }
 
   override onConnect(connection: Connection, ctx: ConnectionContext): void {
+    this.byTag.clear();
     const admitted = readAdmitted(ctx.request);
     if (!admitted) {
       // Only the Worker reaches the room, and it always says who connected.
@@ -109,8 +112,27 @@ export class KimiRoom extends Server<Env> {
     }
   }
 
+  override onClose(): void {
+    this.byTag.clear();
+  }
+
   override onError(): void {
     // A viewer's transport failing is routine; nothing to log (and never a token to log).
+    this.byTag.clear();
+  }
+
+  /**
+   * The sockets of a tag. The runtime builds a new list (and a wrapper per hibernatable socket) on
+   * every `getWebSockets` call, which at hundreds of viewers cost more than the sends; the lists are
+   * kept until a socket connects or closes.
+   */
+  private socketsOf(tag: string): WebSocket[] {
+    let sockets = this.byTag.get(tag);
+    if (!sockets) {
+      sockets = this.ctx.getWebSockets(tag);
+      this.byTag.set(tag, sockets);
+    }
+    return sockets;
   }
 
   /** Status for whoever holds the uplink secret (the Worker checks it). */
@@ -133,6 +155,7 @@ export class KimiRoom extends Server<Env> {
     } else {
       for (const text of message.split('\n')) this.takeFrame(text);
     }
+    this.log.commit();
     if (this.log.uplinkCount - this.ackedAt >= ACK_EVERY) this.ack(uplink);
   }
 
@@ -142,7 +165,7 @@ export class KimiRoom extends Server<Env> {
     if (!routed || stamped === null) {
       // No rule can place it: only viewers of every session may see it, unnumbered and not kept.
       this.log.skipFrame();
-      for (const ws of this.ctx.getWebSockets(ALL_TAG)) send(ws, text);
+      for (const ws of this.socketsOf(ALL_TAG)) send(ws, text);
     } else {
       const type = routed.message.type;
       // A hydration that reports an error (`{"error": "Session 9 introuvable"}`) is news, not a state.
@@ -159,17 +182,17 @@ export class KimiRoom extends Server<Env> {
   /** Sends to the viewers of the frame's sessions (and of all sessions), or to every viewer. */
   private fanOut(text: string, sessions: readonly string[]): void {
     if (sessions.length === 0) {
-      for (const ws of this.ctx.getWebSockets(VIEWER_TAG)) send(ws, text);
+      for (const ws of this.socketsOf(VIEWER_TAG)) send(ws, text);
       return;
     }
     if (sessions.length === 1) {
-      for (const ws of this.ctx.getWebSockets(sessionTag(sessions[0]!))) send(ws, text);
-      for (const ws of this.ctx.getWebSockets(ALL_TAG)) send(ws, text);
+      for (const ws of this.socketsOf(sessionTag(sessions[0]!))) send(ws, text);
+      for (const ws of this.socketsOf(ALL_TAG)) send(ws, text);
       return;
     }
     // A frame naming several sessions (sessions_bulk_deleted): a viewer of two of them gets it once.
-    const targets = new Set(this.ctx.getWebSockets(ALL_TAG));
-    for (const session of sessions) for (const ws of this.ctx.getWebSockets(sessionTag(session))) targets.add(ws);
+    const targets = new Set(this.socketsOf(ALL_TAG));
+    for (const session of sessions) for (const ws of this.socketsOf(sessionTag(session))) targets.add(ws);
     for (const ws of targets) send(ws, text);
   }
 
