@@ -21,6 +21,8 @@ export interface Admitted {
   watch: 'all' | string[];
   /** The last `relay_seq` a reconnecting viewer saw. */
   since: number | null;
+  /** Experimental: the viewer takes part in peer signalling (`?signal=1`, docs/webrtc.md). */
+  signal?: boolean;
 }
 
 export interface Refused {
@@ -74,7 +76,7 @@ export async function admit(request: Request, room: string, secrets: RelaySecret
   }
   const sinceText = url.searchParams.get('since');
   const since = sinceText !== null && /^\d{1,15}$/.test(sinceText) ? Number(sinceText) : null;
-  return { role: 'viewer', watch, since };
+  return { role: 'viewer', watch, since, signal: url.searchParams.get('signal') === '1' };
 }
 
 /** The request the room receives: no token in it, no client-chosen connection id, the decision attached. */

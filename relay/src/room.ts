@@ -1,7 +1,7 @@
 import { Server, type Connection, type ConnectionContext } from 'partyserver';
 import { readAdmitted, type Admitted } from './admission.js';
 import { FrameLog, DEFAULT_LIMITS, type FrameLogLimits, type StateKind, type Watch } from './frame-log.js';
-import { ALL_TAG, UPLINK_TAG, VIEWER_TAG, routeFrame, sessionTag, stampSeq } from './routing.js';
+import { ALL_TAG, SIGNAL_TAG, UPLINK_TAG, VIEWER_TAG, routeFrame, sessionTag, stampSeq } from './routing.js';
 import { CLOSE, HYDRATION_TYPE, REPLY_TYPES, type RoomControl, type UplinkControl } from './wire.js';
 
 export interface Env {
@@ -76,7 +76,10 @@ export class KimiRoom extends Server<Env> {
     const admitted = readAdmitted(ctx.request);
     if (!admitted) return [];
     if (admitted.role === 'uplink') return [UPLINK_TAG];
-    return [VIEWER_TAG, ...(admitted.watch === 'all' ? [ALL_TAG] : admitted.watch.map(sessionTag))];
+    const tags = [VIEWER_TAG, ...(admitted.watch === 'all' ? [ALL_TAG] : admitted.watch.map(sessionTag))];
+    // A socket carries at most 10 tags, its id included.
+    if (admitted.signal && tags.length < 9) tags.push(SIGNAL_TAG);
+    return tags;
   }
 
   override onConnect(connection: Connection, ctx: ConnectionContext): void {
@@ -92,6 +95,11 @@ export class KimiRoom extends Server<Env> {
         if (ws !== (connection as unknown as WebSocket)) ws.close(CLOSE.replaced, 'replaced by a newer uplink');
       }
       return; // it speaks first (hello)
+    }
+    if (admitted.signal && connection.tags.includes(SIGNAL_TAG)) {
+      // Experimental peer signalling: tell the newcomer its id and who else is there.
+      const peers = this.ctx.getWebSockets(SIGNAL_TAG).map((ws) => this.ctx.getTags(ws)[0]).filter((id) => id !== connection.id);
+      connection.send(JSON.stringify({ type: 'relay_peers', id: connection.id, peers }));
     }
     const watch = watchOf(admitted);
     const missed = admitted.since === null ? null : this.log.replay(admitted.since, watch);
@@ -253,6 +261,10 @@ export class KimiRoom extends Server<Env> {
       send(viewer, JSON.stringify({ type: 'pong', id: command.id ?? null }));
       return;
     }
+    if (command.type === 'relay_signal') {
+      this.signal(viewer, command as { to?: unknown; data?: unknown });
+      return;
+    }
     const replyType = REPLY_TYPES.get(command.type);
     // Kimi Proxy ignores every other command (PROTOCOL.md §9): nothing else goes down.
     if (replyType === undefined) return;
@@ -263,6 +275,17 @@ export class KimiRoom extends Server<Env> {
       return;
     }
     send(uplink, JSON.stringify({ relay: 'command', from: viewer.id, frame: message } satisfies RoomControl));
+  }
+
+  /**
+   * Experimental peer signalling (docs/webrtc.md): a viewer that joined with `?signal=1` may send
+   * `{"type":"relay_signal","to":<id>,"data":…}` to another such viewer of the room, which receives
+   * `{"type":"relay_signal","from":<id>,"data":…}`.
+   */
+  private signal(from: Connection, message: { to?: unknown; data?: unknown }): void {
+    if (!from.tags.includes(SIGNAL_TAG) || typeof message.to !== 'string' || message.to === '') return;
+    const target = this.ctx.getWebSockets(message.to).find((ws) => this.ctx.getTags(ws).includes(SIGNAL_TAG));
+    if (target) send(target, JSON.stringify({ type: 'relay_signal', from: from.id, data: message.data ?? null }));
   }
 
   /** Asks the uplink for a session's state over HTTP, when the room lacks it (or `force`). */

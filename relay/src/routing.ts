@@ -14,6 +14,8 @@ export const VIEWER_TAG = 'viewer';
 /** Tag of viewers allowed every session and watching them all. */
 export const ALL_TAG = 'all';
 export const UPLINK_TAG = 'uplink';
+/** Tag of viewers taking part in peer signalling (experimental, docs/webrtc.md). */
+export const SIGNAL_TAG = 'signal';
 
 export function sessionTag(sessionId: string): string {
   return `s:${sessionId}`;
