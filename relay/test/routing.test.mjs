@@ -128,6 +128,31 @@ describe('commands and replies', () => {
     assert.equal(b.of('memory_compress_result_response').length, 0);
   });
 
+  test('experimental peer signalling: only between viewers that joined with ?signal=1', async () => {
+    const signalUrl = async () => {
+      const url = new URL(system.relay.roomUrl(system.room));
+      url.searchParams.set('signal', '1');
+      url.searchParams.set('token', await system.relay.viewerToken({ room: system.room, sessions: '*' }));
+      return url.href;
+    };
+    const { Viewer } = await import('./helpers/clients.mjs');
+    const a = new Viewer(await signalUrl());
+    await a.connect();
+    const b = new Viewer(await signalUrl());
+    await b.connect();
+    await until(() => a.of('relay_peers').length && b.of('relay_peers').length, 'peer lists');
+    const idA = a.of('relay_peers')[0].id;
+    assert.ok(b.of('relay_peers')[0].peers.includes(idA));
+    const plain = await system.viewer({ sessions: '*' });
+    plain.send({ type: 'relay_signal', to: idA, data: { from: 'plain' } });
+    b.send({ type: 'relay_signal', to: idA, data: { sdp: 'x' } });
+    await until(() => a.of('relay_signal').length === 1, 'the signal');
+    assert.deepEqual(a.of('relay_signal')[0], { type: 'relay_signal', from: b.of('relay_peers')[0].id, data: { sdp: 'x' } });
+    await sleep(200);
+    assert.equal(a.of('relay_signal').length, 1, 'a viewer without ?signal=1 cannot signal');
+    assert.equal(plain.of('relay_peers').length, 0);
+  });
+
   test('commands Kimi Proxy does not know go nowhere; ping is answered by the relay', async () => {
     const a = await system.viewer({ sessions: ['1'], session: 1 });
     const commandsBefore = system.uplink.stats.commands;
