@@ -1,5 +1,5 @@
 import { normalizeSessionId } from '../../src/protocol/session-filter.js';
-import { verifyToken, type TokenProblem } from './token.js';
+import { base64UrlDecode, verifyToken, type TokenProblem } from './token.js';
 import { CLOSE } from './wire.js';
 
 /**
@@ -49,6 +49,20 @@ export function offeredProtocols(request: Request): string[] {
   return header ? header.split(',').map((p) => p.trim()).filter(Boolean) : [];
 }
 
+/**
+ * The token in a `kimi-token.<value>` subprotocol: `<kimi-realtime>` sends it base64url-encoded (UTF-8),
+ * since a subprotocol may only hold token characters.
+ */
+function protocolToken(value: string): string | null {
+  const bytes = base64UrlDecode(value);
+  if (!bytes) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
 export async function admit(request: Request, room: string, secrets: RelaySecrets, now = Date.now()): Promise<Admitted | Refused> {
   const url = new URL(request.url);
   const authorization = request.headers.get('authorization');
@@ -60,7 +74,7 @@ export async function admit(request: Request, room: string, secrets: RelaySecret
     return { role: 'uplink', watch: 'all', since: null };
   }
   const fromProtocol = offeredProtocols(request).find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
-  const token = fromProtocol ? fromProtocol.slice(TOKEN_PROTOCOL_PREFIX.length) : url.searchParams.get('token');
+  const token = fromProtocol ? protocolToken(fromProtocol.slice(TOKEN_PROTOCOL_PREFIX.length)) : url.searchParams.get('token');
   const claims = await verifyToken(token, secrets.viewer, 'viewer', now);
   if (typeof claims === 'string') return { code: CLOSE.unauthorized, reason: REASONS[claims] };
   if (claims.room !== room) return { code: CLOSE.forbidden, reason: 'the token is for another room' };

@@ -30,13 +30,15 @@ export interface RoutedFrame {
 /**
  * Reads one frame from Kimi Proxy. Bare NaN/Infinity frames are recovered the way the element does
  * (and forwarded verbatim: the element recovers them itself). Returns null for a frame no rule can
- * route (not JSON, not an object with a `type`).
+ * route (not JSON, not an object with a `type`, a session reference that is not an id).
  */
 export function routeFrame(text: string): RoutedFrame | null {
   const parsed = parseFrame(text);
   const message = parsed instanceof FrameProblem ? parsed.recovered : parsed;
   if (message === null) return null;
   const ref = sessionRefOf(message);
+  // A reference that is not an id (an object, a boolean…): the element drops it as unreadable.
+  if (ref === false) return null;
   const sessions = ref === null ? [] : typeof ref === 'string' ? [ref] : [...new Set(ref)];
   return { message, sessions };
 }

@@ -7,6 +7,8 @@
  * keys, so one kind can never pass for the other, and the role is also inside the signed payload.
  */
 
+import { sessionIdOf } from '../../src/protocol/session-filter.js';
+
 export type TokenRole = 'viewer' | 'uplink';
 
 export interface TokenClaims {
@@ -85,12 +87,13 @@ export function checkClaims(claims: TokenClaims): TokenClaims {
   let sessions: readonly string[] | '*';
   if (claims.sessions === '*') sessions = '*';
   else if (Array.isArray(claims.sessions)) {
-    const list = [...new Set(claims.sessions.map((s) => String(s).trim()))];
+    // Canonical, as the element and the room compare them: "01" and 1 are session "1".
+    const list = [...new Set(claims.sessions.map((s) => sessionIdOf(s)))];
     if (list.length === 0 || list.length > MAX_TOKEN_SESSIONS) throw new TypeError(`sessions must name 1–${MAX_TOKEN_SESSIONS} session ids, or be "*"`);
     for (const id of list) {
-      if (id === '' || id.length > MAX_SESSION_ID_LENGTH || id === '*') throw new TypeError(`bad session id "${id.slice(0, 20)}"`);
+      if (typeof id !== 'string' || id.length > MAX_SESSION_ID_LENGTH || id === '*') throw new TypeError(`bad session id "${String(id).slice(0, 20)}"`);
     }
-    sessions = list;
+    sessions = list as string[];
   } else throw new TypeError('sessions must be a list of session ids or "*"');
   if (claims.role === 'uplink' && sessions !== '*') throw new TypeError('uplink tokens cover every session ("*")');
   const out: TokenClaims = { v: 1, role: claims.role, room: claims.room, sessions, exp: claims.exp };

@@ -64,8 +64,8 @@ export interface RoomHydrate {
 
 export type RoomControl = RoomWelcome | RoomAck | RoomCommand | RoomHydrate;
 
-/** The frame type the uplink uses for a session's HTTP hydration (PROTOCOL.md §14). */
-export const HYDRATION_TYPE = 'relay_hydration';
+/** The frame type the uplink uses for a session's HTTP hydration (PROTOCOL.md §14); the element's module. */
+export { RELAY_HYDRATION_TYPE as HYDRATION_TYPE } from '../../src/protocol/relay.js';
 
 /** Commands Kimi Proxy answers, and the type of its answer (PROTOCOL.md §9, §4.17). */
 export const REPLY_TYPES: ReadonlyMap<string, string> = new Map([

@@ -4,6 +4,7 @@ import { mountRealtime, record } from '../../../test/browser/helpers/element.js'
 import { loadFixtures, type Fixtures } from '../../../test/browser/helpers/fixtures.js';
 import { until, sleep } from '../../../test/browser/helpers/simulator.js';
 import type { KimiRealtime, KimiErrorDetail, KimiStatusDetail } from '../../../src/index.js';
+import { relayRoomUrl } from '../../../src/protocol/relay.js';
 
 interface RelayPage {
   host: string;
@@ -26,6 +27,7 @@ async function push(...frames: (string | object)[]): Promise<void> {
   if (!response.ok) throw new Error(`push: HTTP ${response.status}`);
 }
 
+/** The room's address, for raw sockets and `url` (the element builds it itself from host and room). */
 function roomUrl(params: Record<string, string> = {}): string {
   const url = new URL(`ws://${relay.host}/parties/main/${relay.room}`);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
@@ -56,6 +58,16 @@ async function pushAndSettle(elements: KimiRealtime[], frames: (string | object)
   await until(() => seen.every((list) => list.some((m) => m['end'] === marker.end)), { what: 'the end marker everywhere', timeout: 10_000 });
 }
 
+describe('relayRoomUrl: PartySocket\'s address of a room', () => {
+  it('wss for public hosts, ws for loopback and private ones; party main by default; session and since in the query', () => {
+    expect(relayRoomUrl({ host: 'relay.example.workers.dev', party: '', room: 'lab' }, null, null)).to.equal('wss://relay.example.workers.dev/parties/main/lab');
+    expect(relayRoomUrl({ host: 'https://relay.example.workers.dev/', party: 'kimi', room: 'a b' }, '1', 42)).to.equal('wss://relay.example.workers.dev/parties/kimi/a%20b?session=1&since=42');
+    expect(relayRoomUrl({ host: '127.0.0.1:8787', party: 'main', room: 'r' }, null, 0)).to.equal('ws://127.0.0.1:8787/parties/main/r?since=0');
+    expect(relayRoomUrl({ host: 'localhost:8787', party: 'main', room: 'r' }, '2', null)).to.equal('ws://localhost:8787/parties/main/r?session=2');
+    expect(relayRoomUrl({ host: '192.168.1.5:1999', party: 'main', room: 'r' }, null, null)).to.match(/^ws:/);
+  });
+});
+
 describe('<kimi-realtime> through the relay', () => {
   let fixtures: Fixtures;
   before(async () => {
@@ -64,7 +76,8 @@ describe('<kimi-realtime> through the relay', () => {
 
   it('pinned to a session: the same kimi:* events as a direct connection to Kimi Proxy', async () => {
     const direct = await mountRealtime({ url: relay.direct, 'session-id': '1' });
-    const viaRelay = await mountAtRelay({ url: roomUrl({ session: '1' }), 'session-id': '1' }, relay.tokens.one);
+    const viaRelay = await mountAtRelay({ host: relay.host, room: relay.room, 'session-id': '1' }, relay.tokens.one);
+    expect(viaRelay.resolvedUrl).to.match(new RegExp(`^ws://${relay.host}/parties/main/${relay.room}\\?session=1&since=\\d+$`));
     const got = { direct: record<Record<string, unknown>>(direct, 'kimi:message'), relay: record<Record<string, unknown>>(viaRelay, 'kimi:message') };
     const types = { direct: [] as string[], relay: [] as string[] };
     for (const m of fixtures.messages) {
@@ -82,7 +95,7 @@ describe('<kimi-realtime> through the relay', () => {
 
   it('following the active session with an all-sessions token: the same events, errors included', async () => {
     const direct = await mountRealtime({ url: relay.direct });
-    const viaRelay = await mountAtRelay({ url: roomUrl() }, relay.tokens.all);
+    const viaRelay = await mountAtRelay({ host: relay.host, room: relay.room }, relay.tokens.all);
     await pushAndSettle([direct, viaRelay], []);
     const got = { direct: record<Record<string, unknown>>(direct, 'kimi:message'), relay: record<Record<string, unknown>>(viaRelay, 'kimi:message') };
     const errors = { direct: record<KimiErrorDetail>(direct, 'kimi:error'), relay: record<KimiErrorDetail>(viaRelay, 'kimi:error') };
@@ -94,13 +107,67 @@ describe('<kimi-realtime> through the relay', () => {
   });
 
   it('the token can travel in the subprotocol instead of the URL', async () => {
-    const el = await mountAtRelay({ url: roomUrl({ session: '1' }), 'session-id': '1', 'auth-via': 'protocol' }, relay.tokens.one);
+    const el = await mountAtRelay({ host: relay.host, room: relay.room, 'session-id': '1', 'auth-via': 'protocol' }, relay.tokens.one);
     expect(el.state).to.equal('open');
+  });
+
+  it('`url` still connects straight to the room (or to Kimi Proxy)', async () => {
+    const el = await mountAtRelay({ url: roomUrl({ session: '1' }), 'session-id': '1' }, relay.tokens.one);
+    expect(el.viaRelay).to.equal(false);
+    expect(el.state).to.equal('open');
+  });
+
+  it('a pinned session that is not active is hydrated by the relay: kimi:hydrate, and no HTTP request to the relay host', async () => {
+    const el = await mountRealtime({ manual: true, host: relay.host, room: relay.room, 'session-id': '2' }, { waitOpen: false });
+    const hydrations = record<{ sessionId: string; found: boolean; window: number | null }>(el, 'kimi:hydrate');
+    const errors = record<KimiErrorDetail>(el, 'kimi:error');
+    el.token = relay.tokens.all;
+    el.connect();
+    await until(() => hydrations.length > 0, { what: 'kimi:hydrate' });
+    expect(hydrations[0]!.sessionId).to.equal('2');
+    expect(hydrations[0]!.found).to.equal(true);
+    expect(el.hydration?.sessionId).to.equal('2');
+    await sleep(300);
+    expect(errors.map((e) => e.kind)).to.not.include('hydration');
+    expect(errors.map((e) => e.kind)).to.not.include('unknown-type');
+  });
+
+  it('after the relay restarts, the element resumes from its last relay_seq: every frame once, in order', async () => {
+    const el = await mountAtRelay({ host: relay.host, room: relay.room, 'session-id': '1', 'reconnect-delay': '100', 'reconnect-jitter': '0' }, relay.tokens.one);
+    const got = record<Record<string, unknown>>(el, 'kimi:metric_updated');
+    let n = 0;
+    let pushing = true;
+    const pushed: number[] = [];
+    const pump = (async () => {
+      while (pushing) {
+        const frames = [];
+        for (let i = 0; i < 5; i++) {
+          n++;
+          const session = (n % 2) + 1;
+          frames.push({ type: 'metric_updated', metric_id: 50_000 + n, session_id: session, real_tokens: { total: n, prompt: n, completion: 0, percentage: 0.1 }, cumulative_tokens: n, cumulative_percentage: 0.1, alert: null, source: 'proxy', n });
+          if (session === 1) pushed.push(n);
+        }
+        await push(...frames);
+        await sleep(20);
+      }
+    })();
+    await sleep(500);
+    await executeServerCommand('relay-restart');
+    await until(() => el.stats.reconnects >= 1 && el.state === 'open', { what: 'the reconnect', timeout: 15_000 });
+    await sleep(500);
+    pushing = false;
+    await pump;
+    await pushAndSettle([el], []);
+    const ns = got.map((m) => m['n']).filter((v) => typeof v === 'number');
+    expect(ns).to.deep.equal(pushed);
+    const seqs = got.map((m) => m['relay_seq'] as number);
+    expect(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!)).to.equal(true);
+    expect(pushed.length).to.be.greaterThan(50);
   });
 
   for (const [name, token, code] of [['a forged token', 'forged', 4401], ['a token for another room', 'otherRoom', 4403]] as const) {
     it(`refused for ${name}: kimi:error of kind auth (${code}), closed, and no retry`, async () => {
-      const el = await mountRealtime({ manual: true, url: roomUrl(), 'reconnect-delay': '50' }, { waitOpen: false });
+      const el = await mountRealtime({ manual: true, host: relay.host, room: relay.room, 'reconnect-delay': '50' }, { waitOpen: false });
       const errors = record<KimiErrorDetail>(el, 'kimi:error');
       const states = record<KimiStatusDetail>(el, 'kimi:status');
       el.token = relay.tokens[token];

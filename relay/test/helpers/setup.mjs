@@ -14,7 +14,7 @@ export async function startSystem({ room = 'proxy-1', relayOptions = {}, kimiOpt
     uplink: null,
     viewers: [],
     startUplink(options = {}) {
-      const up = new Uplink({ kimiUrl: kimi.wsUrl, httpUrl: kimi.httpUrl, relayUrl: relay.roomUrl(room), uplinkSecret: relay.secrets.uplink, reconnectMin: 50, reconnectMax: 400, ...options });
+      const up = new Uplink({ kimiUrl: kimi.wsUrl, relayUrl: relay.roomUrl(room), uplinkSecret: relay.secrets.uplink, reconnectMin: 50, reconnectMax: 400, ...options });
       up.start();
       system.uplink = up;
       return up;
@@ -25,7 +25,8 @@ export async function startSystem({ room = 'proxy-1', relayOptions = {}, kimiOpt
       const url = new URL(system.relay.roomUrl(room));
       if (session !== undefined) url.searchParams.set('session', String(session));
       if (!protocols) url.searchParams.set('token', token);
-      const viewer = new Viewer(url.href, { protocols: protocols ? [...protocols, `kimi-token.${token}`] : undefined });
+      // In the subprotocol the token travels base64url-encoded, as <kimi-realtime> sends it.
+      const viewer = new Viewer(url.href, { protocols: protocols ? [...protocols, `kimi-token.${Buffer.from(token).toString('base64url')}`] : undefined });
       viewer.token = token;
       system.viewers.push(viewer);
       if (connect) await viewer.connect();
