@@ -245,7 +245,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       try {
         this.onHydrated(hydrationFrom(String(id), message, Date.now(), this.usage.clock));
       } catch (error) {
-        this.reportError({ kind: 'hydration', message: `The relay's hydration of session ${String(id).slice(0, 40)} was not readable: ${(error as Error).message}.` });
+        this.reportError({ kind: 'hydration', message: `Relay hydration: ${(error as Error).message}.` });
       }
     };
     this.connection = new ConnectionController(this, this, {
@@ -253,15 +253,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       onStatus: (detail) => this.reportStatus(detail),
       onError: (detail) => this.reportError(detail),
     });
-    // Through a relay the room sends the hydration; its host has no `/api` (an explicit `api-url` still loads).
-    const element = this;
-    const hydrationSettings = {
-      get resolvedUrl() { return element.resolvedUrl; },
-      get apiUrl() { return element.apiUrl; },
-      get noHydrate() { return element.noHydrate || (element.viaRelay && !element.apiUrl); },
-      get activeSessionId() { return element.activeSessionId; },
-    };
-    this.hydrator = new HydrationController(hydrationSettings, this.usage.clock, {
+    this.hydrator = new HydrationController(this, this.usage.clock, {
       onHydrated: (detail) => this.onHydrated(detail),
       onError: (detail) => this.reportError(detail),
     });
@@ -412,7 +404,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     if (changed.has('pingInterval')) this.router.swallowPongs = this.pingInterval > 0;
     if (changed.has('manual')) this.connection.auto = !this.manual;
     if ((changed.has('apiUrl') && changed.get('apiUrl') !== undefined) || (changed.has('noHydrate') && changed.get('noHydrate') !== undefined)) {
-      if (this.state === 'open') this.hydrator.request();
+      if (this.state === 'open' && !this.viaRelay) this.hydrator.request();
     }
     const moved = ['url', 'host', 'party', 'room'].some((name) => changed.has(name) && changed.get(name) !== undefined);
     // A new address: reconnect there.
@@ -445,7 +437,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     this.shownSession = shown;
     this.usage.sessionChanged();
     this.shareSession();
-    if (this.state === 'open') this.hydrator.request();
+    if (this.state === 'open' && !this.viaRelay) this.hydrator.request();
   }
 
   private onHydrated(detail: KimiHydration): void {
@@ -462,7 +454,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   }
 
   private reportStatus(detail: KimiStatusDetail): void {
-    if (detail.state === 'open') this.hydrator.request();
+    // Through a relay the room sends the hydration (its host has no `/api`).
+    if (detail.state === 'open' && !this.viaRelay) this.hydrator.request();
     else if (detail.state === 'closed') this.hydrator.cancel();
     const states = this.internals.states;
     if (states) {
