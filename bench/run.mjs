@@ -223,7 +223,9 @@ if (!smoke) {
   console.log('\nwrote bench/results/latest.json');
   if (!only) {
     const chart = existsSync('bench/results/chart.md') ? readFileSync('bench/results/chart.md', 'utf8') : '';
-    writeFileSync('BENCHMARKS.md', benchmarksMarkdown(summary, lines, chart));
+    // The relay's section (relay/bench/run.mjs --write) is kept as it is.
+    const relaySection = /<!-- relay:begin -->[\s\S]*<!-- relay:end -->/.exec(readFileSync('BENCHMARKS.md', 'utf8'))?.[0];
+    writeFileSync('BENCHMARKS.md', benchmarksMarkdown(summary, lines, chart) + (relaySection ? `\n${relaySection}\n` : ''));
     console.log('wrote BENCHMARKS.md');
   }
 }

@@ -16,6 +16,9 @@ const steps = [
   ['node tests', 'node --test test/node/'],
   ['browser tests', 'npx web-test-runner'],
   ['benchmark smoke', 'node bench/run.mjs --smoke'],
+  // The relay (relay/, its own package and lockfile): installed on first use, tested on workerd.
+  ['relay', 'node relay/scripts/ensure-deps.mjs && npm test --prefix relay'],
+  ['relay browser tests', 'npx web-test-runner --config relay/test/browser/web-test-runner.config.mjs'],
 ];
 
 let passed = 0;

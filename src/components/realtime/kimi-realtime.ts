@@ -16,6 +16,8 @@ import type { KimiHydration } from '../../protocol/hydration.js';
 import type { UsageReading } from '../../protocol/usage-readings.js';
 import { HydrationController } from './hydration-controller.js';
 import { UsageTracker } from './usage-tracker.js';
+import { hydrationFrom } from '../../protocol/hydration.js';
+import { relayRoomUrl } from '../../protocol/relay.js';
 
 /** Counters of one `<kimi-realtime>` since it was created. */
 export interface KimiRealtimeStats {
@@ -114,6 +116,19 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   /** WebSocket URL; relative and `http(s):` URLs are accepted. Default: `/ws` on the page's host (`wss:` on https). */
   @property({ reflect: false }) url = '';
+
+  /**
+   * Host of a Kimi relay (`relay.example.workers.dev`, `127.0.0.1:8787`). With `room`, the element
+   * connects to that room (PartySocket's address) instead of `url`, asks it for its session, and
+   * resumes from the last `relay_seq` it saw after a reconnect. See relay/README.md.
+   */
+  @property() host = '';
+
+  /** The relay's party (PartySocket's default: `main`). */
+  @property() party = 'main';
+
+  /** The relay room: one per Kimi Proxy instance. */
+  @property() room = '';
 
   /** Connect only through `connect()`. */
   @property({ type: Boolean }) manual = false;
@@ -226,6 +241,14 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     this.internals = this.attachInternals();
     this.router = new MessageRouter(this, this.filter, (detail) => this.reportError(detail), () => this.sessionFollowed());
     this.router.afterDispatch = (message) => this.usage.take(message, Date.now());
+    this.router.onRelayHydration = (message) => {
+      const id = (message as { session_id?: unknown }).session_id;
+      try {
+        this.onHydrated(hydrationFrom(String(id), message, Date.now(), this.usage.clock));
+      } catch (error) {
+        this.reportError({ kind: 'hydration', message: `Relay hydration: ${(error as Error).message}.` });
+      }
+    };
     this.connection = new ConnectionController(this, this, {
       onFrame: (data) => this.router.route(data),
       onStatus: (detail) => this.reportStatus(detail),
@@ -255,6 +278,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     if (id === false) reportInvalidOption(this, 'sessionId', value, 'a string or a finite number', 'none (following)');
     this._sessionId = id || null;
     this.filter.pin(this._sessionId);
+    // The relay sends the session asked for in the address: a new one means a new connection.
+    if (old !== this._sessionId && this.viaRelay) this.reconnectElsewhere();
     this.sessionChanged();
     this.requestUpdate('sessionId', old);
   }
@@ -302,9 +327,18 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     return { utcOffsetMinutes: this.usage.clock.offsetMinutes, skewMs: this.usage.clock.skew };
   }
 
-  /** The WebSocket URL in use. */
+  /** The WebSocket URL in use (read before every connection attempt). */
   get resolvedUrl(): string {
+    if (this.viaRelay) {
+      const pinned = this.filter.following ? null : this.filter.current;
+      return relayRoomUrl({ host: this.host, party: this.party, room: this.room }, pinned, this.router?.relaySeq ?? null);
+    }
     return toWebSocketUrl(this.url || defaultKimiUrl());
+  }
+
+  /** Whether the element connects through a Kimi relay (`host` and `room` set). */
+  get viaRelay(): boolean {
+    return this.host !== '' && this.room !== '';
   }
 
   /** Connection state: `connecting`, `open`, `reconnecting`, `offline` or `closed`. */
@@ -371,13 +405,20 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     if (changed.has('pingInterval')) this.router.swallowPongs = this.pingInterval > 0;
     if (changed.has('manual')) this.connection.auto = !this.manual;
     if ((changed.has('apiUrl') && changed.get('apiUrl') !== undefined) || (changed.has('noHydrate') && changed.get('noHydrate') !== undefined)) {
-      if (this.state === 'open') this.hydrator.request();
+      if (this.state === 'open' && !this.viaRelay) this.hydrator.request();
     }
-    if (changed.has('url') && changed.get('url') !== undefined && this.state !== 'closed') {
-      // A new address: reconnect there.
-      this.connection.disconnect();
-      this.connection.connect();
-    }
+    const moved = ['url', 'host', 'party', 'room'].some((name) => changed.has(name) && changed.get(name) !== undefined);
+    // A new address: reconnect there.
+    if (moved) this.reconnectElsewhere();
+  }
+
+  /** Connects again at the current address, as a new viewer of the relay (no `since`). */
+  private reconnectElsewhere(): void {
+    if (!this.connection || !this.router) return;
+    this.router.relaySeq = null;
+    if (this.state === 'closed') return;
+    this.connection.disconnect();
+    this.connection.connect();
   }
 
   /** The server made another session active while following. */
@@ -397,7 +438,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     this.shownSession = shown;
     this.usage.sessionChanged();
     this.shareSession();
-    if (this.state === 'open') this.hydrator.request();
+    if (this.state === 'open' && !this.viaRelay) this.hydrator.request();
   }
 
   private onHydrated(detail: KimiHydration): void {
@@ -414,7 +455,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   }
 
   private reportStatus(detail: KimiStatusDetail): void {
-    if (detail.state === 'open') this.hydrator.request();
+    // Through a relay the room sends the hydration (its host has no `/api`).
+    if (detail.state === 'open' && !this.viaRelay) this.hydrator.request();
     else if (detail.state === 'closed') this.hydrator.cancel();
     const states = this.internals.states;
     if (states) {

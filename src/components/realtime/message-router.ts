@@ -4,6 +4,7 @@ import { KNOWN_MESSAGE_TYPES, RESERVED_EVENT_TYPES } from '../../protocol/known-
 import type { KimiMessage } from '../../protocol/messages.js';
 import { FrameProblem, excerptOf, parseFrame } from '../../protocol/parse-frame.js';
 import type { SessionFilter } from '../../protocol/session-filter.js';
+import { RELAY_HYDRATION_TYPE } from '../../protocol/relay.js';
 
 /** Reports of one kind are made once per key, up to this many distinct keys (the set stays bounded). */
 const MAX_REPORTED = 64;
@@ -31,6 +32,10 @@ export class MessageRouter {
   swallowPongs = false;
   /** Runs after `kimi:<type>` while the message still belongs to the shown session (usage readings). */
   afterDispatch: ((message: KimiMessage) => void) | null = null;
+  /** The last `relay_seq` received (frames through a Kimi relay are numbered), or null. */
+  relaySeq: number | null = null;
+  /** Through a relay: its hydration frames become the element's hydration instead of events of their own. */
+  onRelayHydration: ((message: KimiMessage) => void) | null = null;
   private readonly reported = new Set<string>();
 
   constructor(
@@ -53,6 +58,9 @@ export class MessageRouter {
       }
       message = recovered;
     }
+    // One property read per frame; the relay replays from this number after a reconnect.
+    const seq = (message as { relay_seq?: unknown }).relay_seq;
+    if (typeof seq === 'number') this.relaySeq = seq;
     const filter = this.filter;
     if (filter.observe(message)) this.onSessionFollowed();
     const verdict = filter.classify(message);
@@ -67,6 +75,10 @@ export class MessageRouter {
       return;
     }
     this.delivered++;
+    if (type === RELAY_HYDRATION_TYPE && this.onRelayHydration !== null) {
+      this.onRelayHydration(message);
+      return;
+    }
     // eslint-disable-next-line no-console
     if (this.debug) console.debug('[kimi-realtime] message', message);
     const version = filter.version;
