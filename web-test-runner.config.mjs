@@ -7,6 +7,7 @@ import { startHub } from './simulator/control.mjs';
 import { CHROMIUM_ARGS, findBrowsers, selectedBrowsers } from './scripts/find-browsers.mjs';
 import { webkitLauncher } from './test/launchers/webkit.mjs';
 import { colorSchemePlugin } from './test/launchers/color-scheme.mjs';
+import { typingPlugin } from './test/launchers/typing.mjs';
 
 let hub;
 
@@ -51,7 +52,7 @@ export default {
   concurrency: 1,
   testsFinishTimeout: 10 * 60_000,
   browserStartTimeout: 60_000,
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), simulatorPlugin, colorSchemePlugin()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), simulatorPlugin, colorSchemePlugin(), typingPlugin()],
   browsers,
   testFramework: { config: { timeout: 20_000 } },
   // lang="en": the elements format numbers and relative times in the page's language.

@@ -49,3 +49,20 @@ export function measuredHeap(): (() => number) | null {
     return memory.usedJSHeapSize;
   };
 }
+
+/** Epoch ms with sub-ms precision, comparable with the test runner's typing stamps. */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * The test runner types `key` into the focused element, one press after another with `interval` ms
+ * between them, until `stop()`, which resolves with the epoch ms at which each press was sent (see
+ * test/launchers/typing.mjs). Unlike a typing loop in the page, it keeps typing while the page's main
+ * thread is busy.
+ */
+export async function startTyping(key: string, interval: number): Promise<{ stop: () => Promise<number[]> }> {
+  type Payload = { action: 'start'; key: string; interval: number } | { action: 'stop' };
+  await executeServerCommand<unknown, Payload>('kimi-typing', { action: 'start', key, interval });
+  return {
+    stop: async () => (await executeServerCommand<{ sent: number[] }, Payload>('kimi-typing', { action: 'stop' })).sent,
+  };
+}
