@@ -127,6 +127,18 @@ export function locateBrowsers(names = ALL_BROWSERS, options = {}) {
   return found;
 }
 
+/** A browser's name and version as its package reports it, e.g. "Mozilla Firefox 153.8.0esr", for reports. */
+export function browserVersion(name, paths) {
+  const run = (cmd, args) => spawnSync(cmd, args, { encoding: 'utf8' }).stdout?.trim().split('\n')[0] ?? '';
+  if (name === 'webkit') {
+    // MiniBrowser has no --version; the package of the library it belongs to says it.
+    const pkg = run('dpkg-query', ['-S', paths.browser]).split(':')[0];
+    const version = pkg ? run('dpkg-query', ['-W', '-f', '${Version}', pkg]) : '';
+    return version ? `WebKitGTK ${version} (MiniBrowser)` : 'WebKitGTK (MiniBrowser)';
+  }
+  return run(paths.browser, ['--version']).replace(/ built on .*/, '') || BROWSERS[name].label;
+}
+
 /** `locateBrowsers()` for scripts: prints the advice and exits when a browser is missing. */
 export function findBrowsers(names = selectedBrowsers()) {
   try {
@@ -144,5 +156,5 @@ export function findChromium() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const names = process.argv.length > 2 ? selectedBrowsers(process.argv.slice(2).join(',')) : selectedBrowsers();
-  for (const [name, paths] of Object.entries(findBrowsers(names))) console.log(`${BROWSERS[name].label}: ${Object.values(paths).join(' ')}`);
+  for (const [name, paths] of Object.entries(findBrowsers(names))) console.log(`${browserVersion(name, paths)}: ${Object.values(paths).join(' ')}`);
 }

@@ -190,7 +190,7 @@ describe('<kimi-alert-feed>', () => {
     send(source, streamError('two'));
     await settle(feed);
     const dismissed = record<AlertItem>(document, 'kimi:alert-dismiss');
-    let event: Event | null = null;
+    let event = null as Event | null; // assigned in a listener: keep TypeScript from narrowing to null
     feed.addEventListener('kimi:alert-dismiss', (e) => (event = e), { once: true });
     const button = rows(feed)[0]!.querySelector<HTMLButtonElement>('[part="dismiss"]')!;
     expect(button.getAttribute('aria-label')).to.equal('Dismiss error: two');
