@@ -7,6 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { BROWSERS, browserVersion, findBrowsers, selectedBrowsers } from '../scripts/find-browsers.mjs';
 
 const names = selectedBrowsers();
+const loadAtStart = loadavg()[0];
 findBrowsers(names);
 const results = [];
 for (const name of names) {
@@ -45,7 +46,7 @@ const table = [
 const versions = names.map(version).join(', ');
 const md = `## Input during a flood, per engine
 
-\`npm run bench:input\`, ${new Date().toISOString().slice(0, 10)}: ${versions}; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, load average ${loadavg()[0].toFixed(1)} at the end.
+\`npm run bench:input\`, ${new Date().toISOString().slice(0, 10)}: ${versions}; Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work shares the machine).
 ${results.length / (names.length * 2)} interleaved rounds per engine. The simulator sends 50,000 \`metric_updated\` frames (two sessions, half filtered)
 as fast as backpressure allows while the test runner types into an input on the page, one press after another
 (CDP in Chromium, WebDriver BiDi in Firefox, WebDriver classic in WebKit). A key press's delay runs from the

@@ -11,7 +11,7 @@ import { Sim, until, sleep } from './helpers/simulator.js';
 import { engine, epochNow, startTyping } from './helpers/browser.js';
 
 const COUNT = 50_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 interface Flood {
   /** Frames received so far. */
