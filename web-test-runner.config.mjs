@@ -21,13 +21,16 @@ const simulatorPlugin = {
   },
 };
 
+// The same default language in every browser, whatever the machine's locale (WebKit's launcher sets it too).
+const env = { ...process.env, LANG: 'en_US.UTF-8', LANGUAGE: 'en_US' };
+
 const launchers = {
   chromium: ({ browser }) =>
-    chromeLauncher({ launchOptions: { executablePath: browser, headless: true, args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc', '--enable-precise-memory-info'] } }),
+    chromeLauncher({ launchOptions: { executablePath: browser, headless: true, env, args: [...CHROMIUM_ARGS, '--lang=en-US', '--js-flags=--expose-gc', '--enable-precise-memory-info'] } }),
   // Firefox over WebDriver BiDi with the puppeteer-core that @web/test-runner-chrome brings.
   // -remote-allow-system-access lets the colour-scheme command set a preference from a browser-level script.
   firefox: ({ browser }) =>
-    chromeLauncher({ puppeteer: puppeteerCore, launchOptions: { browser: 'firefox', executablePath: browser, headless: true, args: ['-remote-allow-system-access'] } }),
+    chromeLauncher({ puppeteer: puppeteerCore, launchOptions: { browser: 'firefox', executablePath: browser, headless: true, env, args: ['-remote-allow-system-access'] } }),
   webkit: (paths) => webkitLauncher(paths),
 };
 
