@@ -501,7 +501,7 @@ describe('hardening: a million messages with the dashboard mounted', function ()
   beforeEach(async () => { sim = await Sim.create(); });
   afterEach(async () => { await sim.close(); });
 
-  it(`${total.toLocaleString('en')} messages: shadow DOM nodes (comments included) ${STRESS ? 'and heap after GC ' : ''}stop growing after the first half`, async () => {
+  it(`${total.toLocaleString('en')} messages: shadow DOM nodes (comments included) ${STRESS ? 'and heap after GC ' : ''}stop growing after the first half`, async function () {
     const root = await fixture<HTMLDivElement>(DASHBOARD(sim.url));
     const source = root.querySelector('kimi-realtime')!;
     await until(() => source.state === 'open', { what: 'open' });
@@ -533,8 +533,9 @@ describe('hardening: a million messages with the dashboard mounted', function ()
     expect(s.framesReceived - base).to.equal(total);
     expect(s.delivered + s.filtered + s.malformed).to.equal(s.framesReceived);
     expect(checkpoints.slice(4).map((c) => c.nodes), 'nodes from the half on').to.deep.equal(checkpoints.slice(4).map(() => half.nodes));
-    if (STRESS) expect(last.heap - half.heap, 'heap added by the last half, after GC (bytes)').to.be.below(0.1 * 1048576);
     expect(source.state).to.equal('open');
+    if (STRESS && Number.isNaN(last.heap)) skipBecause(this, 'the nodes stopped growing as asserted, but the heap cannot be measured here (no performance.memory or gc())');
+    if (STRESS) expect(last.heap - half.heap, 'heap added by the last half, after GC (bytes)').to.be.below(0.1 * 1048576);
   });
 });
 
