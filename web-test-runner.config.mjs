@@ -1,23 +1,33 @@
 // Browser tests in Chromium, Firefox and WebKit, each from Debian's packages (never a downloaded browser;
 // see scripts/find-browsers.mjs), against the real Kimi Proxy simulator, which this config starts on
-// 127.0.0.1 and hands to the pages as window.__KIMI_SIM__. `BROWSERS=firefox,webkit` picks browsers.
+// 127.0.0.1 (in a process of its own) and hands to the pages as window.__KIMI_SIM__. `BROWSERS=firefox,webkit` picks browsers.
 import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { startHub } from './simulator/control.mjs';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ARGS, findBrowsers, selectedBrowsers } from './scripts/find-browsers.mjs';
 import { webkitLauncher } from './test/launchers/webkit.mjs';
 import { colorSchemePlugin } from './test/launchers/color-scheme.mjs';
 import { typingPlugin } from './test/launchers/typing.mjs';
 
-let hub;
+/** The simulator hub's addresses, from its own process (see test/launchers/simulator-process.mjs). */
+let sim;
+let simProcess;
 
 const simulatorPlugin = {
   name: 'kimi-simulator',
   async serverStart() {
-    hub = await startHub({ host: '127.0.0.1', port: 0, controlPort: 0, rate: 0 });
+    simProcess = fork(fileURLToPath(new URL('./test/launchers/simulator-process.mjs', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    sim = await new Promise((resolve, reject) => {
+      simProcess.once('message', resolve);
+      simProcess.once('exit', (code) => reject(new Error(`the simulator process exited with ${code} before listening`)));
+    });
   },
   async serverStop() {
-    await hub?.close();
+    if (!simProcess?.connected) return;
+    const exited = new Promise((resolve) => simProcess.once('exit', resolve));
+    simProcess.disconnect();
+    await exited;
   },
 };
 
@@ -61,7 +71,7 @@ export default {
   // lang="en": the elements format numbers and relative times in the page's language.
   testRunnerHtml: (testFramework) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"></head><body>
-<script>window.__KIMI_SIM__ = ${JSON.stringify({ control: hub.controlUrl, main: hub.main.url, stress: process.env.STRESS === '1' })};</script>
+<script>window.__KIMI_SIM__ = ${JSON.stringify({ control: sim.control, main: sim.main, stress: process.env.STRESS === '1' })};</script>
 <script type="module" src="${testFramework}"></script>
 </body></html>`,
 };
