@@ -9,7 +9,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { Blaster } from './blaster.mjs';
 import { startStaticServer } from '../scripts/static-server.mjs';
-import { CHROMIUM_ARGS, findChromium } from '../scripts/find-chromium.mjs';
+import { CHROMIUM_ARGS, findChromium } from '../scripts/find-browsers.mjs';
 import { measureSizes } from '../scripts/size.mjs';
 
 const smoke = process.argv.includes('--smoke');

@@ -1,5 +1,5 @@
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
-import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import { sendKeys } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { deliver } from './helpers/frames.js';
 import { KimiAlertFeed } from '../../src/components/alert-feed/kimi-alert-feed.js';
@@ -11,6 +11,7 @@ import { loadFixtures, type Fixtures } from './helpers/fixtures.js';
 import { record } from './helpers/element.js';
 import { Sim, until } from './helpers/simulator.js';
 import { RENDERS } from '../../src/components/shared/dashboard-element.js';
+import { setColorScheme, useColorScheme } from './helpers/browser.js';
 
 KimiAlertFeed.define();
 
@@ -118,7 +119,7 @@ describe('alert model', () => {
 });
 
 describe('<kimi-alert-feed>', () => {
-  afterEach(async () => { await emulateMedia({ colorScheme: 'light' }); });
+  afterEach(async () => { await setColorScheme('light'); });
 
   it('shows the empty state, then each kind of alert newest first', async () => {
     const fixtures = await loadFixtures();
@@ -189,7 +190,7 @@ describe('<kimi-alert-feed>', () => {
     send(source, streamError('two'));
     await settle(feed);
     const dismissed = record<AlertItem>(document, 'kimi:alert-dismiss');
-    let event: Event | null = null;
+    let event = null as Event | null; // assigned in a listener: keep TypeScript from narrowing to null
     feed.addEventListener('kimi:alert-dismiss', (e) => (event = e), { once: true });
     const button = rows(feed)[0]!.querySelector<HTMLButtonElement>('[part="dismiss"]')!;
     expect(button.getAttribute('aria-label')).to.equal('Dismiss error: two');
@@ -218,7 +219,7 @@ describe('<kimi-alert-feed>', () => {
     expect(summary(feed).map((s) => s.split('|')[2])).to.deep.equal(['b', 'a']);
     // Booleans: a failing comparison of DOM nodes makes the runner serialise them and lose the browser.
     expect(feed.shadowRoot!.activeElement === buttons()[0], 'focus moves to the next dismiss button').to.equal(true);
-    await sendKeys({ press: 'Space' });
+    await sendKeys({ press: ' ' });
     await settle(feed);
     await sendKeys({ press: 'Enter' });
     await settle(feed);
@@ -364,7 +365,7 @@ describe('<kimi-alert-feed>', () => {
     expect(rows(feed)).to.have.length(1);
   });
 
-  it('is accessible in light and dark schemes', async () => {
+  it('is accessible in light and dark schemes', async function () {
     const { source, feed } = await mount();
     send(source, updated(CAUTION, 82));
     send(source, updated(WARNING, 91));
@@ -374,7 +375,7 @@ describe('<kimi-alert-feed>', () => {
     send(source, { type: 'compaction_event', session_id: 1, compaction: { compacted: true, original_tokens: 10, compacted_tokens: 5, tokens_saved: 5, compaction_ratio: 50, messages_before: 4, messages_after: 2, summarized_count: 2 } });
     await settle(feed);
     await expect(feed).to.be.accessible();
-    await emulateMedia({ colorScheme: 'dark' });
+    await useColorScheme(this, 'dark');
     await settle(feed);
     await expect(feed).to.be.accessible();
     const empty = await mount();

@@ -1,5 +1,4 @@
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
-import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { deliver } from './helpers/frames.js';
 import { KimiConnectionStatus } from '../../src/components/connection-status/kimi-connection-status.js';
@@ -8,6 +7,7 @@ import { KimiStatusEvent } from '../../src/events/kimi-status-event.js';
 import type { KimiRealtime, KimiRealtimeStats, KimiStatusDetail } from '../../src/index.js';
 import { Sim, sleep, until } from './helpers/simulator.js';
 import { RENDERS } from '../../src/components/shared/dashboard-element.js';
+import { setColorScheme, useColorScheme } from './helpers/browser.js';
 
 KimiConnectionStatus.define();
 
@@ -64,7 +64,7 @@ describe('connection status text', () => {
 });
 
 describe('<kimi-connection-status>', () => {
-  afterEach(async () => { await emulateMedia({ colorScheme: 'light' }); });
+  afterEach(async () => { await setColorScheme('light'); });
 
   it('shows the source state as a badge with words, a custom state, and follows kimi:status', async () => {
     const { source, status: el } = await mount();
@@ -170,13 +170,13 @@ describe('<kimi-connection-status>', () => {
     expect(el[RENDERS], 'countdown not ticking').to.equal(renders);
   });
 
-  it('is accessible in light and dark schemes', async () => {
+  it('is accessible in light and dark schemes', async function () {
     const { source, status: el } = await mount();
     fakeStats(source, { ...STATS, connectedSince: Date.now() });
     source.dispatchEvent(status({ state: 'reconnecting', attempt: 1, nextRetryAt: Date.now() + 5000 }));
     await settle(el);
     await expect(el).to.be.accessible();
-    await emulateMedia({ colorScheme: 'dark' });
+    await useColorScheme(this, 'dark');
     for (const state of ['open', 'connecting', 'offline', 'closed'] as const) {
       source.dispatchEvent(status({ state }));
       await settle(el);

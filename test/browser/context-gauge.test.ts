@@ -1,12 +1,12 @@
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
 import { deliver } from './helpers/frames.js';
-import { emulateMedia } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { KimiContextGauge } from '../../src/components/context-gauge/kimi-context-gauge.js';
 import type { KimiRealtime } from '../../src/index.js';
 import { loadFixtures } from './helpers/fixtures.js';
 import { Sim, until } from './helpers/simulator.js';
 import { RENDERS } from '../../src/components/shared/dashboard-element.js';
+import { setColorScheme, useColorScheme } from './helpers/browser.js';
 
 KimiContextGauge.define();
 
@@ -128,8 +128,8 @@ describe('<kimi-context-gauge>', () => {
   });
 
   for (const scheme of ['light', 'dark'] as const) {
-    it(`is accessible in the ${scheme} scheme, at every level`, async () => {
-      await emulateMedia({ colorScheme: scheme });
+    it(`is accessible in the ${scheme} scheme, at every level`, async function () {
+      await useColorScheme(this, scheme);
       try {
         const { source, gauge } = await mount();
         for (const pct of [40, 85, 91, 97]) {
@@ -139,7 +139,7 @@ describe('<kimi-context-gauge>', () => {
           await expect(gauge).to.be.accessible();
         }
       } finally {
-        await emulateMedia({ colorScheme: 'light' });
+        await setColorScheme('light');
       }
     });
   }

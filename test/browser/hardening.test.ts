@@ -1,10 +1,10 @@
 // Faults, hostile input and lifecycle, against the real simulator in real Chromium (README: "Faults, hostile input and their tests").
 // `npm test` runs the fast counts; `npm run test:stress` (STRESS=1) runs the long ones.
 import { expect, fixture, html } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
 import { Sim, until, sleep } from './helpers/simulator.js';
 import { mountRealtime, record } from './helpers/element.js';
 import { metric } from './helpers/frames.js';
+import { engine, epochNow, measuredHeap, skipBecause, startTyping } from './helpers/browser.js';
 import type { KimiErrorDetail, KimiRealtime, KimiStatusDetail } from '../../src/index.js';
 
 const STRESS = window.__KIMI_SIM__.stress;
@@ -64,15 +64,41 @@ describe('hardening: half-open sockets', () => {
   it('idle-timeout + ping-interval: a stalled server is detected and the element reconnects within the window', async () => {
     const el = await mountRealtime({ url: sim.url, 'idle-timeout': 600, 'ping-interval': 150, 'reconnect-delay': 100 });
     const errors = record<KimiErrorDetail>(el, 'kimi:error');
-    // Pings answered: a quiet but live server is not dropped.
-    await sleep(1000);
-    expect(errors, 'no idle timeout while pongs arrive').to.deep.equal([]);
-    const before = (await sim.state()).connectionsTotal;
-    await sim.stall(true);
-    const stalledAt = performance.now();
-    await until(() => errors.some((e) => e.kind === 'idle-timeout'), { timeout: 3000, what: 'idle-timeout' });
-    const detected = performance.now() - stalledAt;
-    expect(detected).to.be.within(550, 600 + 400);
+    // The element measures silence from the last frame it received (a pong, up to one ping interval
+    // before the stall), not from the stall: timed from the stall, detection may come 150 ms early.
+    // Pongs are counted, not dispatched, so watch the counter: the last frame arrived after the last
+    // poll that had not seen it (frameAfter) and no later than the first poll that did (frameBy).
+    let frames = el.stats.framesReceived;
+    let polledAt = performance.now();
+    let frameAfter = polledAt;
+    let frameBy = polledAt;
+    const watch = setInterval(() => {
+      const now = performance.now();
+      if (el.stats.framesReceived !== frames) {
+        frames = el.stats.framesReceived;
+        [frameAfter, frameBy] = [polledAt, now];
+      }
+      polledAt = now;
+    }, 5);
+    let detectedAt = 0;
+    let before = 0;
+    el.addEventListener('kimi:error', (e) => { if (e.detail.kind === 'idle-timeout') detectedAt ||= performance.now(); });
+    try {
+      // Pings answered: a quiet but live server is not dropped.
+      await sleep(1000);
+      expect(errors, 'no idle timeout while pongs arrive').to.deep.equal([]);
+      expect(frames, 'pongs arrived').to.be.above(3);
+      before = (await sim.state()).connectionsTotal;
+      await sim.stall(true);
+      await until(() => detectedAt > 0, { timeout: 3000, what: 'idle-timeout' });
+    } finally {
+      clearInterval(watch);
+    }
+    // Never before idle-timeout of silence (2 ms for Date.now() and performance.now() rounding); at
+    // most one check interval (idle-timeout / 4) late, plus scheduling slack on a loaded machine.
+    expect(detectedAt - frameAfter, 'silence before the idle timeout fired (at least)').to.be.at.least(600 - 2);
+    expect(detectedAt - frameBy, 'silence before the idle timeout fired (at most)').to.be.at.most(600 + 150 + 250);
+    console.warn(`[measured] idle-timeout 600 ms, ping-interval 150 ms: the stall was detected after ${(detectedAt - frameBy).toFixed(0)}–${(detectedAt - frameAfter).toFixed(0)} ms of silence`);
     await until(async () => (await sim.state()).connectionsTotal > before, { what: 'a new connection' });
     await until(() => el.state === 'open');
   });
@@ -153,8 +179,15 @@ describe('hardening: network and tab', () => {
     expect(spread).to.be.above(250);
     expect(sd).to.be.above(70);
     expect(maxInOneBucket).to.be.below(n / 2);
-    await until(() => els.every((e) => e.state === 'open'), { timeout: 15000 });
     console.warn(`[measured] ${n} clients, retry spread ${spread} ms, sd ${sd.toFixed(0)} ms, at most ${maxInOneBucket} retries in any 50 ms`);
+    if (engine === 'Firefox') {
+      container.remove();
+      // Firefox counts each abnormal close as a failed connection to that host and port and delays the
+      // next attempt 1.5x more per failure, up to 60 s (RFC 6455 §7.2.3): after n drops at once the
+      // first reconnect waits about a minute (86 s measured for 20 clients). That is what users get.
+      skipBecause(this, `the retries were spread as asserted, but reopening is not waited for: Firefox delays reconnects to a host after ${n} abnormal closes (up to 60 s, RFC 6455 §7.2.3)`);
+    }
+    await until(() => els.every((e) => e.state === 'open'), { timeout: 15000 });
     container.remove();
   });
 });
@@ -202,6 +235,9 @@ describe('hardening: hostile frames', () => {
     // Hover the chart so its overlay (crosshair, marker, readout) is positioned too.
     const chart = win.document.querySelector('kimi-metric-chart')!;
     await until(() => (chart as unknown as { points: unknown[] }).points.length >= 1);
+    // The chart ignores pointer moves until it has laid out its scales (after its first resize
+    // observation), which may come after the point: hovering earlier would test nothing.
+    await until(() => (chart as unknown as { scales: unknown }).scales != null, { what: 'chart scales' });
     const plot = chart.shadowRoot!.querySelector('[part="chart"]')!;
     const box = plot.getBoundingClientRect();
     plot.dispatchEvent(new PointerEvent('pointermove', { clientX: box.right - 3, clientY: box.top + box.height / 2, bubbles: true, composed: true }));
@@ -247,7 +283,7 @@ describe('hardening: flood', function () {
   beforeEach(async () => { sim = await Sim.create(); });
   afterEach(async () => { await sim.close(); });
 
-  it('50,000 frames in one burst with the dashboard mounted: input handled within 100 ms, every buffer bounded, nothing lost', async () => {
+  it('50,000 frames in one burst with the dashboard mounted: input handled within 100 ms, every buffer bounded, nothing lost', async function () {
     const count = 50_000;
     const root = await fixture<HTMLDivElement>(html`
       <div>
@@ -263,30 +299,49 @@ describe('hardening: flood', function () {
     await until(() => source.state === 'open');
     const input = root.querySelector('input')!;
     input.focus();
-    const delays: number[] = [];
-    input.addEventListener('keydown', (e) => delays.push(performance.now() - e.timeStamp));
-    const blast = sim.blast(count, [1, 2], 'small');
-    let typing = true;
-    const typer = (async () => {
-      while (typing) {
-        await sendKeys({ press: 'a' });
-        await sleep(20);
-      }
-    })();
-    await blast;
-    await until(() => source.stats.framesReceived >= count, { timeout: 60_000, what: `${count} frames` });
-    typing = false;
-    await typer;
+    // Keys are pressed from the test runner (a typing loop in the page would wait behind the flood
+    // itself) until the page has every frame; each delay is from the moment the runner sent the press
+    // to the page's keydown handler.
+    const handledAt: number[] = [];
+    input.addEventListener('keydown', () => handledAt.push(epochNow()));
+    let firstMessageAt = 0;
+    let lastMessageAt = 0;
+    source.addEventListener('kimi:message', () => {
+      lastMessageAt = epochNow();
+      firstMessageAt ||= lastMessageAt;
+    });
+    const typing = await startTyping('a', 20);
+    let sentAt: number[];
+    try {
+      await sim.blast(count, [1, 2], 'small');
+      await until(() => source.stats.framesReceived >= count, { timeout: 60_000, what: `${count} frames` });
+    } finally {
+      sentAt = await typing.stop();
+    }
+    expect(handledAt.length, 'every key press reached the page once').to.equal(sentAt.length);
+    // The presses that met the flood: sent before its last message was handled, handled after its first.
+    // One press is always in flight, so a long block of the main thread delays one of them.
+    const during = sentAt.map((t, i) => t < lastMessageAt && handledAt[i]! > firstMessageAt);
+    const delays = sentAt.map((t, i) => handledAt[i]! - t).filter((_, i) => during[i]);
+    const after = sentAt.map((t, i) => handledAt[i]! - t).filter((_, i) => sentAt[i]! >= lastMessageAt);
     const chart = root.querySelector('kimi-metric-chart')!;
     const feed = root.querySelector('kimi-alert-feed')!;
-    console.warn(`[measured] flood of ${count}: ${delays.length} key presses during it, slowest handled ${Math.max(...delays).toFixed(1)} ms after the input, median ${[...delays].sort((a, b) => a - b)[delays.length >> 1]!.toFixed(1)} ms; chart ${chart.points.length} points, feed ${feed.items.length} items`);
-    expect(delays.length, 'key presses during the flood').to.be.above(3);
-    expect(Math.max(...delays)).to.be.below(100);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;
+    console.warn(`[measured] flood of ${count} in ${engine}: messages handled over ${(lastMessageAt - firstMessageAt).toFixed(0)} ms, typing from ${(sentAt[0]! - firstMessageAt).toFixed(0)} ms to ${(sentAt.at(-1)! - firstMessageAt).toFixed(0)} ms; ${delays.length} key presses during it, slowest handled ${Math.max(...delays).toFixed(1)} ms after the press, median ${median(delays).toFixed(1)} ms (after the flood: median ${median(after).toFixed(1)} ms); chart ${chart.points.length} points, feed ${feed.items.length} items`);
+    expect(sentAt[0], 'typing began before the flood').to.be.below(firstMessageAt);
+    expect(delays.length, 'key presses during the flood').to.be.at.least(1);
     expect(source.stats.delivered, 'every session-1 frame delivered').to.be.at.least(count / 2);
     expect(source.stats.filtered).to.equal(count / 2);
     expect(chart.points.length).to.be.at.most(300);
     expect(feed.items.length).to.be.at.most(50);
     expect(source.stats.queueDepth).to.equal(0);
+    if (engine === 'Firefox') {
+      // Firefox itself holds key presses back behind a WebSocket flood (not behind other queued tasks):
+      // a bare WebSocket page waits up to ~150 ms here (bench/results/input-flood.md), so no page can
+      // hold 100 ms. The element's share is compared with that baseline by `npm run bench:input`.
+      skipBecause(this, `the slowest key press waited ${Math.max(...delays).toFixed(0)} ms, but Firefox delays input behind a WebSocket flood even on a bare WebSocket page (up to ~150 ms, npm run bench:input), so the 100 ms bound is not checked here`);
+    }
+    expect(Math.max(...delays), 'slowest key press during the flood, ms').to.be.below(100);
   });
 });
 
@@ -296,15 +351,12 @@ describe('hardening: lifecycle', function () {
   beforeEach(async () => { sim = await Sim.create(); });
   afterEach(async () => { await sim.close(); });
 
-  it(`${STRESS ? 1000 : 100} mount / unmount / move cycles: no open socket left, heap flat`, async () => {
+  it(`${STRESS ? 1000 : 100} mount / unmount / move cycles: no open socket left, heap flat`, async function () {
     const cycles = STRESS ? 1000 : 100;
     const a = await fixture<HTMLDivElement>(html`<div></div>`);
     const b = document.createElement('div');
     document.body.append(b);
-    const heap = () => {
-      (window as unknown as { gc?: () => void }).gc?.();
-      return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
-    };
+    const heap = measuredHeap();
     let heapAfterWarmup = 0;
     for (let i = 0; i < cycles; i++) {
       const el = document.createElement('kimi-realtime');
@@ -314,15 +366,16 @@ describe('hardening: lifecycle', function () {
       if (i % 3 === 0) await until(() => el.state === 'open');
       el.remove();
       if (i % 10 === 9) await sleep(0);
-      if (i === Math.floor(cycles / 5)) heapAfterWarmup = heap();
+      if (i === Math.floor(cycles / 5)) heapAfterWarmup = heap?.() ?? 0;
     }
     await until(async () => (await sim.state()).clientCount === 0, { timeout: 10000, what: 'every socket closed' });
     await sleep(200);
+    expect((await sim.state()).clientCount).to.equal(0);
+    b.remove();
+    if (!heap) skipBecause(this, `${cycles} cycles left no socket open, but the heap cannot be measured here (no performance.memory or gc())`);
     const growth = heap() - heapAfterWarmup;
     console.warn(`[measured] ${cycles} cycles, ${(await sim.state()).connectionsTotal} connections opened, heap growth after warm-up ${(growth / 1024).toFixed(0)} KB after forced GC`);
-    expect((await sim.state()).clientCount).to.equal(0);
     expect(growth, 'heap growth after warm-up').to.be.below(1024 * 1024);
-    b.remove();
   });
 });
 
@@ -448,7 +501,7 @@ describe('hardening: a million messages with the dashboard mounted', function ()
   beforeEach(async () => { sim = await Sim.create(); });
   afterEach(async () => { await sim.close(); });
 
-  it(`${total.toLocaleString('en')} messages: shadow DOM nodes (comments included) ${STRESS ? 'and heap after GC ' : ''}stop growing after the first half`, async () => {
+  it(`${total.toLocaleString('en')} messages: shadow DOM nodes (comments included) ${STRESS ? 'and heap after GC ' : ''}stop growing after the first half`, async function () {
     const root = await fixture<HTMLDivElement>(DASHBOARD(sim.url));
     const source = root.querySelector('kimi-realtime')!;
     await until(() => source.state === 'open', { what: 'open' });
@@ -480,8 +533,9 @@ describe('hardening: a million messages with the dashboard mounted', function ()
     expect(s.framesReceived - base).to.equal(total);
     expect(s.delivered + s.filtered + s.malformed).to.equal(s.framesReceived);
     expect(checkpoints.slice(4).map((c) => c.nodes), 'nodes from the half on').to.deep.equal(checkpoints.slice(4).map(() => half.nodes));
-    if (STRESS) expect(last.heap - half.heap, 'heap added by the last half, after GC (bytes)').to.be.below(0.1 * 1048576);
     expect(source.state).to.equal('open');
+    if (STRESS && Number.isNaN(last.heap)) skipBecause(this, 'the nodes stopped growing as asserted, but the heap cannot be measured here (no performance.memory or gc())');
+    if (STRESS) expect(last.heap - half.heap, 'heap added by the last half, after GC (bytes)').to.be.below(0.1 * 1048576);
   });
 });
 

@@ -4,7 +4,7 @@ import { expect, fixture, html, nextFrame } from '@open-wc/testing';
 import '../../src/define.js';
 import { deliver } from './helpers/frames.js';
 import type { KimiAlertFeed } from '../../src/components/alert-feed/kimi-alert-feed.js';
-import type { KimiMessage, KimiRealtime } from '../../src/index.js';
+import type { KimiRealtime } from '../../src/index.js';
 import { capText, MAX_RENDERED_TEXT } from '../../src/internal/text.js';
 
 type Message = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { Sim, until, sleep, nextTask } from './helpers/simulator.js';
 import { mountRealtime, record } from './helpers/element.js';
-import type { KimiRealtime, KimiStatusDetail, KimiErrorDetail } from '../../src/index.js';
+import type { KimiStatusDetail, KimiErrorDetail } from '../../src/index.js';
 
 const ping = (n: number) => ({ type: 'cline_usage_updated', latest_ts: n, latest_count: n, imported_count: 0, timestamp: '2026-05-07T09:30:00' });
 
@@ -186,10 +186,10 @@ describe('<kimi-realtime> lifecycle', () => {
     (window as any).setInterval = (fn: () => void, ms?: number) => { const id = orig.si.call(window, fn, ms) as unknown as number; timers.add(id); return id; };
     (window as any).clearInterval = (id: number) => { timers.delete(id); orig.ci.call(window, id); };
     const count = (key: string, d: number) => listeners.set(key, (listeners.get(key) ?? 0) + d);
-    window.addEventListener = function (this: Window, t: string, ...a: any[]) { if (['online', 'offline'].includes(t)) count(t, 1); return orig.wa.call(this, t, ...a); } as any;
-    window.removeEventListener = function (this: Window, t: string, ...a: any[]) { if (['online', 'offline'].includes(t)) count(t, -1); return orig.wr.call(this, t, ...a); } as any;
-    document.addEventListener = function (this: Document, t: string, ...a: any[]) { if (t === 'visibilitychange') count(t, 1); return orig.da.call(this, t, ...a); } as any;
-    document.removeEventListener = function (this: Document, t: string, ...a: any[]) { if (t === 'visibilitychange') count(t, -1); return orig.dr.call(this, t, ...a); } as any;
+    window.addEventListener = function (this: Window, t: string, ...a: [any, any?]) { if (['online', 'offline'].includes(t)) count(t, 1); return orig.wa.call(this, t, ...a); } as any;
+    window.removeEventListener = function (this: Window, t: string, ...a: [any, any?]) { if (['online', 'offline'].includes(t)) count(t, -1); return orig.wr.call(this, t, ...a); } as any;
+    document.addEventListener = function (this: Document, t: string, ...a: [any, any?]) { if (t === 'visibilitychange') count(t, 1); return orig.da.call(this, t, ...a); } as any;
+    document.removeEventListener = function (this: Document, t: string, ...a: [any, any?]) { if (t === 'visibilitychange') count(t, -1); return orig.dr.call(this, t, ...a); } as any;
     return {
       timers,
       listeners,

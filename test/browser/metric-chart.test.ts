@@ -1,6 +1,6 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { ifDefined } from 'lit/directives/if-defined.js';
-import { emulateMedia, resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
+import { resetMouse, sendKeys, sendMouse } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { deliver } from './helpers/frames.js';
 import { KimiMetricChart } from '../../src/components/metric-chart/kimi-metric-chart.js';
@@ -23,6 +23,7 @@ import { levelOf, type UsageReading, type UsageSource } from '../../src/protocol
 import { loadFixtures, type Fixtures } from './helpers/fixtures.js';
 import { Sim, until } from './helpers/simulator.js';
 import { RENDERS } from '../../src/components/shared/dashboard-element.js';
+import { setColorScheme, useColorScheme } from './helpers/browser.js';
 
 KimiMetricChart.define();
 
@@ -200,7 +201,7 @@ describe('<kimi-metric-chart>', () => {
   });
 
   afterEach(async () => {
-    await emulateMedia({ colorScheme: 'light' });
+    await setColorScheme('light');
     await resetMouse();
   });
 
@@ -575,13 +576,13 @@ describe('<kimi-metric-chart>', () => {
     expect(Math.abs(learning.chart.readingsOf('continue')[0]!.time - sent)).to.be.below(1000);
   });
 
-  it('draws in the dark scheme with the dark tokens', async () => {
+  it('draws in the dark scheme with the dark tokens', async function () {
     const { realtime, chart } = await mount({ sources: 'continue' });
     for (let s = 0; s < 10; s++) send(realtime, logAt(s, 30));
     await chart.updateComplete;
     const canvas = canvasOf(chart);
     expect(strongestRow(canvas, [0x09, 0x69, 0xda]).count).to.be.above(canvas.width * 0.4);
-    await emulateMedia({ colorScheme: 'dark' });
+    await useColorScheme(this, 'dark');
     await until(() => strongestRow(canvas, [0x44, 0x93, 0xf8]).count > canvas.width * 0.4, { what: 'dark line colour' });
     expect(strongestRow(canvas, [0x09, 0x69, 0xda]).count).to.be.below(canvas.width * 0.05);
     await expect(chart).to.be.accessible();
