@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { retryDelay } from '../../internal/backoff.js';
 import { BoundedQueue } from '../../internal/bounded-queue.js';
+import { FramePump } from '../../internal/frame-pump.js';
 import { CONNECT_TIMEOUT_CODE, ConnectTimeout, KimiSocket, type SocketTarget } from '../../internal/partysocket-adapter.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
@@ -60,6 +61,11 @@ export class ConnectionController implements ReactiveController {
   auto = true;
 
   private socket: KimiSocket | null = null;
+  /** Frames are handled through the pump: a burst yields to input between slices (frame-pump.ts). */
+  private readonly pump = new FramePump<unknown>((data) => {
+    this.framesSeen++;
+    this.events.onFrame(data);
+  });
   private everOpened = false;
   private readonly queue: BoundedQueue<string>;
   private departure: ReturnType<typeof setTimeout> | null = null;
@@ -117,10 +123,7 @@ export class ConnectionController implements ReactiveController {
         connectTimeout: () => this.settings.connectTimeout,
       },
       {
-        onFrame: (data) => {
-          this.framesSeen++;
-          this.events.onFrame(data);
-        },
+        onFrame: (data) => this.pump.push(data),
         onOpen: () => this.socket === socket && this.handleOpen(),
         onClose: (code, reason) => this.socket === socket && this.handleClose(code, reason),
         afterClose: () => this.socket === socket && this.afterClose(),
