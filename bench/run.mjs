@@ -222,7 +222,8 @@ if (!smoke) {
   writeFileSync('bench/results/latest.json', JSON.stringify({ summary, results }, null, 2));
   console.log('\nwrote bench/results/latest.json');
   if (!only) {
-    const chart = existsSync('bench/results/chart.md') ? readFileSync('bench/results/chart.md', 'utf8') : '';
+    // Sections measured elsewhere and kept in their own files: the chart renderer, the stress suite.
+    const chart = ['bench/results/chart.md', 'bench/results/stress.md'].filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).join('\n');
     // The relay's section (relay/bench/run.mjs --write) is kept as it is.
     const relaySection = /<!-- relay:begin -->[\s\S]*<!-- relay:end -->/.exec(readFileSync('BENCHMARKS.md', 'utf8'))?.[0];
     writeFileSync('BENCHMARKS.md', benchmarksMarkdown(summary, lines, chart) + (relaySection ? `\n${relaySection}\n` : ''));

@@ -38,6 +38,23 @@ function send(res, status, body) {
   res.end(text);
 }
 
+/** Largest text `expand` may build (a hostile string of 10 MB fits with room to spare). */
+const MAX_EXPANDED = 64 * 1024 * 1024;
+
+/**
+ * `push` with `expand: {marker, text, times}`: every `marker` in the text frames becomes `text`
+ * repeated `times` times, so a test can send a frame of megabytes without uploading it.
+ */
+function expandFrames(frames, expand) {
+  const { marker, text, times } = expand ?? {};
+  if (typeof marker !== 'string' || marker.length < 4) throw new HttpError(400, 'expand.marker must be a string of 4 or more characters');
+  if (typeof text !== 'string' || !Number.isInteger(times) || times < 0 || text.length * times > MAX_EXPANDED) {
+    throw new HttpError(400, `expand.text repeated expand.times must stay under ${MAX_EXPANDED} characters`);
+  }
+  const big = text.repeat(times);
+  return frames.map((f) => (typeof f === 'string' ? f.split(marker).join(big) : f));
+}
+
 async function readJson(req) {
   const chunks = [];
   let size = 0;
@@ -123,7 +140,7 @@ export async function startHub(options = {}) {
     switch (parts[2]) {
       case 'push':
         if (!Array.isArray(body.frames)) throw new HttpError(400, 'frames must be an array');
-        return { sent: guard(() => sim.push(body.frames)) };
+        return { sent: guard(() => sim.push(body.expand == null ? body.frames : expandFrames(body.frames, body.expand))) };
       case 'push-binary':
         if (!Array.isArray(body.bytes) || !body.bytes.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
           throw new HttpError(400, 'bytes must be an array of integers 0..255');

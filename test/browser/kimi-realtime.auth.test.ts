@@ -100,6 +100,24 @@ describe('<kimi-realtime> token provider', () => {
   });
 });
 
+describe('<kimi-realtime> reports never hold a token', () => {
+  it('a token written into url or api-url stays out of every kimi:error, the HTTP side included', async () => {
+    const sim = await Sim.create({ activeSession: 1 });
+    try {
+      const el = document.createElement('kimi-realtime');
+      el.url = `${sim.url}?token=SECRET-IN-URL`;
+      el.apiUrl = 'http://127.0.0.1:9/?token=SECRET-IN-API';
+      const errors = record<KimiErrorDetail>(el, 'kimi:error');
+      await fixture(html`<div>${el}</div>`);
+      await until(() => errors.some((e) => e.kind === 'hydration'), { what: 'a hydration error' });
+      expect(errors.find((e) => e.kind === 'hydration')!.message).to.contain('token=[redacted]');
+      expect(errors.filter((e) => /SECRET/.test(e.message))).to.deep.equal([]);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe('<kimi-realtime> tokens of any text', () => {
   const TOKEN = 'a+b/c== é🔑 ;,"x"';
 

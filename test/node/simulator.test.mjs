@@ -1016,6 +1016,41 @@ describe('switching through the list', () => {
   });
 });
 
+describe('control hub: levers for the element\'s hardening tests', () => {
+  test('push with expand builds megabyte frames on the server; hold leaves new handshakes unanswered', async () => {
+    const hub = await startHub({ port: 0, controlPort: 0 });
+    try {
+      const post = async (path, body) => {
+        const r = await fetch(hub.controlUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: r.status, body: await r.json() };
+      };
+      const { id, url } = (await post('/sim', { activeSession: null })).body;
+      const c = await connected(url);
+      const expand = { marker: '@@BIG@@', text: 'ab', times: 3 };
+      assert.equal((await post(`/sim/${id}/push`, { frames: ['{"t":"@@BIG@@","u":"@@BIG@@"}', { type: '@@BIG@@' }], expand })).body.sent, 2);
+      await c.waitCount(2);
+      assert.deepEqual(c.texts, ['{"t":"ababab","u":"ababab"}', '{"type":"@@BIG@@"}'], 'text frames only');
+      const mb = await post(`/sim/${id}/push`, { frames: ['"@@BIG@@"'], expand: { marker: '@@BIG@@', text: 'W', times: 10 << 20 } });
+      assert.equal(mb.body.sent, 1);
+      await c.waitCount(3);
+      assert.equal(c.texts[2].length, (10 << 20) + 2);
+      assert.equal((await post(`/sim/${id}/push`, { frames: ['x'], expand: { marker: 'x', text: 'W', times: 1 } })).status, 400);
+      assert.equal((await post(`/sim/${id}/push`, { frames: ['x'], expand: { marker: '@@BIG@@', text: 'W', times: 65 << 20 } })).status, 400);
+
+      assert.deepEqual((await post(`/sim/${id}/hold`, { on: true })).body, { holding: true });
+      const held = client(url);
+      const outcome = await Promise.race([held.opened.then(() => 'opened', () => 'failed'), sleep(300).then(() => 'waiting')]);
+      assert.equal(outcome, 'waiting', 'the handshake gets no answer');
+      assert.equal((await (await fetch(`${hub.controlUrl}/sim/${id}`)).json()).heldHandshakes, 1);
+      await post(`/sim/${id}/hold`, { on: false });
+      assert.equal(await held.opened.then(() => 'opened', () => 'failed'), 'failed', 'released: dropped');
+      await connected(url);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
 describe('control hub: session commands', () => {
   test('switch, session, delete, request, log, auto-session, sessions read-back', async () => {
     const hub = await startHub({ port: 0, controlPort: 0, rate: 0, switchEvery: 0 });

@@ -6,6 +6,7 @@ import { SessionFilter, sessionIdOf } from '../../protocol/session-filter.js';
 import type { KimiCommand } from '../../protocol/messages.js';
 import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
 import { MAX_TIMER_MS, checkNumberOption, numberOption, reportInvalidOption } from '../../internal/options.js';
+import { redact } from '../../internal/secrets.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
 import { MessageRouter } from './message-router.js';
 import { defineElement } from '../../internal/define-element.js';
@@ -468,6 +469,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   }
 
   private reportError(detail: KimiErrorDetail): void {
+    // Every report of this element, whichever part made it, leaves any token out of its sentence.
+    detail.message = redact(detail.message);
     const event = new KimiErrorEvent(detail);
     this.dispatchEvent(event);
   }

@@ -96,6 +96,11 @@ export class Sim {
     return call(`/sim/${this.id}/push`, 'POST', { frames });
   }
 
+  /** Pushes text frames in which the server replaces every `marker` by `text` repeated `times` times. */
+  pushExpanded(expand: { marker: string; text: string; times: number }, ...frames: string[]): Promise<unknown> {
+    return call(`/sim/${this.id}/push`, 'POST', { frames, expand });
+  }
+
   pushBinary(bytes: number[]): Promise<unknown> {
     return call(`/sim/${this.id}/push-binary`, 'POST', { bytes });
   }
