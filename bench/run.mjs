@@ -11,6 +11,7 @@ import { Blaster } from './blaster.mjs';
 import { startStaticServer } from '../scripts/static-server.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/find-browsers.mjs';
 import { measureSizes } from '../scripts/size.mjs';
+import { savedSections } from './report-section.mjs';
 
 const smoke = process.argv.includes('--smoke');
 const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
@@ -223,9 +224,10 @@ if (!smoke) {
   console.log('\nwrote bench/results/latest.json');
   if (!only) {
     const chart = existsSync('bench/results/chart.md') ? readFileSync('bench/results/chart.md', 'utf8') : '';
-    // The relay's section (relay/bench/run.mjs --write) is kept as it is.
+    // Sections other benchmarks wrote are kept: the relay's (relay/bench/run.mjs --write) as it is, then
+    // tabs and compression (bench/tabs.mjs, bench/compression.mjs) from bench/results.
     const relaySection = /<!-- relay:begin -->[\s\S]*<!-- relay:end -->/.exec(readFileSync('BENCHMARKS.md', 'utf8'))?.[0];
-    writeFileSync('BENCHMARKS.md', benchmarksMarkdown(summary, lines, chart) + (relaySection ? `\n${relaySection}\n` : ''));
+    writeFileSync('BENCHMARKS.md', `${benchmarksMarkdown(summary, lines, chart).trimEnd()}\n${relaySection ? `\n${relaySection}\n` : ''}\n${savedSections()}`);
     console.log('wrote BENCHMARKS.md');
   }
 }
