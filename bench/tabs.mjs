@@ -19,7 +19,7 @@
 // (--smoke: 1 and 2 tabs, nothing written). Needs dist/ (`npm run bench:tabs` builds first).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer from 'puppeteer-core';
 import { KimiSimulator } from '../simulator/simulator.mjs';
@@ -224,6 +224,7 @@ async function run(kind, tabs, round, probe) {
 const results = [];
 const versions = Object.fromEntries(KINDS.map((k) => [k, version(BROWSERS[k].path)]));
 const started = Date.now();
+const loadBefore = loadavg()[0];
 for (let round = 1; round <= ROUNDS; round++) {
   for (const tabs of TABS) {
     for (const kind of KINDS) {
@@ -276,7 +277,8 @@ const visibility = KINDS.map((k) => {
 const markdown = `## Tabs: recovery after a server restart, leader failover, follower delivery
 
 \`npm run bench:tabs\` (\`node bench/tabs.mjs --tabs=${TABS.join(',')} --rounds=${ROUNDS} --down-ms=${DOWN_MS}\`), ${new Date().toISOString().slice(0, 10)}, ${KINDS.map((k) => versions[k]).join(', ')},
-puppeteer-core (Firefox over WebDriver BiDi), Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}; the run took ${minutes} min.
+puppeteer-core (Firefox over WebDriver BiDi), Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, load average ${loadBefore.toFixed(1)} at the start and
+${loadavg()[0].toFixed(1)} at the end (other work shared the machine); the run took ${minutes} min.
 Each tab is a real page in one browser context (${visibility}) showing the demo's two panels, a
 \`<kimi-realtime>\` each (one follows the active session, one is pinned to session 2) with its dashboard, with the
 default reconnect settings (3 s ±20 %, doubling, at most 30 s). The simulator runs as \`npm start\` does (realistic
