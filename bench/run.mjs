@@ -11,6 +11,7 @@ import { Blaster } from './blaster.mjs';
 import { startStaticServer } from '../scripts/static-server.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../scripts/find-browsers.mjs';
 import { measureSizes } from '../scripts/size.mjs';
+import { savedSections } from './report-section.mjs';
 
 const smoke = process.argv.includes('--smoke');
 const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
@@ -224,9 +225,10 @@ if (!smoke) {
   if (!only) {
     // Sections measured elsewhere and kept in their own files: the chart renderer, the stress suite.
     const chart = ['bench/results/chart.md', 'bench/results/stress.md'].filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).join('\n');
-    // The relay's section (relay/bench/run.mjs --write) is kept as it is.
+    // Sections other benchmarks wrote are kept: the relay's (relay/bench/run.mjs --write) as it is, then
+    // tabs and compression (bench/tabs.mjs, bench/compression.mjs) from bench/results.
     const relaySection = /<!-- relay:begin -->[\s\S]*<!-- relay:end -->/.exec(readFileSync('BENCHMARKS.md', 'utf8'))?.[0];
-    writeFileSync('BENCHMARKS.md', benchmarksMarkdown(summary, lines, chart) + (relaySection ? `\n${relaySection}\n` : ''));
+    writeFileSync('BENCHMARKS.md', `${benchmarksMarkdown(summary, lines, chart).trimEnd()}\n${relaySection ? `\n${relaySection}\n` : ''}\n${savedSections()}`);
     console.log('wrote BENCHMARKS.md');
   }
 }

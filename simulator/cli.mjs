@@ -21,6 +21,7 @@ const USAGE = `usage: node simulator/cli.mjs [options]
   --ide-context 131072   Continue's contextLength (CompileChat log_metric)
   --cli-context 262144   the Kimi CLI's max_context_size (kimi_global, kimi_session_usage)
   --legacy               also send the legacy types (metric, memory_metrics_update) of older servers
+  --no-deflate           do not offer permessage-deflate (uvicorn offers it by default, like this)
   --concurrent           stress mode: stream several sessions at once (the real server never does)
   --seed 1  --seq  --stamp  --ping-reply`;
 
@@ -52,6 +53,7 @@ try {
       'ide-context': { type: 'string', default: '131072' },
       'cli-context': { type: 'string', default: '262144' },
       legacy: { type: 'boolean', default: false },
+      'no-deflate': { type: 'boolean', default: false },
       concurrent: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
       seq: { type: 'boolean', default: false },
@@ -97,6 +99,7 @@ try {
     seq: args.seq,
     stamp: args.stamp,
     pingReply: args['ping-reply'],
+    deflate: !args['no-deflate'],
     log: (line) => console.log(line),
   });
 } catch (e) {
@@ -105,7 +108,7 @@ try {
 }
 const http = hub.main.url.replace(/^ws:/, 'http:').replace(/\/ws$/, '');
 console.log(`Kimi Proxy simulator: ${hub.main.url}  (sessions ${http}/api/sessions, control ${hub.controlUrl})`
-  + `${args.tz ? `, clock ${args.tz}` : ''}${args.concurrent ? ', concurrent sessions' : ''}${args.legacy ? ', legacy types' : ''}`);
+  + `${args.tz ? `, clock ${args.tz}` : ''}${args['no-deflate'] ? ', no permessage-deflate' : ''}${args.concurrent ? ', concurrent sessions' : ''}${args.legacy ? ', legacy types' : ''}`);
 
 let stopping = false;
 async function shutdown() {

@@ -20,6 +20,15 @@ export function protocolToken(token) {
 /** Past this many buffered bytes on a socket we wait for it to drain: a Node `ws` server outpaces a browser client, and without waiting its memory climbs. */
 const HIGH_WATER = 1 << 20;
 const TICK_MS = 15;
+/**
+ * permessage-deflate (RFC 7692) as Kimi Proxy offers it: uvicorn's `--ws-per-message-deflate` is on by
+ * default, and its default `websockets` implementation passes `ServerPerMessageDeflateFactory()` with no
+ * arguments. So: 15-bit windows both ways, context takeover kept on both sides, whatever parameters the
+ * client offers accepted (a bare `client_max_window_bits` dropped from the answer), zlib's default level
+ * and memLevel, and every message compressed whatever its size. `ws`'s defaults agree, except that once
+ * a client asks for no server context takeover, ws sends messages under its 1 KB threshold uncompressed.
+ */
+const UVICORN_DEFLATE = Object.freeze({ threshold: 0 });
 const RECEIVED_MAX = 10_000;
 
 /** Close codes `ws` accepts from application code. */
@@ -51,9 +60,13 @@ class Client {
 
 /** Resolves once the socket's write buffer drained (or it closed). */
 function waitDrain(c) {
-  if (c.ws.bufferedAmount <= HIGH_WATER || c.ws.readyState !== WebSocket.OPEN) return Promise.resolve();
+  const drained = () => c.ws.bufferedAmount <= HIGH_WATER || c.ws.readyState !== WebSocket.OPEN;
+  if (drained()) return Promise.resolve();
   return new Promise((resolve) => {
-    const done = () => { c.socket.off('drain', done); c.socket.off('close', done); resolve(); };
+    // With permessage-deflate, messages waiting for zlib count in bufferedAmount but may reach the
+    // socket without ever filling it, so no 'drain' comes for them: look again every few ms too.
+    const poll = setInterval(() => { if (drained()) done(); }, 5);
+    const done = () => { clearInterval(poll); c.socket.off('drain', done); c.socket.off('close', done); resolve(); };
     c.socket.on('drain', done);
     c.socket.on('close', done);
   });
@@ -65,7 +78,7 @@ export class KimiSimulator {
    *   rate?: number, legacy?: boolean, concurrent?: boolean, seq?: boolean, stamp?: boolean, pingReply?: boolean,
    *   auth?: null | { token: string, via?: 'query'|'protocol', closeCode?: number }, seed?: number,
    *   tz?: string, maxContext?: number, ideContext?: number, cliContext?: number, autoSession?: boolean,
-   *   switchEvery?: number, history?: number }} [options]
+   *   switchEvery?: number, history?: number, deflate?: boolean }} [options]
    */
   constructor(options = {}) {
     // Undefined keys mean "default" (so callers can forward optional CLI values as-is).
@@ -73,7 +86,7 @@ export class KimiSimulator {
     /** @type {Record<string, any>} */
     const o = { host: '127.0.0.1', port: 0, sessions: [1, 2], rate: 0, legacy: false, concurrent: false, seq: false,
       stamp: false, pingReply: false, auth: null, seed: 1, maxContext: 262144, ideContext: 131072, cliContext: 262144,
-      autoSession: true, switchEvery: DEFAULT_SWITCH_EVERY, history: 12, ...given };
+      autoSession: true, switchEvery: DEFAULT_SWITCH_EVERY, history: 12, deflate: true, ...given };
     if (typeof o.host !== 'string' || !o.host) throw new TypeError('host must be a non-empty string');
     if (!isInt(o.port) || o.port < 0 || o.port > 65535) throw new RangeError('port must be an integer 0..65535');
     if (!Array.isArray(o.sessions) || !o.sessions.every((id) => isInt(id) && id > 0)) throw new TypeError('sessions must be an array of positive integers');
@@ -87,7 +100,7 @@ export class KimiSimulator {
     }
     if (typeof o.switchEvery !== 'number' || !Number.isFinite(o.switchEvery) || o.switchEvery < 0) throw new RangeError('switchEvery must be a number >= 0 (0 = never)');
     if (!isCount(o.history) || o.history > 50) throw new RangeError('history must be an integer 0..50');
-    for (const k of ['legacy', 'concurrent', 'seq', 'stamp', 'pingReply', 'autoSession']) {
+    for (const k of ['legacy', 'concurrent', 'seq', 'stamp', 'pingReply', 'autoSession', 'deflate']) {
       if (typeof o[k] !== 'boolean') throw new TypeError(`${k} must be a boolean`);
     }
     this._auth = null;
@@ -105,6 +118,7 @@ export class KimiSimulator {
     this._seq = o.seq;
     this._stamp = o.stamp;
     this._pingReply = o.pingReply;
+    this._deflate = o.deflate;
     this._gen = new StreamGenerator({
       sessions: o.sessions, active, legacy: o.legacy, concurrent: o.concurrent, seed: o.seed, tz: checkTimeZone(o.tz),
       maxContext: o.maxContext, ideContext: o.ideContext, cliContext: o.cliContext, autoSession: o.autoSession,
@@ -132,9 +146,12 @@ export class KimiSimulator {
     this.connectionsTotal = 0;
     this.authRejected = 0;
     this.lastHandshake = null;
+    /** @type {Set<import('node:net').Socket>} TCP connections upgraded on /ws, until they close */
+    this._wsTcp = new Set();
+    this._wireBytesClosed = 0;
     // autoPong off: pongs are sent by hand so a stalled client gets none.
     this._wss = new WebSocketServer({
-      noServer: true, clientTracking: false, autoPong: false, perMessageDeflate: false,
+      noServer: true, clientTracking: false, autoPong: false, perMessageDeflate: o.deflate ? { ...UVICORN_DEFLATE } : false,
       handleProtocols: (protocols) => this._selectProtocol(protocols),
     });
   }
@@ -156,6 +173,19 @@ export class KimiSimulator {
   get rate() { return this._rate; }
   get stalled() { return this._stalled; }
   get listening() { return this._listening; }
+  /** Whether permessage-deflate is offered (uvicorn's default: yes). */
+  get deflate() { return this._deflate; }
+
+  /**
+   * Bytes written to the TCP connections of `/ws` since the simulator was created: handshake answers,
+   * frame headers and payloads as they went on the wire (compressed when permessage-deflate was
+   * negotiated), close frames. Connections still open count what they wrote so far.
+   */
+  get wireBytesOut() {
+    let n = this._wireBytesClosed;
+    for (const socket of this._wsTcp) n += socket.bytesWritten;
+    return n;
+  }
 
   /** @returns {Promise<{port:number,url:string}>} */
   async start() {
@@ -437,7 +467,7 @@ export class KimiSimulator {
       connectionsTotal: this.connectionsTotal, receivedCount: this.receivedCount,
       received: this.received.slice(-Math.max(0, Math.min(receivedLimit, 10_000))).map(({ client, text }) => ({ client, text })),
       active: this.active, rate: this._rate, stalled: this._stalled, tz: this.tz ?? null,
-      authRejected: this.authRejected, heldHandshakes: this._held.size,
+      authRejected: this.authRejected, heldHandshakes: this._held.size, deflate: this._deflate, wireBytesOut: this.wireBytesOut,
     };
   }
 
@@ -547,6 +577,8 @@ export class KimiSimulator {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    this._wsTcp.add(socket);
+    socket.once('close', () => { this._wireBytesClosed += socket.bytesWritten; this._wsTcp.delete(socket); });
     this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, socket, url, protocols));
   }
 

@@ -2,6 +2,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
+import zlib from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
@@ -25,7 +28,10 @@ async function sim(options = {}) {
  * @param {string} url  @param {string|string[]} [protocols]
  */
 function client(url, protocols) {
-  const ws = new WebSocket(url, protocols);
+  // No permessage-deflate offer: these tests read content, and zlib's thread pool would make the frames
+  // of both ends of a connection in this one process arrive a little later than a fixed sleep expects.
+  // The wire itself is tested below with a bare TCP client ("permessage-deflate").
+  const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
   const c = { ws, texts: [], frames: [], listeners: new Set() };
   ws.on('error', () => {});
   c.opened = new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
@@ -1101,6 +1107,200 @@ describe('control hub: session commands', () => {
       assert.equal((await cmd('session', { via: 'fax' })).status, 400);
       assert.equal((await cmd('request', { live: 'no' })).status, 400);
       assert.deepEqual(walk(c.frames).misbooked, []);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+/**
+ * A WebSocket client on a bare TCP socket, so the handshake answer and the server's frames are seen
+ * exactly as they are on the wire (RSV1, compressed payloads, byte counts).
+ * @param {string} url  @param {string|null} offer the Sec-WebSocket-Extensions header sent, null for none
+ */
+function rawClient(url, offer) {
+  const { hostname, port, pathname } = new URL(url);
+  const socket = tcpConnect(Number(port), hostname);
+  const c = { socket, head: null, headBytes: 0, frames: [], listeners: new Set() };
+  let buf = Buffer.alloc(0);
+  socket.on('error', () => {});
+  socket.on('connect', () => {
+    socket.write([`GET ${pathname} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
+      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13',
+      ...(offer === null ? [] : [`Sec-WebSocket-Extensions: ${offer}`]), '', ''].join('\r\n'));
+  });
+  socket.on('data', (d) => {
+    buf = Buffer.concat([buf, d]);
+    if (!c.head) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const [status, ...lines] = buf.subarray(0, end).toString('latin1').split('\r\n');
+      c.head = { status, headers: Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()])) };
+      c.headBytes = end + 4;
+      buf = buf.subarray(end + 4);
+    }
+    for (;;) {
+      if (buf.length < 2) break;
+      let len = buf[1] & 0x7f;
+      let off = 2;
+      if (len === 126) { if (buf.length < 4) break; len = buf.readUInt16BE(2); off = 4; }
+      else if (len === 127) { if (buf.length < 10) break; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+      if (buf.length < off + len) break;
+      c.frames.push({ rsv1: (buf[0] & 0x40) !== 0, opcode: buf[0] & 0x0f, fin: (buf[0] & 0x80) !== 0, payload: buf.subarray(off, off + len), wire: off + len });
+      buf = buf.subarray(off + len);
+    }
+    for (const l of c.listeners) l();
+  });
+  c.until = (pred, ms = 3000, what = 'condition') => new Promise((resolve, reject) => {
+    const check = () => { if (pred()) { c.listeners.delete(check); clearTimeout(timer); resolve(undefined); } };
+    const timer = setTimeout(() => { c.listeners.delete(check); reject(new Error(`timeout waiting for ${what} (${c.frames.length} frames)`)); }, ms);
+    c.listeners.add(check);
+    check();
+  });
+  return c;
+}
+
+/** Decodes permessage-deflate payloads of one connection in order (context takeover: one inflate stream). */
+function inflater() {
+  const inflate = zlib.createInflateRaw({ windowBits: 15 });
+  return (payload) => new Promise((resolve, reject) => {
+    const out = [];
+    const onData = (d) => out.push(d);
+    inflate.on('data', onData);
+    inflate.write(Buffer.concat([payload, Buffer.from([0x00, 0x00, 0xff, 0xff])]));
+    inflate.flush(zlib.constants.Z_SYNC_FLUSH, (err) => {
+      inflate.off('data', onData);
+      if (err) reject(err); else resolve(Buffer.concat(out).toString('utf8'));
+    });
+  });
+}
+
+/** The extension parameters of a Sec-WebSocket-Extensions value, e.g. "permessage-deflate; a; b=1". */
+const extensionParams = (value) => value.split(';').map((p) => p.trim()).filter(Boolean);
+
+describe('permessage-deflate (option deflate, on by default like uvicorn)', () => {
+  test("answers Chromium's and Firefox's offers as uvicorn's websockets does: the bare extension", async () => {
+    const s = await sim({ activeSession: null }); // no init: the first frame is the pushed one
+    assert.equal(s.deflate, true);
+    for (const [offer, answer] of [
+      ['permessage-deflate; client_max_window_bits', 'permessage-deflate'], // Chromium
+      ['permessage-deflate', 'permessage-deflate'], // Firefox
+    ]) {
+      const c = rawClient(s.url, offer);
+      await c.until(() => c.head !== null, 3000, 'handshake');
+      assert.match(c.head.status, /^HTTP\/1\.1 101 /);
+      assert.equal(c.head.headers['sec-websocket-extensions'], answer, offer);
+      c.socket.destroy();
+    }
+    // Parameters a client asks for are granted, as ServerPerMessageDeflateFactory() does with no limits of its own.
+    const asked = rawClient(s.url, 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12');
+    await asked.until(() => asked.head !== null, 3000, 'handshake');
+    assert.deepEqual(extensionParams(asked.head.headers['sec-websocket-extensions']),
+      ['permessage-deflate', 'server_no_context_takeover', 'server_max_window_bits=10', 'client_max_window_bits=12']);
+    // Then ws, unlike websockets, would leave messages under its 1 KB threshold uncompressed: not here.
+    await asked.until(() => asked.frames.length === 0 && s.clientCount === 1, 3000, 'connection');
+    s.push('{"type":"x"}');
+    await asked.until(() => asked.frames.length === 1, 3000, 'a frame');
+    assert.equal(asked.frames[0].rsv1, true, 'compressed without context takeover too');
+    assert.equal(zlib.inflateRawSync(Buffer.concat([asked.frames[0].payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString(), '{"type":"x"}');
+    asked.socket.destroy();
+    const none = rawClient(s.url, null);
+    await none.until(() => none.head !== null, 3000, 'handshake');
+    assert.equal(none.head.headers['sec-websocket-extensions'], undefined, 'nothing offered, nothing answered');
+    none.socket.destroy();
+  });
+
+  test('every frame is compressed, even a 12-byte one, with the context kept from message to message', async () => {
+    const s = await sim({ activeSession: 1 });
+    const c = rawClient(s.url, 'permessage-deflate; client_max_window_bits');
+    await c.until(() => c.frames.length === 1, 3000, 'init');
+    const tiny = '{"type":"x"}';
+    const metric = JSON.stringify(s.recordRequest({ tokens: 120_000 }).frames[0]);
+    s.push([tiny, metric]);
+    await c.until(() => c.frames.length === 4, 3000, 'four frames');
+    const decode = inflater();
+    const texts = [];
+    for (const f of c.frames) {
+      assert.deepEqual([f.opcode, f.fin, f.rsv1], [1, true, true], 'a final text frame with RSV1 set (compressed)');
+      texts.push(await decode(f.payload));
+    }
+    assert.equal(JSON.parse(texts[0]).type, 'init');
+    assert.equal(texts[2], tiny);
+    assert.deepEqual(JSON.parse(texts[1]), JSON.parse(metric), 'the booked frame as sent');
+    assert.equal(texts[3], metric, 'a pushed string goes out verbatim');
+    assert.ok(c.frames[3].payload.length < c.frames[1].payload.length / 2,
+      `the same text again costs a back-reference (${c.frames[3].payload.length} B after ${c.frames[1].payload.length} B): context takeover is on`);
+    c.socket.destroy();
+  });
+
+  test('deflate: false offers nothing: no extension in the answer, plain text frames', async () => {
+    const s = await sim({ activeSession: 1, deflate: false });
+    assert.equal(s.deflate, false);
+    const c = rawClient(s.url, 'permessage-deflate; client_max_window_bits');
+    await c.until(() => c.frames.length === 1, 3000, 'init');
+    assert.equal(c.head.headers['sec-websocket-extensions'], undefined);
+    assert.equal(c.frames[0].rsv1, false);
+    assert.equal(JSON.parse(c.frames[0].payload.toString('utf8')).type, 'init');
+    c.socket.destroy();
+    assert.throws(() => new KimiSimulator({ deflate: 'yes' }), TypeError);
+    assert.throws(() => new KimiSimulator({ deflate: 1 }), TypeError);
+  });
+
+  test('wireBytesOut is what the client read; a realistic stream takes several times fewer bytes compressed', async () => {
+    const measured = {};
+    for (const deflate of [false, true]) {
+      const s = await sim({ deflate });
+      const before = s.wireBytesOut;
+      const c = rawClient(s.url, 'permessage-deflate; client_max_window_bits');
+      await c.until(() => c.frames.length >= 1, 3000, 'init');
+      s.setRate(2000);
+      await c.until(() => c.frames.length >= 400, 5000, '400 frames');
+      s.setRate(0);
+      await c.until(() => s.wireBytesOut - before === c.socket.bytesRead, 3000, `the server's count (${s.wireBytesOut - before}) to equal the bytes read (${c.socket.bytesRead})`);
+      assert.equal(c.socket.bytesRead, c.headBytes + c.frames.reduce((n, f) => n + f.wire, 0), 'nothing but the answer and whole frames');
+      const decode = inflater();
+      let text = 0;
+      for (const f of c.frames) text += Buffer.byteLength(deflate ? await decode(f.payload) : f.payload.toString('utf8'));
+      assert.ok(c.frames.every((f) => f.rsv1 === deflate));
+      measured[deflate] = { wire: c.socket.bytesRead - c.headBytes, text };
+      c.socket.destroy();
+      await sleep(20);
+      assert.equal(s.wireBytesOut - before, c.socket.bytesRead, 'a closed connection still counts');
+    }
+    assert.ok(measured.false.wire > measured.false.text && measured.false.wire < measured.false.text * 1.05, JSON.stringify(measured));
+    assert.ok(measured.true.wire < measured.true.text / 3, `compressed ${measured.true.wire} B for ${measured.true.text} B of text`);
+  });
+
+  test('the command line (--no-deflate) and the control hub (POST /sim {deflate}) set it', async () => {
+    const child = spawn(process.execPath, ['simulator/cli.mjs', '--port', '0', '--control-port', '0', '--rate', '0', '--no-deflate'],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const line = await new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out); });
+        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      assert.match(line, /no permessage-deflate/);
+      const control = /control (http:\/\/\S+?)\)/.exec(line)[1];
+      const main = await (await fetch(`${control}/sim/main`)).json();
+      assert.equal(main.deflate, false);
+      const c = rawClient(main.url, 'permessage-deflate');
+      await c.until(() => c.head !== null, 3000, 'handshake');
+      assert.equal(c.head.headers['sec-websocket-extensions'], undefined);
+      c.socket.destroy();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const hub = await startHub({ port: 0, controlPort: 0, rate: 0 });
+    try {
+      const post = async (body) => {
+        const r = await fetch(`${hub.controlUrl}/sim`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: r.status, body: await r.json() };
+      };
+      assert.equal((await (await fetch(`${hub.controlUrl}/sim/main`)).json()).deflate, true, 'on by default');
+      const off = await post({ deflate: false });
+      assert.equal((await (await fetch(`${hub.controlUrl}/sim/${off.body.id}`)).json()).deflate, false);
+      assert.equal((await post({ deflate: 'no' })).status, 400);
     } finally {
       await hub.close();
     }
