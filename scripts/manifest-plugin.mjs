@@ -12,7 +12,7 @@
 // - the shared theme tokens (`--kimi-color-*`, `--kimi-radius`, `--kimi-font*`) on every element
 //   that reads them.
 import { readFileSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import ts from 'typescript';
 
 const ROOT = process.cwd();

@@ -123,7 +123,7 @@ async function dashboard(task) {
   const blast = post('/bench/blast', { count: Math.round(task.rate * task.seconds), size: 'small', rate: task.rate });
   const warmup = Math.min(2000, task.seconds * 250);
   await sleep(warmup);
-  gc(); gc();
+  globalThis.gc(); globalThis.gc();
   const heapBefore = performance.memory.usedJSHeapSize;
   const renders0 = children.map((c) => c[RENDERS]);
   const frames0 = frames;
@@ -137,7 +137,7 @@ async function dashboard(task) {
   const frameCount = frames - frames0;
   const renders = children.map((c, i) => c[RENDERS] - renders0[i]);
   await sleep(100);
-  gc(); gc();
+  globalThis.gc(); globalThis.gc();
   const heapAfter = performance.memory.usedJSHeapSize;
   const measured = longTasks.slice(longBefore);
   return {

@@ -34,6 +34,7 @@ export type KimiServerEventMap = {
 export interface KimiEventMap extends KimiServerEventMap, KimiLibraryEventMap {}
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-empty-interface
+  // Merging the map into the DOM's own is the point: the empty body is the declaration merge.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface GlobalEventHandlersEventMap extends KimiEventMap {}
 }

@@ -9,7 +9,6 @@ export function defineElement(tag: string, ctor: CustomElementConstructor): void
   const existing = customElements.get(tag);
   if (existing === ctor || (existing && existing.prototype instanceof ctor)) return;
   if (existing) {
-    // eslint-disable-next-line no-console
     console.warn(`kimi-realtime: <${tag}> is already defined, probably by another copy of the bundle; keeping the first definition.`);
     return;
   }

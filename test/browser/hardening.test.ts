@@ -583,7 +583,7 @@ describe('hardening: hostile strings in every field of every message type', func
       // simulator and back through the socket is measured apart).
       const router = (source as unknown as { router: { route(data: unknown): void } }).router;
       const route = router.route;
-      let arrivedAt = 0;
+      let arrivedAt: number;
       router.route = function (this: unknown, data: unknown) {
         if (typeof data === 'string' && data.length >= size) arrivedAt = performance.now();
         route.call(this, data);

@@ -56,7 +56,7 @@ function typecheck(dir) {
   try {
     execFileSync(process.execPath, [TSC, '-p', join(dir, 'tsconfig.json')], { cwd: dir, stdio: 'pipe' });
   } catch (e) {
-    throw new Error(`tsc failed in ${dir}:\n${e.stdout}${e.stderr}`);
+    throw new Error(`tsc failed in ${dir}:\n${e.stdout}${e.stderr}`, { cause: e });
   }
 }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { DEFAULT_BACKOFF } from '../../dist/internal/backoff.js';
 import { KNOWN_MESSAGE_TYPES, RESERVED_EVENT_TYPES } from '../../dist/protocol/known-types.js';
 
