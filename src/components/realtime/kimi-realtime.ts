@@ -160,7 +160,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   @numberOption({ fallback: DEFAULT_BACKOFF.jitter, min: 0, max: 1 })
   reconnectJitter: number = DEFAULT_BACKOFF.jitter;
 
-  /** A connection that stays open this long (ms) resets the retry count. Read at `connect()`. */
+  /** A connection that stays open this long (ms) resets the retry count. Read when an attempt is scheduled, like every connection option. */
   @property({ attribute: 'stable-after' })
   @numberOption({ fallback: 5000, min: 0, max: MAX_TIMER_MS })
   stableAfter = 5000;
