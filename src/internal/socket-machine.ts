@@ -3,6 +3,8 @@ import { Transport, type SocketTarget } from './partysocket-adapter.js';
 import { protocolToken, redact } from './secrets.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../events/kimi-status-event.js';
+import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
+import type { KimiMessage } from '../protocol/messages.js';
 
 /** A token, or a function that returns one (called before every connection attempt). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
@@ -24,14 +26,32 @@ export interface ConnectionSettings {
   readonly debug: boolean;
 }
 
+/** What a socket is: elements with the same identity share one socket in a page. */
+export interface SocketIdentity {
+  readonly url: string;
+  /** The token source, compared by identity (the same string, or the same function). */
+  readonly token: TokenSource;
+  readonly authVia: 'query' | 'protocol';
+  /** Not shared with any other element. */
+  readonly own: boolean;
+}
+
+export const sameIdentity = (a: SocketIdentity, b: SocketIdentity): boolean =>
+  a.url === b.url && a.token === b.token && a.authVia === b.authVia && a.own === b.own;
+
 /** An element using the socket. */
 export interface SocketMember {
   /** Its options; the socket reads its first member's (see `SocketMachine`). */
   readonly settings: ConnectionSettings;
+  /** The socket it wants now (it moves when that changes). */
+  readonly identity: SocketIdentity;
   /** Every change of state and every scheduled retry. */
   status(detail: KimiStatusDetail): void;
   error(detail: KimiErrorDetail): void;
-  frame(data: unknown): void;
+  /** A frame, parsed once for every member, and its size. */
+  frame(message: KimiMessage | FrameProblem, bytes: number): void;
+  /** A frame that is not for this member (a `pong` while the socket pings). */
+  skip(bytes: number): void;
 }
 
 /**
@@ -58,7 +78,7 @@ class ConnectTimeout extends Error {}
 /** A token provider that failed; the message names what went wrong, never a token. */
 class TokenProblem extends Error {}
 
-type Options = { -readonly [K in keyof ConnectionSettings]: ConnectionSettings[K] };
+type Options = Omit<ConnectionSettings, 'resolvedUrl' | 'token' | 'authVia' | 'ownConnection'>;
 
 /**
  * One WebSocket connection and everything that decides when it connects: the whole state machine of
@@ -67,10 +87,14 @@ type Options = { -readonly [K in keyof ConnectionSettings]: ConnectionSettings[K
  * and retries at once on `online` or when the tab becomes visible. partysocket (`Transport`) only
  * makes the attempts it is told to.
  *
- * **Settings are read at one moment: each time an attempt is scheduled** (when the socket starts,
- * when it schedules a retry, when the idle timeout reopens it), from the member that joined first.
- * They hold for that attempt: its delay, URL, token source and timeout, and the connection it
- * opens (stable-after, ping, idle timeout). A token function is called when the attempt starts.
+ * Its credentials (`SocketIdentity`) are fixed when it is built, its URL is its first member's
+ * `resolvedUrl` when an attempt starts (the identity's, but for a relay's resume position). Its other **options are read
+ * at one moment: each time an attempt is scheduled** (when the socket starts, when it schedules a
+ * retry, when the idle timeout reopens it), from the member that joined first. They hold for that
+ * attempt: its delay and timeout, and the connection it opens (stable-after, ping, idle timeout).
+ * A token function is called when the attempt starts.
+ *
+ * Each frame is parsed once here and handed to every member.
  */
 export class SocketMachine {
   phase: SocketPhase = 'idle';
@@ -99,8 +123,13 @@ export class SocketMachine {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private idleTimer: ReturnType<typeof setInterval> | undefined;
   private pingId = 0;
+  private pinging = false;
 
-  constructor() {
+  /** `onClosed` runs once, when the socket closes for good. `identity` is changed by the registry only. */
+  constructor(
+    public identity: SocketIdentity,
+    private readonly onClosed?: () => void,
+  ) {
     this.transport = new Transport(() => this.target(), {
       frame: (data) => this.handleFrame(data),
       open: () => this.handleOpen(),
@@ -118,11 +147,12 @@ export class SocketMachine {
     return this.detail(this.state);
   }
 
-  /** Adds a member; the first one starts the connection. */
+  /** Adds a member; the first one starts the connection, a later one is told where it stands. */
   join(member: SocketMember): void {
     if (this.phase === 'closed') throw new Error('kimi-realtime: joined a closed socket');
     this.members = [...this.members, member];
     if (this.phase === 'idle') this.start();
+    else member.status(this.status);
   }
 
   /** Removes a member; when none is left the socket closes. */
@@ -158,6 +188,7 @@ export class SocketMachine {
     this.stopOpenTimers();
     this.listenToEnvironment(false);
     this.transport.close(code, reason);
+    this.onClosed?.();
   }
 
   private start(): void {
@@ -171,9 +202,6 @@ export class SocketMachine {
   private readOptions(): Options {
     const s = this.members[0]!.settings;
     return (this.options = {
-      resolvedUrl: s.resolvedUrl,
-      token: s.token,
-      authVia: s.authVia,
       reconnectDelay: s.reconnectDelay,
       reconnectDelayMax: s.reconnectDelayMax,
       reconnectGrowth: s.reconnectGrowth,
@@ -201,7 +229,10 @@ export class SocketMachine {
   private target(): Promise<SocketTarget> {
     // An attempt cut short in the task it started (`connect(); disconnect()`) never reads the token.
     if (this.phase !== 'connecting') return new Promise(() => {});
-    const { resolvedUrl: url, token, authVia, connectTimeout } = this.options!;
+    const { token, authVia } = this.identity;
+    // Read now: through a relay the address carries the last frame number seen.
+    const url = this.members[0]!.settings.resolvedUrl;
+    const { connectTimeout } = this.options!;
     this.targetUrl = url;
     this.stopDeadline();
     return new Promise<SocketTarget>((resolve, reject) => {
@@ -222,8 +253,16 @@ export class SocketMachine {
 
   private handleFrame(data: unknown): void {
     this.frames++;
+    const bytes = typeof data === 'string' ? data.length : 0;
+    const message = parseFrame(data);
+    // Copied on every join and leave, so a member leaving during the loop does not shift it.
     const members = this.members;
-    for (let i = 0; i < members.length; i++) members[i]!.frame(data);
+    if (this.pinging && !(message instanceof FrameProblem) && message.type === 'pong') {
+      // Transport, not a message: counted by every member, delivered to none.
+      for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
+      return;
+    }
+    for (let i = 0; i < members.length; i++) members[i]!.frame(message, bytes);
   }
 
   private handleOpen(): void {
@@ -307,7 +346,8 @@ export class SocketMachine {
 
   private startKeepAlive(): void {
     const { pingInterval, idleTimeout } = this.options!;
-    if (pingInterval > 0) {
+    this.pinging = pingInterval > 0;
+    if (this.pinging) {
       this.pingTimer = setInterval(() => {
         if (this.isOpen) this.send(JSON.stringify({ type: 'ping', id: ++this.pingId }));
       }, pingInterval);

@@ -149,6 +149,8 @@ describe('hardening: network and tab', () => {
       const el = document.createElement('kimi-realtime');
       el.url = sim.url;
       el.reconnectDelay = 1000;
+      // A socket each, as n browsers would have (elements of one page share one by default).
+      el.ownConnection = true;
       container.append(el);
       els.push(el);
     }
@@ -361,6 +363,8 @@ describe('hardening: lifecycle', function () {
     for (let i = 0; i < cycles; i++) {
       const el = document.createElement('kimi-realtime');
       el.url = sim.url;
+      // Half share the page's socket (the default), half open their own.
+      el.ownConnection = i % 2 === 1;
       a.append(el);
       b.append(el); // moved within one task: keeps its connection
       if (i % 3 === 0) await until(() => el.state === 'open');

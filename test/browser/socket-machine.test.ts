@@ -2,7 +2,7 @@
 import { expect } from '@open-wc/testing';
 import { Sim, until, sleep } from './helpers/simulator.js';
 import { checkInternals } from '../../src/internal/partysocket-adapter.js';
-import { SocketMachine, type ConnectionSettings, type SocketMember, type SocketPhase } from '../../src/internal/socket-machine.js';
+import { SocketMachine, type ConnectionSettings, type SocketIdentity, type SocketMember, type SocketPhase } from '../../src/internal/socket-machine.js';
 import type { KimiErrorDetail, KimiStatusDetail } from '../../src/index.js';
 
 const settings = (url: string, extra: Partial<ConnectionSettings> = {}): ConnectionSettings => ({
@@ -10,13 +10,18 @@ const settings = (url: string, extra: Partial<ConnectionSettings> = {}): Connect
   connectTimeout: 4000, idleTimeout: 0, pingInterval: 0, token: null, authVia: 'query', authCloseCodes: [4401], debug: false, ...extra,
 });
 
+const identityOf = (s: ConnectionSettings): SocketIdentity => ({ url: s.resolvedUrl, token: s.token, authVia: s.authVia, own: true });
+const machineFor = (s: ConnectionSettings) => new SocketMachine(identityOf(s));
+
 function member(s: ConnectionSettings) {
   const seen = { statuses: [] as KimiStatusDetail[], errors: [] as KimiErrorDetail[], frames: [] as unknown[] };
   const m: SocketMember = {
     settings: s,
+    identity: identityOf(s),
     status: (d) => seen.statuses.push(d),
     error: (d) => seen.errors.push(d),
-    frame: (data) => seen.frames.push(data),
+    frame: (message) => seen.frames.push(message),
+    skip: () => {},
   };
   return { m, seen };
 }
@@ -38,13 +43,14 @@ describe('socket layer', () => {
     expect(() => checkInternals({})).to.throw(/no _handleMessage.*partysocket 1\.3\.0/);
     expect(() => checkInternals({ _handleMessage() {} })).to.throw(/no _handleError/);
     // The pinned partysocket has both: a machine builds without throwing.
-    expect(new SocketMachine().phase).to.equal('idle');
+    expect(machineFor(settings('ws://127.0.0.1:1/ws')).phase).to.equal('idle');
   });
 
   it('goes idle → connecting → open → waiting → connecting → open → closed, one attempt per phase', async () => {
-    const machine = new SocketMachine();
+    const s = settings(sim.url);
+    const machine = machineFor(s);
     const seen = phases(machine);
-    const { m, seen: got } = member(settings(sim.url));
+    const { m, seen: got } = member(s);
     machine.join(m);
     expect(machine.phase).to.equal('connecting');
     await until(() => machine.phase === 'open', { what: 'open' });
@@ -65,7 +71,7 @@ describe('socket layer', () => {
 
   it('options are read when an attempt is scheduled: a change applies to the next retry, not the current wait', async () => {
     const s = settings(sim.url, { reconnectDelay: 150, reconnectDelayMax: 60_000 });
-    const machine = new SocketMachine();
+    const machine = machineFor(s);
     const { m } = member(s);
     machine.join(m);
     await until(() => machine.phase === 'open');
@@ -84,8 +90,9 @@ describe('socket layer', () => {
 
   it('closed for good: no attempt after stop(), even one started in the same task, and the token is not read', async () => {
     let reads = 0;
-    const machine = new SocketMachine();
-    const { m } = member(settings(sim.url, { token: () => { reads++; return 't'; } }));
+    const s = settings(sim.url, { token: () => { reads++; return 't'; } });
+    const machine = machineFor(s);
+    const { m } = member(s);
     machine.join(m);
     machine.stop();
     await sleep(200);

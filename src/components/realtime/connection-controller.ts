@@ -1,14 +1,17 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { BoundedQueue } from '../../internal/bounded-queue.js';
-import { CLOSED_BY_PAGE, SocketMachine, type ConnectionSettings, type SocketMember } from '../../internal/socket-machine.js';
+import { CLOSED_BY_PAGE, sameIdentity, type ConnectionSettings, type SocketIdentity, type SocketMachine, type SocketMember } from '../../internal/socket-machine.js';
+import { renameSocket, socketFor } from '../../internal/socket-registry.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
-import { excerptOf } from '../../protocol/parse-frame.js';
+import { excerptOf, type FrameProblem } from '../../protocol/parse-frame.js';
+import type { KimiMessage } from '../../protocol/messages.js';
 
 export type { TokenSource, ConnectionSettings } from '../../internal/socket-machine.js';
 
 export interface ConnectionEvents {
-  onFrame(data: unknown): void;
+  onFrame(message: KimiMessage | FrameProblem, bytes: number): void;
+  onSkip(bytes: number): void;
   onStatus(detail: KimiStatusDetail): void;
   onError(detail: KimiErrorDetail): void;
 }
@@ -17,6 +20,8 @@ export interface ConnectionEvents {
  * The connection of one `<kimi-realtime>`: joins a socket (`SocketMachine`) when the host is attached,
  * leaves it when the host leaves (unless it comes back in the same task), and keeps what is the
  * element's own: its state as last told, its counters, and the queue of what it sends while not open.
+ * Elements with the same URL and credentials share the page's socket (`socketFor`); the socket closes
+ * when the last one leaves.
  */
 export class ConnectionController implements ReactiveController, SocketMember {
   state: ConnectionState = 'closed';
@@ -28,6 +33,7 @@ export class ConnectionController implements ReactiveController, SocketMember {
   auto = true;
 
   private socket: SocketMachine | null = null;
+  private checking = false;
   private everOpened = false;
   private readonly queue: BoundedQueue<string>;
   private departure: ReturnType<typeof setTimeout> | null = null;
@@ -36,9 +42,15 @@ export class ConnectionController implements ReactiveController, SocketMember {
     host: ReactiveControllerHost & HTMLElement,
     readonly settings: ConnectionSettings & { readonly maxQueue: number },
     private readonly events: ConnectionEvents,
+    private readonly identityOf: () => SocketIdentity,
   ) {
     this.queue = new BoundedQueue(settings.maxQueue);
     host.addController(this);
+  }
+
+  /** The socket this element wants now. */
+  get identity(): SocketIdentity {
+    return this.identityOf();
   }
 
   get queueDepth(): number {
@@ -74,8 +86,29 @@ export class ConnectionController implements ReactiveController, SocketMember {
       this.socket.retryNow();
       return;
     }
-    this.socket = new SocketMachine();
+    this.socket = socketFor(this.identity);
     this.socket.join(this);
+  }
+
+  /**
+   * The URL, credentials or `own-connection` changed: move to the socket they now name, if connected.
+   * Checked at the end of the task, so a page that changes the token of every element at once keeps
+   * their socket: when only the credentials changed, and alike for every element on the socket, the
+   * socket takes them for its next attempt without reconnecting (as a lone element always did).
+   */
+  identityChanged(): void {
+    if (this.checking) return;
+    this.checking = true;
+    queueMicrotask(() => {
+      this.checking = false;
+      const socket = this.socket;
+      const wanted = this.identity;
+      if (!socket || sameIdentity(socket.identity, wanted)) return;
+      const same = socket.identity.url === wanted.url && socket.members.every((m) => sameIdentity(m.identity, wanted));
+      if (same && renameSocket(socket, wanted)) return;
+      this.disconnect();
+      this.connect();
+    });
   }
 
   /** Leaves the connection (closing the socket) and stops retrying. Queued messages are kept for the next `connect()`. */
@@ -160,8 +193,12 @@ export class ConnectionController implements ReactiveController, SocketMember {
     this.events.onError(detail);
   }
 
-  frame(data: unknown): void {
-    this.events.onFrame(data);
+  frame(message: KimiMessage | FrameProblem, bytes: number): void {
+    this.events.onFrame(message, bytes);
+  }
+
+  skip(bytes: number): void {
+    this.events.onSkip(bytes);
   }
 
   /** Sends what waited, once and in order: the queue is emptied as it is sent, on this one path. */

@@ -7,6 +7,7 @@ import type { KimiCommand } from '../../protocol/messages.js';
 import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
 import { MAX_TIMER_MS, checkNumberOption, numberOption, reportInvalidOption } from '../../internal/options.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
+import type { SocketIdentity } from '../../internal/socket-machine.js';
 import { MessageRouter } from './message-router.js';
 import { defineElement } from '../../internal/define-element.js';
 import { ContextProvider } from '@lit/context';
@@ -133,6 +134,12 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** Connect only through `connect()`. */
   @property({ type: Boolean }) manual = false;
 
+  /**
+   * Use a socket of its own. By default, elements of a page with the same URL and credentials (the
+   * same `token` string or function, the same `auth-via`) share one socket.
+   */
+  @property({ type: Boolean, attribute: 'own-connection' }) ownConnection = false;
+
 
   /** Log connection steps and every message to the console (development only). */
   @property({ type: Boolean }) debug = false;
@@ -197,9 +204,20 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   /**
    * Credentials, property only (never an attribute, never logged): a string, or a function returning
-   * one (or a promise of one), called before every connection attempt.
+   * one (or a promise of one), called before every connection attempt. Elements share a socket only
+   * with the same token (string or function).
    */
-  token: TokenSource = null;
+  get token(): TokenSource {
+    return this._token;
+  }
+
+  set token(value: TokenSource) {
+    this._token = value;
+    // Assigned by a field initializer before the controller exists: nothing to move then.
+    this.connection?.identityChanged();
+  }
+
+  private _token: TokenSource = null;
 
   /** Base of the HTTP API used for hydration (`http://host:port`); empty derives it from `url`. */
   @property({ attribute: 'api-url' }) apiUrl = '';
@@ -250,10 +268,11 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       }
     };
     this.connection = new ConnectionController(this, this, {
-      onFrame: (data) => this.router.route(data),
+      onFrame: (message, bytes) => this.router.take(message, bytes),
+      onSkip: (bytes) => this.router.skip(bytes),
       onStatus: (detail) => this.reportStatus(detail),
       onError: (detail) => this.reportError(detail),
-    });
+    }, () => this.socketIdentity());
     this.hydrator = new HydrationController(this, this.usage.clock, {
       onHydrated: (detail) => this.onHydrated(detail),
       onError: (detail) => this.reportError(detail),
@@ -402,14 +421,15 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('debug')) this.router.debug = this.debug;
-    if (changed.has('pingInterval')) this.router.swallowPongs = this.pingInterval > 0;
     if (changed.has('manual')) this.connection.auto = !this.manual;
     if ((changed.has('apiUrl') && changed.get('apiUrl') !== undefined) || (changed.has('noHydrate') && changed.get('noHydrate') !== undefined)) {
       if (this.state === 'open' && !this.viaRelay) this.hydrator.request();
     }
     const moved = ['url', 'host', 'party', 'room'].some((name) => changed.has(name) && changed.get(name) !== undefined);
-    // A new address: reconnect there.
+    // A new address: reconnect there. New credentials or `own-connection`: the socket they name (a
+    // reconnection, unless only the credentials changed, alike for every element on the socket).
     if (moved) this.reconnectElsewhere();
+    else if (changed.has('authVia') || changed.has('ownConnection')) this.connection.identityChanged();
   }
 
   /** Connects again at the current address, as a new viewer of the relay (no `since`). */
@@ -419,6 +439,21 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     if (this.state === 'closed') return;
     this.connection.disconnect();
     this.connection.connect();
+  }
+
+  /**
+   * The socket this element uses: shared by the elements with the same address and credentials,
+   * unless `own-connection` is set or it goes through a relay (whose room sends the one session in
+   * its address, from this element's own `relay_seq`).
+   */
+  private socketIdentity(): SocketIdentity {
+    const viaRelay = this.viaRelay;
+    return {
+      url: viaRelay ? relayRoomUrl({ host: this.host, party: this.party, room: this.room }, null, null) : this.resolvedUrl,
+      token: this.token,
+      authVia: this.authVia,
+      own: this.ownConnection || viaRelay,
+    };
   }
 
   /** The server made another session active while following. */
