@@ -6,6 +6,8 @@
 // Elements.
 export { KimiRealtime, type KimiRealtimeStats } from './components/realtime/kimi-realtime.js';
 export type { TokenSource } from './components/realtime/connection-controller.js';
+export { KimiRequestError, type KimiRequestErrorKind, type KimiRequestOptions } from './components/realtime/requests.js';
+export type { KimiReplyMap, KimiRequestCommand } from './protocol/requests.js';
 export { KimiContextGauge } from './components/context-gauge/kimi-context-gauge.js';
 export { KimiMetricChart } from './components/metric-chart/kimi-metric-chart.js';
 export { KimiAlertFeed } from './components/alert-feed/kimi-alert-feed.js';

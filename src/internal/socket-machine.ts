@@ -5,6 +5,7 @@ import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../events/kimi-status-event.js';
 import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
 import type { KimiMessage } from '../protocol/messages.js';
+import { REPLY_TYPES, replyKey } from '../protocol/requests.js';
 
 /** A token, or a function that returns one (called before every connection attempt). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
@@ -50,7 +51,7 @@ export interface SocketMember {
   error(detail: KimiErrorDetail): void;
   /** A frame, parsed once for every member, and its size. */
   frame(message: KimiMessage | FrameProblem, bytes: number): void;
-  /** A frame that is not for this member (a `pong` while the socket pings). */
+  /** A frame that is not for this member (a `pong` while the socket pings, another member's reply). */
   skip(bytes: number): void;
 }
 
@@ -72,6 +73,8 @@ export const CONNECT_TIMEOUT_CODE = 4408;
 export const IDLE_CLOSE_CODE = 4000;
 /** Close code the page uses when it closes the socket itself. */
 export const CLOSED_BY_PAGE = 1000;
+/** Replies awaited at once, at most; past it the oldest is forgotten (its reply then reaches every member). */
+const MAX_AWAITED = 1000;
 
 /** The target of an attempt (the token, mostly) was not ready within the timeout. */
 class ConnectTimeout extends Error {}
@@ -94,7 +97,8 @@ type Options = Omit<ConnectionSettings, 'resolvedUrl' | 'token' | 'authVia' | 'o
  * attempt: its delay and timeout, and the connection it opens (stable-after, ping, idle timeout).
  * A token function is called when the attempt starts.
  *
- * Each frame is parsed once here and handed to every member.
+ * Each frame is parsed once here and handed to every member, except a direct reply to a command
+ * (`expectReply`), which goes to the member that sent it only.
  */
 export class SocketMachine {
   phase: SocketPhase = 'idle';
@@ -124,6 +128,8 @@ export class SocketMachine {
   private idleTimer: ReturnType<typeof setInterval> | undefined;
   private pingId = 0;
   private pinging = false;
+  /** Who awaits each reply (by `replyKey`), first sender first: the server answers in order. */
+  private readonly awaited = new Map<string, SocketMember[]>();
 
   /** `onClosed` runs once, when the socket closes for good. `identity` is changed by the registry only. */
   constructor(
@@ -158,10 +164,20 @@ export class SocketMachine {
   /** Removes a member; when none is left the socket closes. */
   leave(member: SocketMember): void {
     this.members = this.members.filter((m) => m !== member);
+    for (const [key, owners] of this.awaited) {
+      const rest = owners.filter((m) => m !== member);
+      if (rest.length) this.awaited.set(key, rest);
+      else this.awaited.delete(key);
+    }
     if (this.members.length === 0) this.stop();
   }
 
-  send(text: string): void {
+  /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */
+  send(text: string, reply?: string, from?: SocketMember): void {
+    if (reply !== undefined && from) {
+      if (this.awaited.size >= MAX_AWAITED) this.awaited.delete(this.awaited.keys().next().value!);
+      this.awaited.set(reply, [...(this.awaited.get(reply) ?? []), from]);
+    }
     this.transport.send(text);
   }
 
@@ -262,6 +278,16 @@ export class SocketMachine {
       for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
       return;
     }
+    if (this.awaited.size !== 0 && !(message instanceof FrameProblem) && REPLY_TYPES.has(message.type)) {
+      const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
+      const owners = this.awaited.get(key);
+      const owner = owners?.shift();
+      if (owners?.length === 0) this.awaited.delete(key);
+      if (owner) {
+        for (let i = 0; i < members.length; i++) members[i] === owner ? owner.frame(message, bytes) : members[i]!.skip(bytes);
+        return;
+      }
+    }
     for (let i = 0; i < members.length; i++) members[i]!.frame(message, bytes);
   }
 
@@ -283,6 +309,8 @@ export class SocketMachine {
     const wasOpen = this.phase === 'open';
     this.stopDeadline();
     this.stopOpenTimers();
+    // Replies come on the connection that was asked only.
+    this.awaited.clear();
     this.closeCode = code;
     this.closeReason = reason;
     this.connectedSince = null;

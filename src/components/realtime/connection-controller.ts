@@ -4,10 +4,33 @@ import { CLOSED_BY_PAGE, sameIdentity, type ConnectionSettings, type SocketIdent
 import { renameSocket, socketFor } from '../../internal/socket-registry.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
-import { excerptOf, type FrameProblem } from '../../protocol/parse-frame.js';
+import { FrameProblem, excerptOf } from '../../protocol/parse-frame.js';
 import type { KimiMessage } from '../../protocol/messages.js';
+import { REPLY_TYPE_OF, replyKey, type KimiReplyMap, type KimiRequestCommand } from '../../protocol/requests.js';
+import { KimiRequestError, newRequestId, type KimiRequestErrorKind, type KimiRequestOptions } from './requests.js';
+import { MAX_TIMER_MS, readNumberOption } from '../../internal/options.js';
 
 export type { TokenSource, ConnectionSettings } from '../../internal/socket-machine.js';
+
+/** A command on its way: its text, the reply it awaits (`replyKey`), and the request waiting for that reply. */
+interface Outgoing {
+  text: string;
+  reply: string | undefined;
+  request: PendingRequest | null;
+}
+
+interface PendingRequest {
+  readonly reply: string;
+  readonly type: string;
+  readonly requestId: unknown;
+  readonly out: Outgoing;
+  resolve(message: KimiMessage): void;
+  fail(kind: KimiRequestErrorKind, message: string, cause?: unknown): void;
+  /** Written to the socket: only its connection can bring the reply. */
+  sent: boolean;
+}
+
+const REQUEST_TIMEOUT = { fallback: 30_000, min: 0, max: MAX_TIMER_MS };
 
 export interface ConnectionEvents {
   onFrame(message: KimiMessage | FrameProblem, bytes: number): void;
@@ -35,7 +58,8 @@ export class ConnectionController implements ReactiveController, SocketMember {
   private socket: SocketMachine | null = null;
   private checking = false;
   private everOpened = false;
-  private readonly queue: BoundedQueue<string>;
+  private readonly queue: BoundedQueue<Outgoing>;
+  private readonly requests = new Set<PendingRequest>();
   private departure: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -121,6 +145,7 @@ export class ConnectionController implements ReactiveController, SocketMember {
     if (!socket) return;
     this.socket = null;
     socket.leave(this);
+    this.failRequests(false, 'the element was disconnected');
     if (this.state === 'open') {
       this.lastCloseCode = CLOSED_BY_PAGE;
       this.lastCloseReason = 'closed by page';
@@ -133,26 +158,104 @@ export class ConnectionController implements ReactiveController, SocketMember {
     return this.socket?.retryNow() ?? false;
   }
 
-  /** Serializes and sends, or queues while not open. Returns true when sent now. */
+  /**
+   * Serializes and sends, or queues while not open. Returns true when sent now. A command with a
+   * reply gets a `requestId` when it has none, so its reply reaches this element only.
+   */
   send(message: unknown): boolean {
+    const out = this.outgoing(message, (what) => this.events.onError({ kind: 'unserializable', message: `send() ${what}.` }));
+    return out !== null && this.write(out);
+  }
+
+  /** Sends a command and resolves with its reply; see `KimiRealtime.request`. */
+  request<C extends KimiRequestCommand>(command: C, options: KimiRequestOptions = {}): Promise<KimiReplyMap[C['type']]> {
+    const type = String((command as { type?: unknown } | null)?.type);
+    const replyType = Object.hasOwn(REPLY_TYPE_OF, type) ? REPLY_TYPE_OF[type]! : undefined;
+    return new Promise((resolve, reject) => {
+      const requestId = (command as { requestId?: unknown }).requestId ?? newRequestId();
+      const fail = (kind: KimiRequestErrorKind, message: string, cause?: unknown): void =>
+        reject(new KimiRequestError(kind, `${type} (requestId ${JSON.stringify(requestId)}): ${message}.`, type, requestId, { cause }));
+      const timeout = readNumberOption(options.timeout, REQUEST_TIMEOUT);
+      if (!replyType) return fail('invalid', 'not a command with a reply (memory_compress_preview, memory_compress_execute, memory_similarity_search)');
+      if (timeout === undefined) return fail('invalid', `timeout must be a number of ms from 0 to ${MAX_TIMER_MS}`);
+      const { signal } = options;
+      if (signal?.aborted) return fail('aborted', 'aborted before it was sent', signal.reason);
+      if (!this.socket) return fail('disconnected', `the element is not connected (${this.state})`);
+      const out = this.outgoing({ ...command, requestId }, (what) => fail('invalid', what));
+      if (!out) return;
+      const timer = setTimeout(() => request.fail('timeout', `no reply within ${timeout} ms`), timeout);
+      const onAbort = (): void => request.fail('aborted', 'aborted', signal?.reason);
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.requests.delete(request);
+        // A command still waiting to be sent never is.
+        if (!request.sent) this.queue.remove(out);
+      };
+      const request: PendingRequest = {
+        reply: out.reply!,
+        type,
+        requestId,
+        out,
+        sent: false,
+        resolve: (message) => {
+          settle();
+          resolve(message as KimiReplyMap[C['type']]);
+        },
+        fail: (kind, message, cause) => {
+          settle();
+          fail(kind, message, cause);
+        },
+      };
+      out.request = request;
+      this.requests.add(request);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.write(out);
+    });
+  }
+
+  /** The text of a message (a command with a reply gets a `requestId`), or null when JSON cannot represent it. */
+  private outgoing(message: unknown, refuse: (what: string) => void): Outgoing | null {
+    let value = message;
+    const type = (message as { type?: unknown } | null)?.type;
+    const replyType = typeof type === 'string' && Object.hasOwn(REPLY_TYPE_OF, type) ? REPLY_TYPE_OF[type]! : undefined;
+    if (replyType && (message as { requestId?: unknown }).requestId === undefined) value = { ...(message as object), requestId: newRequestId() };
     let text: string | undefined;
     try {
-      text = JSON.stringify(message);
+      text = JSON.stringify(value);
     } catch (error) {
-      this.events.onError({ kind: 'unserializable', message: `send() could not serialize the message: ${(error as Error).message}` });
-      return false;
+      refuse(`could not serialize the message: ${(error as Error).message}`);
+      return null;
     }
     if (text === undefined) {
-      this.events.onError({ kind: 'unserializable', message: 'send() was given a value JSON cannot represent.' });
-      return false;
+      refuse('was given a value JSON cannot represent');
+      return null;
     }
+    return { text, reply: replyType && replyKey(replyType, (value as { requestId?: unknown }).requestId), request: null };
+  }
+
+  /** Sends now when open and nothing waits, else queues. Returns true when sent now. */
+  private write(out: Outgoing): boolean {
     if (this.socket?.isOpen && this.queue.size === 0) {
-      this.socket.send(text);
+      this.transmit(out);
       return true;
     }
-    const overflow = this.queue.push(text);
+    const overflow = this.queue.push(out);
     if (overflow) this.reportDropped(overflow.dropped);
     return false;
+  }
+
+  private transmit(out: Outgoing): void {
+    this.socket!.send(out.text, out.reply, this);
+    if (out.request) out.request.sent = true;
+  }
+
+  /**
+   * Rejects the requests that can no longer be answered: those already sent (the connection that
+   * would answer them is gone), and with `sentOnly` false the queued ones too (the element left).
+   */
+  private failRequests(sentOnly: boolean, why: string): void {
+    for (const request of [...this.requests]) if (request.sent || !sentOnly) request.fail('disconnected', why);
   }
 
   /** Applies a new `max-queue`; the oldest messages beyond it are dropped and reported. */
@@ -161,13 +264,14 @@ export class ConnectionController implements ReactiveController, SocketMember {
     for (const dropped of this.queue.resize(capacity)) this.reportDropped(dropped);
   }
 
-  private reportDropped(text: string): void {
+  private reportDropped({ text, request }: Outgoing): void {
     this.events.onError({
       kind: 'queue-overflow',
       message: `The send queue is full (max-queue ${this.queue.capacity}); the oldest queued message was dropped.`,
       excerpt: excerptOf(text),
       dropped: JSON.parse(text),
     });
+    request?.fail('queue-overflow', `dropped from the full send queue (max-queue ${this.queue.capacity})`);
   }
 
   /** From the socket (and `disconnect()`): the state changed or a retry was scheduled. */
@@ -179,6 +283,7 @@ export class ConnectionController implements ReactiveController, SocketMember {
     this.attempt = detail.attempt;
     // The socket closed by itself (credentials refused): it is not ours any more.
     if (detail.state === 'closed') this.socket = null;
+    if (detail.state !== 'open') this.failRequests(detail.state !== 'closed', `the connection closed before the reply came (code ${detail.closeCode ?? 'none'})`);
     const opened = detail.state === 'open' && this.state !== 'open';
     if (opened) {
       if (this.everOpened) this.reconnects++;
@@ -195,6 +300,13 @@ export class ConnectionController implements ReactiveController, SocketMember {
 
   frame(message: KimiMessage | FrameProblem, bytes: number): void {
     this.events.onFrame(message, bytes);
+    // Replies reach only the element that asked (the socket routes them); the event went out first.
+    if (this.requests.size !== 0 && !(message instanceof FrameProblem)) {
+      const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
+      for (const request of this.requests) {
+        if (request.sent && request.reply === key) return request.resolve(message);
+      }
+    }
   }
 
   skip(bytes: number): void {
@@ -203,7 +315,7 @@ export class ConnectionController implements ReactiveController, SocketMember {
 
   /** Sends what waited, once and in order: the queue is emptied as it is sent, on this one path. */
   private flush(): void {
-    let text: string | undefined;
-    while (this.socket?.isOpen && (text = this.queue.shift()) !== undefined) this.socket.send(text);
+    let out: Outgoing | undefined;
+    while (this.socket?.isOpen && (out = this.queue.shift()) !== undefined) this.transmit(out);
   }
 }

@@ -4,6 +4,8 @@ import { KimiErrorEvent, type KimiErrorDetail } from '../../events/kimi-error-ev
 import { KimiStatusEvent, type ConnectionState, type KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { SessionFilter, sessionIdOf } from '../../protocol/session-filter.js';
 import type { KimiCommand } from '../../protocol/messages.js';
+import type { KimiReplyMap, KimiRequestCommand } from '../../protocol/requests.js';
+import type { KimiRequestOptions } from './requests.js';
 import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
 import { MAX_TIMER_MS, checkNumberOption, numberOption, reportInvalidOption } from '../../internal/options.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
@@ -399,6 +401,20 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
    */
   send(message: KimiCommand | Record<string, unknown>): boolean {
     return this.connection.send(message);
+  }
+
+  /**
+   * Sends a command and resolves with its direct reply, matched by `requestId` (generated when
+   * absent): `memory_compress_preview` → `memory_compress_preview_response`, `memory_compress_execute`
+   * → `memory_compress_result_response`, `memory_similarity_search` →
+   * `memory_similarity_result_response`. A failure reply (`error`, no `result`) resolves too. The reply
+   * is also dispatched as events, on this element only (other elements on a shared socket never see
+   * it). Rejects with a `KimiRequestError` (`kind`: `timeout`, `aborted`, `disconnected`,
+   * `queue-overflow`, `invalid`). While the connection is being (re)established the command waits in
+   * the send queue.
+   */
+  request<C extends KimiRequestCommand>(command: C, options?: KimiRequestOptions): Promise<KimiReplyMap[C['type']]> {
+    return this.connection.request(command, options);
   }
 
   override connectedCallback(): void {
