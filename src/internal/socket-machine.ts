@@ -6,6 +6,7 @@ import type { ConnectionState, KimiStatusDetail } from '../events/kimi-status-ev
 import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
 import type { KimiMessage } from '../protocol/messages.js';
 import { REPLY_TYPES, replyKey } from '../protocol/requests.js';
+import { ConnectionMetrics, utf8Length, type KimiConnectionMetrics } from './connection-metrics.js';
 
 /** A token, or a function that returns one (called before every connection attempt). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
@@ -108,9 +109,8 @@ export class SocketMachine {
   closeCode: number | null = null;
   closeReason = '';
   connectedSince: number | null = null;
-  /** Frames received, for the idle check (one increment per frame, no clock read). */
-  frames = 0;
   members: readonly SocketMember[] = [];
+  readonly metrics = new ConnectionMetrics();
 
   private readonly transport: Transport;
   private options: Options | null = null;
@@ -126,6 +126,7 @@ export class SocketMachine {
   private stableTimer: ReturnType<typeof setTimeout> | undefined;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private idleTimer: ReturnType<typeof setInterval> | undefined;
+  private sampler: ReturnType<typeof setInterval> | undefined;
   private pingId = 0;
   private pinging = false;
   /** Who awaits each reply (by `replyKey`), first sender first: the server answers in order. */
@@ -146,6 +147,11 @@ export class SocketMachine {
 
   get isOpen(): boolean {
     return this.phase === 'open' && this.transport.isOpen;
+  }
+
+  /** The metrics of the socket now (`stats.connection`). */
+  get snapshot(): KimiConnectionMetrics {
+    return this.metrics.snapshot(this.members.length, 'this-tab');
   }
 
   /** What a member joining now is told. */
@@ -200,6 +206,7 @@ export class SocketMachine {
     this.connectedSince = null;
     this.nextRetryAt = null;
     clearTimeout(this.retryTimer);
+    clearInterval(this.sampler);
     this.stopDeadline();
     this.stopOpenTimers();
     this.listenToEnvironment(false);
@@ -209,6 +216,8 @@ export class SocketMachine {
 
   private start(): void {
     this.listenToEnvironment(true);
+    this.metrics.start();
+    this.sampler = setInterval(() => this.metrics.sample(), 1000);
     this.readOptions();
     this.setState('connecting');
     this.beginAttempt();
@@ -261,20 +270,24 @@ export class SocketMachine {
         else if (this.phase === 'connecting') this.transport.close(CONNECT_TIMEOUT_CODE, 'connect timeout');
       }, connectTimeout);
       targetOf(url, token, authVia).then(
-        (target) => this.rejectTarget === reject && ((this.rejectTarget = null), resolve(target)),
+        (target) => this.rejectTarget === reject && ((this.rejectTarget = null), this.metrics.attempt(), resolve(target)),
         (error: unknown) => this.rejectTarget === reject && ((this.rejectTarget = null), reject(error)),
       );
     });
   }
 
   private handleFrame(data: unknown): void {
-    this.frames++;
-    const bytes = typeof data === 'string' ? data.length : 0;
+    const metrics = this.metrics;
+    const bytes = typeof data === 'string' ? utf8Length(data) : ((data as ArrayBuffer | null)?.byteLength ?? 0);
+    metrics.frames++;
+    metrics.bytes += bytes;
+    if (metrics.awaitingFirstSince >= 0) metrics.firstFrame();
     const message = parseFrame(data);
     // Copied on every join and leave, so a member leaving during the loop does not shift it.
     const members = this.members;
     if (this.pinging && !(message instanceof FrameProblem) && message.type === 'pong') {
       // Transport, not a message: counted by every member, delivered to none.
+      metrics.pong(message as { echo?: unknown });
       for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
       return;
     }
@@ -298,6 +311,7 @@ export class SocketMachine {
     this.everOpened = true;
     this.nextRetryAt = null;
     this.connectedSince = Date.now();
+    this.metrics.opened(this.transport.extensions, this.transport.protocol);
     const { stableAfter } = this.options!;
     this.stableTimer = setTimeout(() => (this.attempt = 0), stableAfter);
     this.setState('open');
@@ -311,6 +325,7 @@ export class SocketMachine {
     this.stopOpenTimers();
     // Replies come on the connection that was asked only.
     this.awaited.clear();
+    this.metrics.closed(code, reason, wasOpen);
     this.closeCode = code;
     this.closeReason = reason;
     this.connectedSince = null;
@@ -377,17 +392,19 @@ export class SocketMachine {
     this.pinging = pingInterval > 0;
     if (this.pinging) {
       this.pingTimer = setInterval(() => {
-        if (this.isOpen) this.send(JSON.stringify({ type: 'ping', id: ++this.pingId }));
+        if (!this.isOpen) return;
+        this.metrics.pingSent(++this.pingId);
+        this.send(JSON.stringify({ type: 'ping', id: this.pingId }));
       }, pingInterval);
     }
     if (idleTimeout > 0) {
       // Counts frames instead of stamping each one: the per-frame path stays a single increment.
-      let seen = this.frames;
+      let seen = this.metrics.frames;
       let quietSince = Date.now();
       this.idleTimer = setInterval(() => {
         const now = Date.now();
-        if (this.frames !== seen) {
-          seen = this.frames;
+        if (this.metrics.frames !== seen) {
+          seen = this.metrics.frames;
           quietSince = now;
         } else if (now - quietSince >= idleTimeout) {
           for (const m of this.members) {

@@ -34,6 +34,7 @@ void el.request({ type: 'memory_compress_preview', threshold: 0.3 }).then((r) =>
   return [type, ratio];
 });
 void el.request({ type: 'memory_similarity_search', payload: { reference_id: 'mem_004' } }, { timeout: 5000 }).then((r) => r.result?.results.map((m) => m.id));
+el.addEventListener('kimi:stats', (e) => e.detail.connection?.framesPerSecond.toFixed(1));
 // @ts-expect-error: a command without a reply
 void el.request({ type: 'note' });
 

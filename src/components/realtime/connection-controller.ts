@@ -2,6 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { BoundedQueue } from '../../internal/bounded-queue.js';
 import { CLOSED_BY_PAGE, sameIdentity, type ConnectionSettings, type SocketIdentity, type SocketMachine, type SocketMember } from '../../internal/socket-machine.js';
 import { renameSocket, socketFor } from '../../internal/socket-registry.js';
+import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { FrameProblem, excerptOf } from '../../protocol/parse-frame.js';
@@ -79,6 +80,11 @@ export class ConnectionController implements ReactiveController, SocketMember {
 
   get queueDepth(): number {
     return this.queue.size;
+  }
+
+  /** The socket's metrics, or null while not connected. */
+  get metrics(): KimiConnectionMetrics | null {
+    return this.socket?.snapshot ?? null;
   }
 
   /** Epoch ms of the current connection's opening, or null when not open. */

@@ -21,6 +21,8 @@ import { HydrationController } from './hydration-controller.js';
 import { UsageTracker } from './usage-tracker.js';
 import { hydrationFrom } from '../../protocol/hydration.js';
 import { relayRoomUrl } from '../../protocol/relay.js';
+import { StatsController } from './stats-controller.js';
+import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
 
 /** Counters of one `<kimi-realtime>` since it was created. */
 export interface KimiRealtimeStats {
@@ -32,7 +34,7 @@ export interface KimiRealtimeStats {
   filtered: number;
   /** Frames dropped as unreadable: not a JSON object with a string `type`, or a session reference that is not a string or a finite number. */
   malformed: number;
-  /** Text received, in UTF-16 code units (equal to bytes for ASCII frames). */
+  /** Bytes received: text frames in UTF-8, exactly as sent (before any compression on the wire). */
   bytesIn: number;
   /** Connections opened after the first one. */
   reconnects: number;
@@ -42,6 +44,8 @@ export interface KimiRealtimeStats {
   queueDepth: number;
   /** Epoch ms of the current connection's opening, or null when not open. */
   connectedSince: number | null;
+  /** The socket's metrics (shared by the elements on it), or null while not connected. */
+  connection: KimiConnectionMetrics | null;
 }
 
 /** Default WebSocket address: `/ws` on the page's own host, `wss:` on https pages. */
@@ -73,6 +77,7 @@ function toWebSocketUrl(value: string): string {
  * @fires {KimiHydrateEvent} kimi:hydrate - The session's state loaded over HTTP (`GET /api/sessions/{id}`) on connect, reconnect and session change. `detail`: `{ sessionId, found, error, session, provider, stats, window, readings, at }`.
  * @fires {KimiStatusEvent} kimi:status - The connection state changed or a retry was scheduled. `detail`: `{ state, attempt, nextRetryAt, closeCode, closeReason }`.
  * @fires {KimiErrorEvent} kimi:error - Something went wrong and the element carried on. `detail`: `{ kind, message, excerpt?, recovered?, dropped?, closeCode?, option? }`.
+ * @fires {KimiStatsEvent} kimi:stats - `stats`, at most once a second, only while a listener is registered on the element itself.
  * @fires {KimiMessageEvent} kimi:init - Sent by the server on connect when a session is active.
  * @fires {KimiMessageEvent} kimi:metric_updated - A streamed request finished with real token usage; carries the threshold `alert`.
  * @fires {KimiMessageEvent} kimi:log_metric - Token figures read from IDE/CLI logs.
@@ -253,6 +258,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   private readonly router: MessageRouter;
   private readonly connection: ConnectionController;
   private readonly hydrator: HydrationController;
+  private readonly ticker = new StatsController(this, () => this.stats);
   /** Hands this element and its session to dashboard children (`@lit/context`). */
   private readonly provider = new ContextProvider(this, { context: kimiSourceContext, initialValue: { source: this, sessionId: null } as KimiSource });
 
@@ -382,7 +388,25 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       lastCloseReason: c.lastCloseReason,
       queueDepth: c.queueDepth,
       connectedSince: c.connectedSince,
+      connection: c.metrics,
     };
+  }
+
+  // `kimi:stats` runs only while someone listens on the element: the DOM cannot be asked, so listeners
+  // of that event are reported to the ticker as they come and go.
+  override addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options);
+    // Listeners added by field initializers of a subclass come before the ticker exists.
+    if (type === 'kimi:stats') this.ticker?.added(listener, options);
+  }
+
+  override removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void {
+    super.removeEventListener(type, listener, options);
+    if (type === 'kimi:stats') this.ticker?.removed(listener, options);
   }
 
   /** Opens the connection (or retries now when waiting to retry). */

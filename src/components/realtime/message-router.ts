@@ -5,6 +5,7 @@ import type { KimiMessage } from '../../protocol/messages.js';
 import { FrameProblem, excerptOf, parseFrame } from '../../protocol/parse-frame.js';
 import type { SessionFilter } from '../../protocol/session-filter.js';
 import { RELAY_HYDRATION_TYPE } from '../../protocol/relay.js';
+import { utf8Length } from '../../internal/connection-metrics.js';
 
 /** Reports of one kind are made once per key, up to this many distinct keys (the set stays bounded). */
 const MAX_REPORTED = 64;
@@ -25,7 +26,7 @@ export class MessageRouter {
   filtered = 0;
   /** Frames dropped as unreadable: not a JSON object with a string `type`, or a session reference that is not an id. */
   malformed = 0;
-  /** Sum of text frame lengths in UTF-16 code units (bytes, for the ASCII frames Kimi Proxy sends). */
+  /** Bytes received: text frames in UTF-8 (as on the wire, before any compression), binary ones as they are. */
   bytesIn = 0;
   debug = false;
   /** Runs after `kimi:<type>` while the message still belongs to the shown session (usage readings). */
@@ -45,7 +46,7 @@ export class MessageRouter {
 
   /** Parses a frame and takes it (a frame handed over without a socket: tests, tools). */
   route(data: unknown): void {
-    this.take(parseFrame(data), typeof data === 'string' ? data.length : 0);
+    this.take(parseFrame(data), typeof data === 'string' ? utf8Length(data) : 0);
   }
 
   /** A frame the socket received and parsed once for all its elements, that is not for this one. */
