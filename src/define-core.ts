@@ -7,6 +7,7 @@ export { KimiRealtime } from './components/realtime/kimi-realtime.js';
 export { KimiMessageEvent } from './events/kimi-message-event.js';
 export { KimiStatusEvent } from './events/kimi-status-event.js';
 export { KimiErrorEvent } from './events/kimi-error-event.js';
+export { KimiRequestError } from './components/realtime/requests.js';
 export type * from './index.js';
 
 /**

@@ -6,6 +6,8 @@
 // Elements.
 export { KimiRealtime, type KimiRealtimeStats } from './components/realtime/kimi-realtime.js';
 export type { TokenSource } from './components/realtime/connection-controller.js';
+export { KimiRequestError, type KimiRequestErrorKind, type KimiRequestOptions } from './components/realtime/requests.js';
+export type { KimiReplyMap, KimiRequestCommand } from './protocol/requests.js';
 export { KimiContextGauge } from './components/context-gauge/kimi-context-gauge.js';
 export { KimiMetricChart } from './components/metric-chart/kimi-metric-chart.js';
 export { KimiAlertFeed } from './components/alert-feed/kimi-alert-feed.js';
@@ -20,6 +22,8 @@ export { KimiMetricEvent } from './events/kimi-metric-event.js';
 export type { UsageReading, UsageSource, UsageLevel, UsageFrame } from './protocol/usage-readings.js';
 export { KimiHydrateEvent } from './events/kimi-hydrate-event.js';
 export type { KimiHydration, SessionAnswer } from './protocol/hydration.js';
+export { KimiStatsEvent } from './events/kimi-stats-event.js';
+export type { KimiConnectionMetrics, KimiReconnect } from './internal/connection-metrics.js';
 export { KimiAlertDismissEvent } from './components/alert-feed/kimi-alert-dismiss-event.js';
 export type { AlertItem, AlertKind, AlertLevel } from './components/alert-feed/alert-model.js';
 export type { KimiEventMap, KimiServerEventMap, KimiLibraryEventMap } from './events/event-map.js';

@@ -4,6 +4,7 @@ import { KimiHydrateEvent } from './kimi-hydrate-event.js';
 import { KimiMessageEvent } from './kimi-message-event.js';
 import { KimiMetricEvent } from './kimi-metric-event.js';
 import { KimiStatusEvent } from './kimi-status-event.js';
+import { KimiStatsEvent } from './kimi-stats-event.js';
 import { KimiAlertDismissEvent } from '../components/alert-feed/kimi-alert-dismiss-event.js';
 
 /**
@@ -19,6 +20,8 @@ export const KIMI_LIBRARY_EVENTS = {
   /** A usage reading (the legacy server type `metric` reaches pages through `kimi:message` only). */
   'kimi:metric': KimiMetricEvent,
   'kimi:hydrate': KimiHydrateEvent,
+  /** The element's `stats`, at most once a second, while someone listens on the element. */
+  'kimi:stats': KimiStatsEvent,
   'kimi:alert-dismiss': KimiAlertDismissEvent,
 };
 

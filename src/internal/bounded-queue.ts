@@ -59,6 +59,20 @@ export class BoundedQueue<T> {
     return dropped;
   }
 
+  /** Removes `item` (the first occurrence); returns whether it was queued. */
+  remove(item: T): boolean {
+    const kept: T[] = [];
+    let found = false;
+    let next: T | undefined;
+    while (this.count > 0) {
+      next = this.shift() as T;
+      if (!found && next === item) found = true;
+      else kept.push(next);
+    }
+    for (const k of kept) this.push(k);
+    return found;
+  }
+
   clear(): void {
     this.items = new Array(this.cap);
     this.head = 0;

@@ -27,6 +27,7 @@ export const kimiRealtimeEvents = {
   onKimiHydrate: 'kimi:hydrate' as EventName<KimiEventMap['kimi:hydrate']>,
   onKimiStatus: 'kimi:status' as EventName<KimiEventMap['kimi:status']>,
   onKimiError: 'kimi:error' as EventName<KimiEventMap['kimi:error']>,
+  onKimiStats: 'kimi:stats' as EventName<KimiEventMap['kimi:stats']>,
   onKimiInit: 'kimi:init' as EventName<KimiEventMap['kimi:init']>,
   onKimiMetricUpdated: 'kimi:metric_updated' as EventName<KimiEventMap['kimi:metric_updated']>,
   onKimiLogMetric: 'kimi:log_metric' as EventName<KimiEventMap['kimi:log_metric']>,

@@ -16,7 +16,7 @@ const status = (detail: Partial<KimiStatusDetail>): KimiStatusEvent =>
 
 const STATS: KimiRealtimeStats = {
   framesReceived: 1234, delivered: 1200, filtered: 30, malformed: 4, bytesIn: 99_000,
-  reconnects: 2, lastCloseCode: 1006, lastCloseReason: 'gone', queueDepth: 3, connectedSince: null,
+  reconnects: 2, lastCloseCode: 1006, lastCloseReason: 'gone', queueDepth: 3, connectedSince: null, connection: null,
 };
 
 async function mount(attrs = ''): Promise<{ source: KimiRealtime; status: KimiConnectionStatus }> {

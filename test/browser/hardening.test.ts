@@ -149,6 +149,8 @@ describe('hardening: network and tab', () => {
       const el = document.createElement('kimi-realtime');
       el.url = sim.url;
       el.reconnectDelay = 1000;
+      // A socket each, as n browsers would have (elements of one page share one by default).
+      el.ownConnection = true;
       container.append(el);
       els.push(el);
     }
@@ -361,6 +363,8 @@ describe('hardening: lifecycle', function () {
     for (let i = 0; i < cycles; i++) {
       const el = document.createElement('kimi-realtime');
       el.url = sim.url;
+      // Half share the page's socket (the default), half open their own.
+      el.ownConnection = i % 2 === 1;
       a.append(el);
       b.append(el); // moved within one task: keeps its connection
       if (i % 3 === 0) await until(() => el.state === 'open');
@@ -581,12 +585,13 @@ describe('hardening: hostile strings in every field of every message type', func
       // When the hostile frame reaches the element, through the real socket: the time it takes the
       // element to handle it and the next frame starts there (the trip from the test to the
       // simulator and back through the socket is measured apart).
-      const router = (source as unknown as { router: { route(data: unknown): void } }).router;
-      const route = router.route;
+      // The socket parses a frame once and hands it to each element's router (`take`, with its size).
+      const router = (source as unknown as { router: { take(parsed: unknown, bytes: number): void } }).router;
+      const take = router.take;
       let arrivedAt: number;
-      router.route = function (this: unknown, data: unknown) {
-        if (typeof data === 'string' && data.length >= size) arrivedAt = performance.now();
-        route.call(this, data);
+      router.take = function (this: unknown, parsed: unknown, bytes: number) {
+        if (bytes >= size) arrivedAt = performance.now();
+        take.call(this, parsed, bytes);
       };
       const times: number[] = [];
       const trips: number[] = [];
@@ -622,7 +627,7 @@ describe('hardening: hostile strings in every field of every message type', func
         }
       } finally {
         window.removeEventListener('error', onError);
-        router.route = route;
+        router.take = take;
       }
       const sorted = [...times].sort((a, b) => a - b);
       const trip = [...trips].sort((a, b) => a - b);

@@ -27,6 +27,16 @@ document.addEventListener('kimi:message', (e) => {
 const el: KimiRealtime = document.createElement('kimi-realtime');
 el.addEventListener('kimi:compaction_event', (e) => e.detail.compaction.tokens_saved);
 el.send({ type: 'memory_similarity_search', payload: { reference_text: 'x', limit: 5 } });
+// request(): the reply type follows the command.
+void el.request({ type: 'memory_compress_preview', threshold: 0.3 }).then((r) => {
+  const type: 'memory_compress_preview_response' = r.type;
+  const ratio: number | null | undefined = r.result?.compression_ratio;
+  return [type, ratio];
+});
+void el.request({ type: 'memory_similarity_search', payload: { reference_id: 'mem_004' } }, { timeout: 5000 }).then((r) => r.result?.results.map((m) => m.id));
+el.addEventListener('kimi:stats', (e) => e.detail.connection?.framesPerSecond.toFixed(1));
+// @ts-expect-error: a command without a reply
+void el.request({ type: 'note' });
 
 // @ts-expect-error: a metric detail has no such field
 document.addEventListener('kimi:metric', (e) => e.detail.nonexistent);

@@ -84,4 +84,21 @@ export const connectionStatusStyles = css`
     font-variant-numeric: tabular-nums;
     overflow-wrap: anywhere;
   }
+  [part='rate'] {
+    display: block;
+    inline-size: 100%;
+    block-size: 28px;
+    margin-block-start: 2px;
+  }
+  .rate-line {
+    fill: none;
+    stroke: var(--kimi-connection-status-rate, var(--_accent));
+    stroke-width: 1.5;
+    vector-effect: non-scaling-stroke;
+  }
+  .drops {
+    margin: 0;
+    padding: 0;
+    list-style: none;
+  }
 `;

@@ -1,4 +1,4 @@
-import { html, nothing } from 'lit';
+import { html, nothing, svg } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { defineElement } from '../../internal/define-element.js';
@@ -8,16 +8,22 @@ import { themeTokens } from '../shared/theme.js';
 import { langOf } from '../shared/locale.js';
 import { capText } from '../../internal/text.js';
 import { connectionStatusStyles } from './connection-status.styles.js';
-import { STATE_TEXT, countdownText, sameStats, secondsToRetry } from './status-text.js';
+import { STATE_TEXT, bytesText, countdownText, sameStats, secondsToRetry, sparkline } from './status-text.js';
+import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
 
 /** Stats change with every message; reading them once a second keeps the element off the hot path. */
 const STATS_POLL_MS = 1000;
 const count = new Intl.NumberFormat();
 
+/** Size of the rate chart's drawing, in its own units (it scales with the element). */
+const CHART = { width: 120, height: 28 };
+
 /**
  * The connection of a `<kimi-realtime>` at a glance: its state as a badge (colour, shape and words),
- * a countdown to the next retry, and its counters. State comes from `kimi:status`; the counters are
- * read from `stats` once a second while attached, never per message.
+ * a countdown to the next retry, its counters and its connection metrics (which tab holds the socket,
+ * handshake, rates with a chart of frames per second over the last 30 s, uptime, round trip,
+ * compression, the last drops). State comes from `kimi:status`; the counters and metrics are read
+ * from `stats` once a second while attached, never per message.
  *
  * @tag kimi-connection-status
  * @summary Connection state, retry countdown and counters of a `<kimi-realtime>`.
@@ -25,12 +31,14 @@ const count = new Intl.NumberFormat();
  * @csspart badge - The state badge (`data-state` = connecting, open, reconnecting, offline, closed or none).
  * @csspart countdown - "retry 2 in 4 s" while a retry is scheduled.
  * @csspart stats - The `<dl>` of counters (absent when `compact`).
+ * @csspart rate - The chart of frames per second over the last 30 s (an `<svg>`, while connected).
  *
  * @cssprop [--kimi-connection-status-open=var(--kimi-color-ok)] - Badge when connected.
  * @cssprop [--kimi-connection-status-connecting=var(--kimi-color-accent)] - Badge while connecting.
  * @cssprop [--kimi-connection-status-reconnecting=var(--kimi-color-warning)] - Badge while waiting to retry.
  * @cssprop [--kimi-connection-status-offline=var(--kimi-color-critical)] - Badge when the browser is offline.
  * @cssprop [--kimi-connection-status-closed=var(--kimi-color-muted)] - Badge when closed or without a source.
+ * @cssprop [--kimi-connection-status-rate=var(--kimi-color-accent)] - Line of the rate chart.
  *
  * @cssState connecting - The source's first connection attempt is under way.
  * @cssState open - The source is connected.
@@ -120,7 +128,44 @@ export class KimiConnectionStatus extends DashboardElement {
         <dt>Last close</dt><dd>${close}</dd>
         <dt>Connected since</dt>
         <dd>${since === null ? '—' : html`<time datetime=${new Date(since).toISOString()}>${formatSince(since, langOf(this))}</time>`}</dd>
+        ${s?.connection ? this.renderMetrics(s.connection) : nothing}
       </dl>
+    `;
+  }
+
+  private renderMetrics(m: KimiConnectionMetrics) {
+    const ms = (value: number | null) => (value === null ? '—' : `${count.format(value)} ms`);
+    const rates = m.frameRates;
+    const now = rates.at(-1) ?? 0;
+    const label = `Frames per second over the last ${rates.length} s: now ${count.format(now)}, peak ${count.format(Math.max(0, ...rates))}`;
+    const drops = m.reconnects.slice(-3).reverse();
+    const locale = langOf(this);
+    return html`
+      <dt>Held by</dt><dd>${m.heldBy === 'this-tab' ? 'this tab' : 'another tab'}${m.sharedBy > 1 ? `, shared by ${m.sharedBy} elements` : ''}</dd>
+      <dt>Rate</dt>
+      <dd>
+        ${count.format(m.framesPerSecond)} frames/s, ${bytesText(m.bytesPerSecond)}/s
+        ${rates.length >= 2
+          ? html`<svg part="rate" viewBox="0 0 ${CHART.width} ${CHART.height}" preserveAspectRatio="none" role="img" aria-label=${label}>
+              ${svg`<polyline class="rate-line" points=${sparkline(rates, CHART.width, CHART.height)}></polyline>`}
+            </svg>`
+          : nothing}
+      </dd>
+      <dt>Bytes in</dt><dd>${bytesText(m.bytes)}</dd>
+      <dt>Handshake</dt><dd>${ms(m.handshakeMs)}</dd>
+      <dt>First frame</dt><dd>${ms(m.firstFrameMs)}</dd>
+      <dt>Uptime</dt><dd>${(m.uptimeRatio * 100).toFixed(1)} %</dd>
+      <dt>Round trip</dt><dd>${ms(m.rttMs)}</dd>
+      <dt>Compression</dt><dd>${capText(m.extensions, 120) || 'none'}</dd>
+      ${m.protocol ? html`<dt>Subprotocol</dt><dd>${capText(m.protocol, 120)}</dd>` : nothing}
+      <dt>Last drops</dt>
+      <dd>
+        ${drops.length === 0
+          ? '—'
+          : html`<ul class="drops">
+              ${drops.map((d) => html`<li><time datetime=${new Date(d.at).toISOString()}>${formatSince(d.at, locale)}</time> ${d.code}${d.reason ? ` ${capText(d.reason, 60)}` : ''}, ${d.downtimeMs === null ? 'still down' : `down ${(d.downtimeMs / 1000).toFixed(1)} s`}</li>`)}
+            </ul>`}
+      </dd>
     `;
   }
 

@@ -29,6 +29,24 @@ export function countdownText(status: KimiStatusDetail | null, now = Date.now())
 export function sameStats(a: KimiRealtimeStats | null, b: KimiRealtimeStats | null): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
-  for (const key of Object.keys(a) as (keyof KimiRealtimeStats)[]) if (a[key] !== b[key]) return false;
+  for (const key of Object.keys(a) as (keyof KimiRealtimeStats)[]) {
+    // The metrics are a fresh object too, read once a second: their text is compared.
+    if (key === 'connection' ? JSON.stringify(a[key]) !== JSON.stringify(b[key]) : a[key] !== b[key]) return false;
+  }
   return true;
+}
+
+/** "512 B", "3.4 KiB", "1.2 MiB". */
+export function bytesText(bytes: number): string {
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** `points` of a polyline drawing `values` left to right in a `width`×`height` box (0 at the bottom). */
+export function sparkline(values: readonly number[], width: number, height: number): string {
+  if (values.length < 2) return '';
+  const top = Math.max(...values, 1);
+  const step = width / (values.length - 1);
+  return values.map((v, i) => `${(i * step).toFixed(1)},${(height - (v / top) * (height - 2) - 1).toFixed(1)}`).join(' ');
 }

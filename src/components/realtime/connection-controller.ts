@@ -1,91 +1,95 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { retryDelay } from '../../internal/backoff.js';
 import { BoundedQueue } from '../../internal/bounded-queue.js';
-import { FramePump } from '../../internal/frame-pump.js';
-import { CONNECT_TIMEOUT_CODE, ConnectTimeout, KimiSocket, type SocketTarget } from '../../internal/partysocket-adapter.js';
+import { CLOSED_BY_PAGE, sameIdentity, type ConnectionSettings, type SocketIdentity, type SocketMachine, type SocketMember } from '../../internal/socket-machine.js';
+import { renameSocket, socketFor } from '../../internal/socket-registry.js';
+import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
-import { excerptOf } from '../../protocol/parse-frame.js';
-import { protocolToken, redact } from '../../internal/secrets.js';
+import { FrameProblem, excerptOf } from '../../protocol/parse-frame.js';
+import type { KimiMessage } from '../../protocol/messages.js';
+import { REPLY_TYPE_OF, replyKey, type KimiReplyMap, type KimiRequestCommand } from '../../protocol/requests.js';
+import { KimiRequestError, newRequestId, type KimiRequestErrorKind, type KimiRequestOptions } from './requests.js';
+import { MAX_TIMER_MS, readNumberOption } from '../../internal/options.js';
 
-/** A token, or a function that returns one (called before every connection attempt). */
-export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
+export type { TokenSource, ConnectionSettings } from '../../internal/socket-machine.js';
 
-/** What the controller reads from its host, live, each time it needs it. */
-export interface ConnectionSettings {
-  readonly resolvedUrl: string;
-  reconnectDelay: number;
-  reconnectDelayMax: number;
-  reconnectGrowth: number;
-  reconnectJitter: number;
-  stableAfter: number;
-  connectTimeout: number;
-  maxQueue: number;
-  idleTimeout: number;
-  pingInterval: number;
-  token: TokenSource;
-  authVia: 'query' | 'protocol';
-  authCloseCodes: readonly number[];
-  debug: boolean;
+/** A command on its way: its text, the reply it awaits (`replyKey`), and the request waiting for that reply. */
+interface Outgoing {
+  text: string;
+  reply: string | undefined;
+  request: PendingRequest | null;
 }
 
+interface PendingRequest {
+  readonly reply: string;
+  readonly type: string;
+  readonly requestId: unknown;
+  readonly out: Outgoing;
+  resolve(message: KimiMessage): void;
+  fail(kind: KimiRequestErrorKind, message: string, cause?: unknown): void;
+  /** Written to the socket: only its connection can bring the reply. */
+  sent: boolean;
+}
+
+const REQUEST_TIMEOUT = { fallback: 30_000, min: 0, max: MAX_TIMER_MS };
+
 export interface ConnectionEvents {
-  onFrame(data: unknown): void;
+  onFrame(message: KimiMessage | FrameProblem, bytes: number): void;
+  onSkip(bytes: number): void;
   onStatus(detail: KimiStatusDetail): void;
   onError(detail: KimiErrorDetail): void;
 }
 
-/** Close code the page uses when it closes the socket itself. */
-const CLOSED_BY_PAGE = 1000;
-
-/** A token provider that failed; the message names what went wrong, never a token. */
-class TokenProblem extends Error {}
-/** Close code sent when the idle timeout recycles a silent connection. */
-export const IDLE_CLOSE_CODE = 4000;
-
 /**
- * Holds the WebSocket of a `<kimi-realtime>`: opens it when the host is attached, closes it when the
- * host leaves (unless it comes back in the same task), reconnects with backoff, queues what the page
- * sends while not open, and watches `online`/visibility. Connection counters live here.
+ * The connection of one `<kimi-realtime>`: joins a socket (`SocketMachine`) when the host is attached,
+ * leaves it when the host leaves (unless it comes back in the same task), and keeps what is the
+ * element's own: its state as last told, its counters, and the queue of what it sends while not open.
+ * Elements with the same URL and credentials share the page's socket (`socketFor`); the socket closes
+ * when the last one leaves.
  */
-export class ConnectionController implements ReactiveController {
+export class ConnectionController implements ReactiveController, SocketMember {
   state: ConnectionState = 'closed';
   attempt = 0;
-  nextRetryAt: number | null = null;
   lastCloseCode: number | null = null;
   lastCloseReason = '';
-  connectedSince: number | null = null;
   reconnects = 0;
-  framesSeen = 0;
   /** When false the host connects only through `connect()`. */
   auto = true;
 
-  private socket: KimiSocket | null = null;
-  /** Frames are handled through the pump: a burst yields to input between slices (frame-pump.ts). */
-  private readonly pump = new FramePump<unknown>((data) => {
-    this.framesSeen++;
-    this.events.onFrame(data);
-  });
+  private socket: SocketMachine | null = null;
+  private checking = false;
   private everOpened = false;
-  private readonly queue: BoundedQueue<string>;
+  private readonly queue: BoundedQueue<Outgoing>;
+  private readonly requests = new Set<PendingRequest>();
   private departure: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private idleTimer: ReturnType<typeof setInterval> | null = null;
-  private pingId = 0;
-  /** The URL of the current attempt, without its token, for reports. */
-  private targetUrl = '';
 
   constructor(
     host: ReactiveControllerHost & HTMLElement,
-    private readonly settings: ConnectionSettings,
+    readonly settings: ConnectionSettings & { readonly maxQueue: number },
     private readonly events: ConnectionEvents,
+    private readonly identityOf: () => SocketIdentity,
   ) {
     this.queue = new BoundedQueue(settings.maxQueue);
     host.addController(this);
   }
 
+  /** The socket this element wants now. */
+  get identity(): SocketIdentity {
+    return this.identityOf();
+  }
+
   get queueDepth(): number {
     return this.queue.size;
+  }
+
+  /** The socket's metrics, or null while not connected. */
+  get metrics(): KimiConnectionMetrics | null {
+    return this.socket?.snapshot ?? null;
+  }
+
+  /** Epoch ms of the current connection's opening, or null when not open. */
+  get connectedSince(): number | null {
+    return this.socket?.connectedSince ?? null;
   }
 
   hostConnected(): void {
@@ -109,34 +113,35 @@ export class ConnectionController implements ReactiveController {
   /** Opens the connection, or retries at once when a retry is waiting. */
   connect(): void {
     if (this.socket) {
-      this.retryNow();
+      this.socket.retryNow();
       return;
     }
-    this.attempt = 0;
-    this.nextRetryAt = null;
-    this.setState('connecting');
-    this.listenToEnvironment(true);
-    const socket: KimiSocket = new KimiSocket(
-      {
-        target: () => this.nextTarget(),
-        stableAfter: this.settings.stableAfter,
-        connectTimeout: () => this.settings.connectTimeout,
-      },
-      {
-        onFrame: (data) => this.pump.push(data),
-        onOpen: () => this.socket === socket && this.handleOpen(),
-        onClose: (code, reason) => this.socket === socket && this.handleClose(code, reason),
-        afterClose: () => this.socket === socket && this.afterClose(),
-        delayFor: (attempt) => retryDelay(attempt, this.backoff()),
-        onRetryScheduled: (attempt, delay) => this.socket === socket && this.handleRetryScheduled(attempt, delay),
-        onAttemptFailed: (error) => this.socket === socket && this.handleAttemptFailed(error),
-        shouldReconnect: (code) => !this.settings.authCloseCodes.includes(code),
-      },
-    );
-    this.socket = socket;
+    this.socket = socketFor(this.identity);
+    this.socket.join(this);
   }
 
-  /** Closes the connection and stops retrying. Queued messages are kept for the next `connect()`. */
+  /**
+   * The URL, credentials or `own-connection` changed: move to the socket they now name, if connected.
+   * Checked at the end of the task, so a page that changes the token of every element at once keeps
+   * their socket: when only the credentials changed, and alike for every element on the socket, the
+   * socket takes them for its next attempt without reconnecting (as a lone element always did).
+   */
+  identityChanged(): void {
+    if (this.checking) return;
+    this.checking = true;
+    queueMicrotask(() => {
+      this.checking = false;
+      const socket = this.socket;
+      const wanted = this.identity;
+      if (!socket || sameIdentity(socket.identity, wanted)) return;
+      const same = socket.identity.url === wanted.url && socket.members.every((m) => sameIdentity(m.identity, wanted));
+      if (same && renameSocket(socket, wanted)) return;
+      this.disconnect();
+      this.connect();
+    });
+  }
+
+  /** Leaves the connection (closing the socket) and stops retrying. Queued messages are kept for the next `connect()`. */
   disconnect(): void {
     if (this.departure !== null) {
       clearTimeout(this.departure);
@@ -145,45 +150,118 @@ export class ConnectionController implements ReactiveController {
     const socket = this.socket;
     if (!socket) return;
     this.socket = null;
-    this.stopKeepAlive();
-    this.listenToEnvironment(false);
-    socket.close(CLOSED_BY_PAGE, 'closed by page');
+    socket.leave(this);
+    this.failRequests(false, 'the element was disconnected');
     if (this.state === 'open') {
       this.lastCloseCode = CLOSED_BY_PAGE;
       this.lastCloseReason = 'closed by page';
     }
-    this.connectedSince = null;
-    this.nextRetryAt = null;
-    this.setState('closed');
+    this.status({ state: 'closed', attempt: this.attempt, nextRetryAt: null, closeCode: this.lastCloseCode, closeReason: this.lastCloseReason });
   }
 
   /** Retries at once if a retry is waiting. Returns whether it did. */
   retryNow(): boolean {
-    if (!this.socket?.isWaiting) return false;
-    this.log('retrying now');
-    this.nextRetryAt = Date.now();
-    return this.socket.retryNow();
+    return this.socket?.retryNow() ?? false;
   }
 
-  /** Serializes and sends, or queues while not open. Returns true when sent now. */
+  /**
+   * Serializes and sends, or queues while not open. Returns true when sent now. A command with a
+   * reply gets a `requestId` when it has none, so its reply reaches this element only.
+   */
   send(message: unknown): boolean {
+    const out = this.outgoing(message, (what) => this.events.onError({ kind: 'unserializable', message: `send() ${what}.` }));
+    return out !== null && this.write(out);
+  }
+
+  /** Sends a command and resolves with its reply; see `KimiRealtime.request`. */
+  request<C extends KimiRequestCommand>(command: C, options: KimiRequestOptions = {}): Promise<KimiReplyMap[C['type']]> {
+    const type = String((command as { type?: unknown } | null)?.type);
+    const replyType = Object.hasOwn(REPLY_TYPE_OF, type) ? REPLY_TYPE_OF[type]! : undefined;
+    return new Promise((resolve, reject) => {
+      const requestId = (command as { requestId?: unknown }).requestId ?? newRequestId();
+      const fail = (kind: KimiRequestErrorKind, message: string, cause?: unknown): void =>
+        reject(new KimiRequestError(kind, `${type} (requestId ${JSON.stringify(requestId)}): ${message}.`, type, requestId, { cause }));
+      const timeout = readNumberOption(options.timeout, REQUEST_TIMEOUT);
+      if (!replyType) return fail('invalid', 'not a command with a reply (memory_compress_preview, memory_compress_execute, memory_similarity_search)');
+      if (timeout === undefined) return fail('invalid', `timeout must be a number of ms from 0 to ${MAX_TIMER_MS}`);
+      const { signal } = options;
+      if (signal?.aborted) return fail('aborted', 'aborted before it was sent', signal.reason);
+      if (!this.socket) return fail('disconnected', `the element is not connected (${this.state})`);
+      const out = this.outgoing({ ...command, requestId }, (what) => fail('invalid', what));
+      if (!out) return;
+      const timer = setTimeout(() => request.fail('timeout', `no reply within ${timeout} ms`), timeout);
+      const onAbort = (): void => request.fail('aborted', 'aborted', signal?.reason);
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.requests.delete(request);
+        // A command still waiting to be sent never is.
+        if (!request.sent) this.queue.remove(out);
+      };
+      const request: PendingRequest = {
+        reply: out.reply!,
+        type,
+        requestId,
+        out,
+        sent: false,
+        resolve: (message) => {
+          settle();
+          resolve(message as KimiReplyMap[C['type']]);
+        },
+        fail: (kind, message, cause) => {
+          settle();
+          fail(kind, message, cause);
+        },
+      };
+      out.request = request;
+      this.requests.add(request);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.write(out);
+    });
+  }
+
+  /** The text of a message (a command with a reply gets a `requestId`), or null when JSON cannot represent it. */
+  private outgoing(message: unknown, refuse: (what: string) => void): Outgoing | null {
+    let value = message;
+    const type = (message as { type?: unknown } | null)?.type;
+    const replyType = typeof type === 'string' && Object.hasOwn(REPLY_TYPE_OF, type) ? REPLY_TYPE_OF[type]! : undefined;
+    if (replyType && (message as { requestId?: unknown }).requestId === undefined) value = { ...(message as object), requestId: newRequestId() };
     let text: string | undefined;
     try {
-      text = JSON.stringify(message);
+      text = JSON.stringify(value);
     } catch (error) {
-      this.events.onError({ kind: 'unserializable', message: `send() could not serialize the message: ${(error as Error).message}` });
-      return false;
+      refuse(`could not serialize the message: ${(error as Error).message}`);
+      return null;
     }
     if (text === undefined) {
-      this.events.onError({ kind: 'unserializable', message: 'send() was given a value JSON cannot represent.' });
-      return false;
+      refuse('was given a value JSON cannot represent');
+      return null;
     }
+    return { text, reply: replyType && replyKey(replyType, (value as { requestId?: unknown }).requestId), request: null };
+  }
+
+  /** Sends now when open and nothing waits, else queues. Returns true when sent now. */
+  private write(out: Outgoing): boolean {
     if (this.socket?.isOpen && this.queue.size === 0) {
-      this.socket.send(text);
+      this.transmit(out);
       return true;
     }
-    this.enqueue(text);
+    const overflow = this.queue.push(out);
+    if (overflow) this.reportDropped(overflow.dropped);
     return false;
+  }
+
+  private transmit(out: Outgoing): void {
+    this.socket!.send(out.text, out.reply, this);
+    if (out.request) out.request.sent = true;
+  }
+
+  /**
+   * Rejects the requests that can no longer be answered: those already sent (the connection that
+   * would answer them is gone), and with `sentOnly` false the queued ones too (the element left).
+   */
+  private failRequests(sentOnly: boolean, why: string): void {
+    for (const request of [...this.requests]) if (request.sent || !sentOnly) request.fail('disconnected', why);
   }
 
   /** Applies a new `max-queue`; the oldest messages beyond it are dropped and reported. */
@@ -192,188 +270,58 @@ export class ConnectionController implements ReactiveController {
     for (const dropped of this.queue.resize(capacity)) this.reportDropped(dropped);
   }
 
-  private enqueue(text: string): void {
-    const overflow = this.queue.push(text);
-    if (overflow) this.reportDropped(overflow.dropped);
-  }
-
-  private reportDropped(text: string): void {
+  private reportDropped({ text, request }: Outgoing): void {
     this.events.onError({
       kind: 'queue-overflow',
       message: `The send queue is full (max-queue ${this.queue.capacity}); the oldest queued message was dropped.`,
       excerpt: excerptOf(text),
       dropped: JSON.parse(text),
     });
+    request?.fail('queue-overflow', `dropped from the full send queue (max-queue ${this.queue.capacity})`);
   }
 
-  private handleOpen(): void {
-    if (this.everOpened) this.reconnects++;
-    this.everOpened = true;
-    this.attempt = 0;
-    this.nextRetryAt = null;
-    this.connectedSince = Date.now();
-    this.setState('open');
-    // Sent once and in order: the queue is emptied as it is sent, on this one path.
-    let text: string | undefined;
-    while (this.socket?.isOpen && (text = this.queue.shift()) !== undefined) this.socket.send(text);
-    this.startKeepAlive();
+  /** From the socket (and `disconnect()`): the state changed or a retry was scheduled. */
+  status(detail: KimiStatusDetail): void {
+    if (detail.closeCode !== null) {
+      this.lastCloseCode = detail.closeCode;
+      this.lastCloseReason = detail.closeReason;
+    }
+    this.attempt = detail.attempt;
+    // The socket closed by itself (credentials refused): it is not ours any more.
+    if (detail.state === 'closed') this.socket = null;
+    if (detail.state !== 'open') this.failRequests(detail.state !== 'closed', `the connection closed before the reply came (code ${detail.closeCode ?? 'none'})`);
+    const opened = detail.state === 'open' && this.state !== 'open';
+    if (opened) {
+      if (this.everOpened) this.reconnects++;
+      this.everOpened = true;
+    }
+    this.state = detail.state;
+    this.events.onStatus(detail);
+    if (opened) this.flush();
   }
 
-  private handleClose(code: number, reason: string): void {
-    const wasOpen = this.state === 'open';
-    this.lastCloseCode = code;
-    this.lastCloseReason = reason;
-    this.connectedSince = null;
-    this.stopKeepAlive();
-    this.log('closed', code, reason);
-    if (!this.settings.authCloseCodes.includes(code)) {
-      // A connection that never opened is a failed attempt; the loss of an open one is a status change.
-      if (!wasOpen) {
-        const timedOut = code === CONNECT_TIMEOUT_CODE;
-        this.reportFailure('connection', timedOut ? `no answer within connect-timeout (${this.settings.connectTimeout} ms)` : `closed with code ${code}${reason ? ` (${reason})` : ''}`, code);
+  error(detail: KimiErrorDetail): void {
+    this.events.onError(detail);
+  }
+
+  frame(message: KimiMessage | FrameProblem, bytes: number): void {
+    this.events.onFrame(message, bytes);
+    // Replies reach only the element that asked (the socket routes them); the event went out first.
+    if (this.requests.size !== 0 && !(message instanceof FrameProblem)) {
+      const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
+      for (const request of this.requests) {
+        if (request.sent && request.reply === key) return request.resolve(message);
       }
-    } else {
-      const socket = this.socket;
-      this.socket = null;
-      this.listenToEnvironment(false);
-      socket?.close();
-      this.setState('closed');
-      this.events.onError({
-        kind: 'auth',
-        message: `The server refused the credentials (close code ${code}${reason ? `: ${reason}` : ''}); not retrying. Set a valid token and call connect().`,
-        closeCode: code,
-      });
     }
   }
 
-  /** A close that scheduled no wait (an immediate retry) still leaves the open state. */
-  private afterClose(): void {
-    if (this.state === 'open') this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
+  skip(bytes: number): void {
+    this.events.onSkip(bytes);
   }
 
-  private handleRetryScheduled(attempt: number, delay: number): void {
-    this.attempt = attempt;
-    this.nextRetryAt = Date.now() + delay;
-    this.log(`retry ${attempt} in ${delay} ms`);
-    this.setState(navigator.onLine === false ? 'offline' : 'reconnecting', true);
+  /** Sends what waited, once and in order: the queue is emptied as it is sent, on this one path. */
+  private flush(): void {
+    let out: Outgoing | undefined;
+    while (this.socket?.isOpen && (out = this.queue.shift()) !== undefined) this.transmit(out);
   }
-
-  /** An attempt that failed before a socket existed. */
-  private handleAttemptFailed(error: unknown): void {
-    if (error instanceof TokenProblem) this.reportFailure('token', error.message);
-    else if (error instanceof ConnectTimeout) this.reportFailure('token', `the token provider did not settle within connect-timeout (${this.settings.connectTimeout} ms)`);
-    else this.reportFailure('connection', String((error as Error | undefined)?.message ?? error));
-  }
-
-  private reportFailure(kind: 'connection' | 'token', what: string, closeCode?: number): void {
-    const message = redact(`Connection attempt to ${this.targetUrl} failed: ${what}. Retrying with backoff.`);
-    this.log(message);
-    this.events.onError(closeCode === undefined ? { kind, message } : { kind, message, closeCode });
-  }
-
-  private backoff() {
-    const s = this.settings;
-    return { initialDelay: s.reconnectDelay, maxDelay: s.reconnectDelayMax, growth: s.reconnectGrowth, jitter: s.reconnectJitter };
-  }
-
-  /** Where the next attempt connects: the URL, with the token from the provider in the query or a subprotocol. */
-  private async nextTarget(): Promise<SocketTarget> {
-    const { resolvedUrl: url, token, authVia } = this.settings;
-    this.targetUrl = url;
-    const value = token ? await readToken(token) : null;
-    if (!value) return { url, protocols: null };
-    if (authVia === 'protocol') return { url, protocols: ['kimi', protocolToken(value)] };
-    const withToken = new URL(url);
-    withToken.searchParams.set('token', value);
-    return { url: withToken.href, protocols: null };
-  }
-
-  private startKeepAlive(): void {
-    const { pingInterval, idleTimeout } = this.settings;
-    if (pingInterval > 0) {
-      this.pingTimer = setInterval(() => {
-        if (this.socket?.isOpen) this.socket.send(JSON.stringify({ type: 'ping', id: ++this.pingId }));
-      }, pingInterval);
-    }
-    if (idleTimeout > 0) {
-      // Counts frames instead of stamping each one: the per-frame path stays a single increment.
-      let seen = this.framesSeen;
-      let quietSince = Date.now();
-      this.idleTimer = setInterval(() => {
-        const now = Date.now();
-        if (this.framesSeen !== seen) {
-          seen = this.framesSeen;
-          quietSince = now;
-        } else if (now - quietSince >= idleTimeout) {
-          this.events.onError({
-            kind: 'idle-timeout',
-            message: `Nothing arrived for ${idleTimeout} ms (idle-timeout); the connection was dropped and is being reopened.`,
-          });
-          this.stopKeepAlive();
-          this.socket?.recycle(IDLE_CLOSE_CODE, 'idle timeout');
-        }
-      }, Math.max(Math.min(idleTimeout / 4, 1000), 10));
-    }
-  }
-
-  private stopKeepAlive(): void {
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    if (this.idleTimer !== null) clearInterval(this.idleTimer);
-    this.pingTimer = this.idleTimer = null;
-  }
-
-  private listenToEnvironment(on: boolean): void {
-    const method = on ? 'addEventListener' : 'removeEventListener';
-    window[method]('online', this.handleOnline);
-    window[method]('offline', this.handleOffline);
-    document[method]('visibilitychange', this.handleVisibility);
-  }
-
-  private readonly handleOnline = (): void => {
-    if (this.state === 'offline') this.setState('reconnecting', true);
-    this.retryNow();
-  };
-
-  private readonly handleOffline = (): void => {
-    if (this.socket && this.state !== 'open') this.setState('offline');
-  };
-
-  private readonly handleVisibility = (): void => {
-    if (document.visibilityState === 'visible') this.retryNow();
-  };
-
-  private setState(state: ConnectionState, always = false): void {
-    if (state === this.state && !always) return;
-    this.state = state;
-    this.log('state', state);
-    // The close that led to this state; `connecting` and `open` follow no close.
-    const fresh = state === 'open' || state === 'connecting';
-    this.events.onStatus({
-      state,
-      attempt: this.attempt,
-      nextRetryAt: this.nextRetryAt,
-      closeCode: fresh ? null : this.lastCloseCode,
-      closeReason: fresh ? '' : this.lastCloseReason,
-    });
-  }
-
-  /** Debug log; every text goes through `redact`, so no token reaches the console. */
-  private log(...args: unknown[]): void {
-    // eslint-disable-next-line no-console
-    if (this.settings.debug) console.debug('[kimi-realtime]', ...args.map((a) => (typeof a === 'string' ? redact(a) : a)));
-  }
-}
-
-/** The token from a source: a string, or null for none (`null`, `undefined`, `""`). */
-async function readToken(token: NonNullable<TokenSource>): Promise<string | null> {
-  let value: unknown;
-  try {
-    value = typeof token === 'function' ? await token() : token;
-  } catch (error) {
-    // The error's own message could hold anything (a token too): only its name is passed on.
-    throw new TokenProblem(`the token provider threw ${(error as Error | null)?.name ?? typeof error}`);
-  }
-  if (value === null || value === undefined || value === '') return null;
-  if (typeof value !== 'string') throw new TokenProblem(`the token provider returned a ${typeof value}, not a string`);
-  return value;
 }

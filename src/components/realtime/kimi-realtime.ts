@@ -4,10 +4,13 @@ import { KimiErrorEvent, type KimiErrorDetail } from '../../events/kimi-error-ev
 import { KimiStatusEvent, type ConnectionState, type KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { SessionFilter, sessionIdOf } from '../../protocol/session-filter.js';
 import type { KimiCommand } from '../../protocol/messages.js';
+import type { KimiReplyMap, KimiRequestCommand } from '../../protocol/requests.js';
+import type { KimiRequestOptions } from './requests.js';
 import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
 import { MAX_TIMER_MS, checkNumberOption, numberOption, reportInvalidOption } from '../../internal/options.js';
 import { redact } from '../../internal/secrets.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
+import type { SocketIdentity } from '../../internal/socket-machine.js';
 import { MessageRouter } from './message-router.js';
 import { defineElement } from '../../internal/define-element.js';
 import { ContextProvider } from '@lit/context';
@@ -19,6 +22,8 @@ import { HydrationController } from './hydration-controller.js';
 import { UsageTracker } from './usage-tracker.js';
 import { hydrationFrom } from '../../protocol/hydration.js';
 import { relayRoomUrl } from '../../protocol/relay.js';
+import { StatsController } from './stats-controller.js';
+import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
 
 /** Counters of one `<kimi-realtime>` since it was created. */
 export interface KimiRealtimeStats {
@@ -30,7 +35,7 @@ export interface KimiRealtimeStats {
   filtered: number;
   /** Frames dropped as unreadable: not a JSON object with a string `type`, or a session reference that is not a string or a finite number. */
   malformed: number;
-  /** Text received, in UTF-16 code units (equal to bytes for ASCII frames). */
+  /** Bytes received: text frames in UTF-8, exactly as sent (before any compression on the wire). */
   bytesIn: number;
   /** Connections opened after the first one. */
   reconnects: number;
@@ -40,6 +45,8 @@ export interface KimiRealtimeStats {
   queueDepth: number;
   /** Epoch ms of the current connection's opening, or null when not open. */
   connectedSince: number | null;
+  /** The socket's metrics (shared by the elements on it), or null while not connected. */
+  connection: KimiConnectionMetrics | null;
 }
 
 /** Default WebSocket address: `/ws` on the page's own host, `wss:` on https pages. */
@@ -71,6 +78,7 @@ function toWebSocketUrl(value: string): string {
  * @fires {KimiHydrateEvent} kimi:hydrate - The session's state loaded over HTTP (`GET /api/sessions/{id}`) on connect, reconnect and session change. `detail`: `{ sessionId, found, error, session, provider, stats, window, readings, at }`.
  * @fires {KimiStatusEvent} kimi:status - The connection state changed or a retry was scheduled. `detail`: `{ state, attempt, nextRetryAt, closeCode, closeReason }`.
  * @fires {KimiErrorEvent} kimi:error - Something went wrong and the element carried on. `detail`: `{ kind, message, excerpt?, recovered?, dropped?, closeCode?, option? }`.
+ * @fires {KimiStatsEvent} kimi:stats - `stats`, at most once a second, only while a listener is registered on the element itself.
  * @fires {KimiMessageEvent} kimi:init - Sent by the server on connect when a session is active.
  * @fires {KimiMessageEvent} kimi:metric_updated - A streamed request finished with real token usage; carries the threshold `alert`.
  * @fires {KimiMessageEvent} kimi:log_metric - Token figures read from IDE/CLI logs.
@@ -134,6 +142,12 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** Connect only through `connect()`. */
   @property({ type: Boolean }) manual = false;
 
+  /**
+   * Use a socket of its own. By default, elements of a page with the same URL and credentials (the
+   * same `token` string or function, the same `auth-via`) share one socket.
+   */
+  @property({ type: Boolean, attribute: 'own-connection' }) ownConnection = false;
+
 
   /** Log connection steps and every message to the console (development only). */
   @property({ type: Boolean }) debug = false;
@@ -161,7 +175,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   @numberOption({ fallback: DEFAULT_BACKOFF.jitter, min: 0, max: 1 })
   reconnectJitter: number = DEFAULT_BACKOFF.jitter;
 
-  /** A connection that stays open this long (ms) resets the retry count. Read at `connect()`. */
+  /** A connection that stays open this long (ms) resets the retry count. Read when an attempt is scheduled, like every connection option. */
   @property({ attribute: 'stable-after' })
   @numberOption({ fallback: 5000, min: 0, max: MAX_TIMER_MS })
   stableAfter = 5000;
@@ -198,9 +212,20 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   /**
    * Credentials, property only (never an attribute, never logged): a string, or a function returning
-   * one (or a promise of one), called before every connection attempt.
+   * one (or a promise of one), called before every connection attempt. Elements share a socket only
+   * with the same token (string or function).
    */
-  token: TokenSource = null;
+  get token(): TokenSource {
+    return this._token;
+  }
+
+  set token(value: TokenSource) {
+    this._token = value;
+    // Assigned by a field initializer before the controller exists: nothing to move then.
+    this.connection?.identityChanged();
+  }
+
+  private _token: TokenSource = null;
 
   /** Base of the HTTP API used for hydration (`http://host:port`); empty derives it from `url`. */
   @property({ attribute: 'api-url' }) apiUrl = '';
@@ -234,6 +259,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   private readonly router: MessageRouter;
   private readonly connection: ConnectionController;
   private readonly hydrator: HydrationController;
+  private readonly ticker = new StatsController(this, () => this.stats);
   /** Hands this element and its session to dashboard children (`@lit/context`). */
   private readonly provider = new ContextProvider(this, { context: kimiSourceContext, initialValue: { source: this, sessionId: null } as KimiSource });
 
@@ -251,10 +277,11 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       }
     };
     this.connection = new ConnectionController(this, this, {
-      onFrame: (data) => this.router.route(data),
+      onFrame: (message, bytes) => this.router.take(message, bytes),
+      onSkip: (bytes) => this.router.skip(bytes),
       onStatus: (detail) => this.reportStatus(detail),
       onError: (detail) => this.reportError(detail),
-    });
+    }, () => this.socketIdentity());
     this.hydrator = new HydrationController(this, this.usage.clock, {
       onHydrated: (detail) => this.onHydrated(detail),
       onError: (detail) => this.reportError(detail),
@@ -362,7 +389,25 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       lastCloseReason: c.lastCloseReason,
       queueDepth: c.queueDepth,
       connectedSince: c.connectedSince,
+      connection: c.metrics,
     };
+  }
+
+  // `kimi:stats` runs only while someone listens on the element: the DOM cannot be asked, so listeners
+  // of that event are reported to the ticker as they come and go.
+  override addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void {
+    super.addEventListener(type, listener, options);
+    // Listeners added by field initializers of a subclass come before the ticker exists.
+    if (type === 'kimi:stats') this.ticker?.added(listener, options);
+  }
+
+  override removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void {
+    super.removeEventListener(type, listener, options);
+    if (type === 'kimi:stats') this.ticker?.removed(listener, options);
   }
 
   /** Opens the connection (or retries now when waiting to retry). */
@@ -381,6 +426,20 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
    */
   send(message: KimiCommand | Record<string, unknown>): boolean {
     return this.connection.send(message);
+  }
+
+  /**
+   * Sends a command and resolves with its direct reply, matched by `requestId` (generated when
+   * absent): `memory_compress_preview` → `memory_compress_preview_response`, `memory_compress_execute`
+   * → `memory_compress_result_response`, `memory_similarity_search` →
+   * `memory_similarity_result_response`. A failure reply (`error`, no `result`) resolves too. The reply
+   * is also dispatched as events, on this element only (other elements on a shared socket never see
+   * it). Rejects with a `KimiRequestError` (`kind`: `timeout`, `aborted`, `disconnected`,
+   * `queue-overflow`, `invalid`). While the connection is being (re)established the command waits in
+   * the send queue.
+   */
+  request<C extends KimiRequestCommand>(command: C, options?: KimiRequestOptions): Promise<KimiReplyMap[C['type']]> {
+    return this.connection.request(command, options);
   }
 
   override connectedCallback(): void {
@@ -403,14 +462,15 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('debug')) this.router.debug = this.debug;
-    if (changed.has('pingInterval')) this.router.swallowPongs = this.pingInterval > 0;
     if (changed.has('manual')) this.connection.auto = !this.manual;
     if ((changed.has('apiUrl') && changed.get('apiUrl') !== undefined) || (changed.has('noHydrate') && changed.get('noHydrate') !== undefined)) {
       if (this.state === 'open' && !this.viaRelay) this.hydrator.request();
     }
     const moved = ['url', 'host', 'party', 'room'].some((name) => changed.has(name) && changed.get(name) !== undefined);
-    // A new address: reconnect there.
+    // A new address: reconnect there. New credentials or `own-connection`: the socket they name (a
+    // reconnection, unless only the credentials changed, alike for every element on the socket).
     if (moved) this.reconnectElsewhere();
+    else if (changed.has('authVia') || changed.has('ownConnection')) this.connection.identityChanged();
   }
 
   /** Connects again at the current address, as a new viewer of the relay (no `since`). */
@@ -420,6 +480,21 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     if (this.state === 'closed') return;
     this.connection.disconnect();
     this.connection.connect();
+  }
+
+  /**
+   * The socket this element uses: shared by the elements with the same address and credentials,
+   * unless `own-connection` is set or it goes through a relay (whose room sends the one session in
+   * its address, from this element's own `relay_seq`).
+   */
+  private socketIdentity(): SocketIdentity {
+    const viaRelay = this.viaRelay;
+    return {
+      url: viaRelay ? relayRoomUrl({ host: this.host, party: this.party, room: this.room }, null, null) : this.resolvedUrl,
+      token: this.token,
+      authVia: this.authVia,
+      own: this.ownConnection || viaRelay,
+    };
   }
 
   /** The server made another session active while following. */

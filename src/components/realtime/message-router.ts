@@ -5,13 +5,14 @@ import type { KimiMessage } from '../../protocol/messages.js';
 import { FrameProblem, excerptOf, parseFrame } from '../../protocol/parse-frame.js';
 import type { SessionFilter } from '../../protocol/session-filter.js';
 import { RELAY_HYDRATION_TYPE } from '../../protocol/relay.js';
+import { utf8Length } from '../../internal/connection-metrics.js';
 
 /** Reports of one kind are made once per key, up to this many distinct keys (the set stays bounded). */
 const MAX_REPORTED = 64;
 
 /**
- * The per-frame path: parse, follow the active session, filter, dispatch `kimi:<type>` and
- * `kimi:message` on the target. Other sessions' frames are counted and dropped before any event
+ * The per-frame path of one element, after the socket parsed the frame: follow the active session,
+ * filter, dispatch `kimi:<type>` and `kimi:message` on the target. Other sessions' frames are counted and dropped before any event
  * object exists. Nothing here logs unless `debug` is on.
  *
  * Every frame is counted exactly once in `delivered`, `filtered` or `malformed`, so
@@ -25,11 +26,9 @@ export class MessageRouter {
   filtered = 0;
   /** Frames dropped as unreadable: not a JSON object with a string `type`, or a session reference that is not an id. */
   malformed = 0;
-  /** Sum of text frame lengths in UTF-16 code units (bytes, for the ASCII frames Kimi Proxy sends). */
+  /** Bytes received: text frames in UTF-8 (as on the wire, before any compression), binary ones as they are. */
   bytesIn = 0;
   debug = false;
-  /** While the element sends pings, `pong` replies are transport, not messages: counted, not delivered. */
-  swallowPongs = false;
   /** Runs after `kimi:<type>` while the message still belongs to the shown session (usage readings). */
   afterDispatch: ((message: KimiMessage) => void) | null = null;
   /** The last `relay_seq` received (frames through a Kimi relay are numbered), or null. */
@@ -45,10 +44,23 @@ export class MessageRouter {
     private readonly onSessionFollowed: () => void,
   ) {}
 
+  /** Parses a frame and takes it (a frame handed over without a socket: tests, tools). */
   route(data: unknown): void {
+    this.take(parseFrame(data), typeof data === 'string' ? utf8Length(data) : 0);
+  }
+
+  /** A frame the socket received and parsed once for all its elements, that is not for this one. */
+  skip(bytes: number): void {
     this.received++;
-    let message: KimiMessage | FrameProblem = parseFrame(data);
-    if (typeof data === 'string') this.bytesIn += data.length;
+    this.filtered++;
+    this.bytesIn += bytes;
+  }
+
+  /** A frame the socket received and parsed (once, for all its elements), with its size. */
+  take(parsed: KimiMessage | FrameProblem, bytes: number): void {
+    this.received++;
+    this.bytesIn += bytes;
+    let message = parsed;
     if (message instanceof FrameProblem) {
       const { kind, excerpt, recovered } = message;
       this.onError({ kind, message: message.message, excerpt, recovered: recovered !== null });
@@ -65,7 +77,7 @@ export class MessageRouter {
     if (filter.observe(message)) this.onSessionFollowed();
     const verdict = filter.classify(message);
     const type = message.type;
-    if (verdict !== 'pass' || (type === 'pong' && this.swallowPongs)) {
+    if (verdict !== 'pass') {
       if (verdict === 'invalid') {
         this.malformed++;
         this.report('id', type, 'invalid-session-id', 'its session id is not a string or a finite number; dropped', false);

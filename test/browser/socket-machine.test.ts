@@ -1,0 +1,104 @@
+// The socket layer on its own: the state machine against the real simulator, and the partysocket check.
+import { expect } from '@open-wc/testing';
+import { Sim, until, sleep } from './helpers/simulator.js';
+import { checkInternals } from '../../src/internal/partysocket-adapter.js';
+import { SocketMachine, type ConnectionSettings, type SocketIdentity, type SocketMember, type SocketPhase } from '../../src/internal/socket-machine.js';
+import type { KimiErrorDetail, KimiStatusDetail } from '../../src/index.js';
+
+const settings = (url: string, extra: Partial<ConnectionSettings> = {}): ConnectionSettings => ({
+  resolvedUrl: url, reconnectDelay: 100, reconnectDelayMax: 1000, reconnectGrowth: 2, reconnectJitter: 0, stableAfter: 5000,
+  connectTimeout: 4000, idleTimeout: 0, pingInterval: 0, token: null, authVia: 'query', authCloseCodes: [4401], debug: false, ...extra,
+});
+
+const identityOf = (s: ConnectionSettings): SocketIdentity => ({ url: s.resolvedUrl, token: s.token, authVia: s.authVia, own: true });
+const machineFor = (s: ConnectionSettings) => new SocketMachine(identityOf(s));
+
+function member(s: ConnectionSettings) {
+  const seen = { statuses: [] as KimiStatusDetail[], errors: [] as KimiErrorDetail[], frames: [] as unknown[] };
+  const m: SocketMember = {
+    settings: s,
+    identity: identityOf(s),
+    status: (d) => seen.statuses.push(d),
+    error: (d) => seen.errors.push(d),
+    frame: (message) => seen.frames.push(message),
+    skip: () => {},
+  };
+  return { m, seen };
+}
+
+/** Records every phase the machine enters (each assignment of `phase`). */
+function phases(machine: SocketMachine): SocketPhase[] {
+  const list: SocketPhase[] = [machine.phase];
+  let value = machine.phase;
+  Object.defineProperty(machine, 'phase', { configurable: true, get: () => value, set: (v: SocketPhase) => list.push((value = v)) });
+  return list;
+}
+
+describe('socket layer', () => {
+  let sim: Sim;
+  beforeEach(async () => { sim = await Sim.create(); });
+  afterEach(async () => { await sim.close(); });
+
+  it('checks the partysocket members it replaces when constructed, and fails loudly without them', () => {
+    expect(() => checkInternals({})).to.throw(/no _handleMessage.*partysocket 1\.3\.0/);
+    expect(() => checkInternals({ _handleMessage() {} })).to.throw(/no _handleError/);
+    // The pinned partysocket has both: a machine builds without throwing.
+    expect(machineFor(settings('ws://127.0.0.1:1/ws')).phase).to.equal('idle');
+  });
+
+  it('goes idle → connecting → open → waiting → connecting → open → closed, one attempt per phase', async () => {
+    const s = settings(sim.url);
+    const machine = machineFor(s);
+    const seen = phases(machine);
+    const { m, seen: got } = member(s);
+    machine.join(m);
+    expect(machine.phase).to.equal('connecting');
+    await until(() => machine.phase === 'open', { what: 'open' });
+    await sim.push({ type: 'x', n: 1 });
+    await until(() => got.frames.length === 1, { what: 'a frame' });
+    await sim.drop();
+    await until(() => machine.phase === 'waiting', { what: 'waiting' });
+    expect(machine.attempt).to.equal(1);
+    expect(machine.nextRetryAt).to.be.a('number');
+    await until(() => machine.phase === 'open', { what: 'open again' });
+    machine.leave(m);
+    expect(machine.phase).to.equal('closed');
+    expect(seen).to.deep.equal(['idle', 'connecting', 'open', 'waiting', 'connecting', 'open', 'closed']);
+    expect(got.statuses.map((s) => s.state)).to.deep.equal(['connecting', 'open', 'reconnecting', 'open']);
+    await until(async () => (await sim.state()).clientCount === 0, { what: 'closed at the server' });
+    expect((await sim.state()).connectionsTotal).to.equal(2);
+  });
+
+  it('options are read when an attempt is scheduled: a change applies to the next retry, not the current wait', async () => {
+    const s = settings(sim.url, { reconnectDelay: 150, reconnectDelayMax: 60_000 });
+    const machine = machineFor(s);
+    const { m } = member(s);
+    machine.join(m);
+    await until(() => machine.phase === 'open');
+    (s as { reconnectDelay: number }).reconnectDelay = 20_000;
+    const droppedAt = Date.now();
+    await sim.drop();
+    await until(() => machine.phase === 'waiting');
+    expect(machine.nextRetryAt! - droppedAt, 'the retry scheduled after the change').to.be.above(15_000);
+    (s as { reconnectDelay: number }).reconnectDelay = 100;
+    await sleep(300);
+    expect(machine.phase, 'the scheduled wait is not shortened by a later change').to.equal('waiting');
+    expect(machine.retryNow()).to.equal(true);
+    await until(() => machine.phase === 'open');
+    machine.stop();
+  });
+
+  it('closed for good: no attempt after stop(), even one started in the same task, and the token is not read', async () => {
+    let reads = 0;
+    const s = settings(sim.url, { token: () => { reads++; return 't'; } });
+    const machine = machineFor(s);
+    const { m } = member(s);
+    machine.join(m);
+    machine.stop();
+    await sleep(200);
+    expect(reads).to.equal(0);
+    expect(machine.phase).to.equal('closed');
+    expect((await sim.state()).connectionsTotal).to.equal(0);
+    expect(() => machine.join(m)).to.throw(/closed socket/);
+  });
+});
