@@ -395,16 +395,22 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   // `kimi:stats` runs only while someone listens on the element: the DOM cannot be asked, so listeners
   // of that event are reported to the ticker as they come and go.
+  /** As on any element; a `kimi:stats` listener also starts the once-a-second `kimi:stats` events (the first one does). */
   override addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  /** @internal */
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  /** @internal */
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void {
     super.addEventListener(type, listener, options);
     // Listeners added by field initializers of a subclass come before the ticker exists.
     if (type === 'kimi:stats') this.ticker?.added(listener, options);
   }
 
+  /** As on any element; removing the last `kimi:stats` listener stops the `kimi:stats` events. */
   override removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  /** @internal */
   override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  /** @internal */
   override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void {
     super.removeEventListener(type, listener, options);
     if (type === 'kimi:stats') this.ticker?.removed(listener, options);
