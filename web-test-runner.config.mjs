@@ -36,11 +36,21 @@ const env = { ...process.env, LANG: 'en_US.UTF-8', LANGUAGE: 'en_US' };
 
 const launchers = {
   chromium: ({ browser }) =>
-    chromeLauncher({ launchOptions: { executablePath: browser, headless: true, env, args: [...CHROMIUM_ARGS, '--lang=en-US', '--js-flags=--expose-gc', '--enable-precise-memory-info'] } }),
+    chromeLauncher({
+      launchOptions: {
+        executablePath: browser,
+        headless: true,
+        env,
+        args: [...CHROMIUM_ARGS, '--lang=en-US', '--js-flags=--expose-gc', '--enable-precise-memory-info'],
+      },
+    }),
   // Firefox over WebDriver BiDi with the puppeteer-core that @web/test-runner-chrome brings.
   // -remote-allow-system-access lets the colour-scheme command set a preference from a browser-level script.
   firefox: ({ browser }) =>
-    chromeLauncher({ puppeteer: puppeteerCore, launchOptions: { browser: 'firefox', executablePath: browser, headless: true, env, args: ['-remote-allow-system-access'] } }),
+    chromeLauncher({
+      puppeteer: puppeteerCore,
+      launchOptions: { browser: 'firefox', executablePath: browser, headless: true, env, args: ['-remote-allow-system-access'] },
+    }),
   webkit: (paths) => webkitLauncher(paths),
 };
 

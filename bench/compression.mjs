@@ -33,7 +33,12 @@ const STEP_MS = 125;
 function realisticStream(count) {
   let t = Date.parse('2026-11-30T09:00:00Z');
   const gen = new StreamGenerator({
-    sessions: [1, 2], active: 1, seed: 1, switchEvery: DEFAULT_SWITCH_EVERY, history: 12, autoSession: true,
+    sessions: [1, 2],
+    active: 1,
+    seed: 1,
+    switchEvery: DEFAULT_SWITCH_EVERY,
+    history: 12,
+    autoSession: true,
     now: () => t,
   });
   const frames = [gen.store.initFrame(1)];
@@ -59,13 +64,23 @@ async function receive(url, browser, expected, sendAll) {
   const ws = new WebSocket(url, OFFERS[browser]);
   let answer = null;
   let socket = null;
-  ws.on('upgrade', (res) => { answer = res.headers['sec-websocket-extensions'] ?? null; socket = res.socket; });
+  ws.on('upgrade', (res) => {
+    answer = res.headers['sec-websocket-extensions'] ?? null;
+    socket = res.socket;
+  });
   let received = 0;
   let textBytes = 0;
   let done;
   const all = new Promise((resolve) => (done = resolve));
-  ws.on('message', (data) => { received += 1; textBytes += data.length; if (received === expected) done(); });
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.on('message', (data) => {
+    received += 1;
+    textBytes += data.length;
+    if (received === expected) done();
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
   sendAll?.();
   const timer = setTimeout(() => done(), 60_000);
   await all;
@@ -103,7 +118,10 @@ function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -118,12 +136,18 @@ async function viaUvicorn(frames, browser, versions) {
   const file = join(dir, 'frames.json');
   writeFileSync(file, JSON.stringify(frames));
   const port = await freePort();
-  const child = spawn(PYTHON, ['-m', 'uvicorn', '--app-dir', 'bench', 'compression_uvicorn:app', '--host', '127.0.0.1', '--port', String(port), '--lifespan', 'off', '--no-access-log'],
-    { env: { ...process.env, KIMI_FRAMES: file }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    PYTHON,
+    ['-m', 'uvicorn', '--app-dir', 'bench', 'compression_uvicorn:app', '--host', '127.0.0.1', '--port', String(port), '--lifespan', 'off', '--no-access-log'],
+    { env: { ...process.env, KIMI_FRAMES: file }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   try {
     await new Promise((resolve, reject) => {
       let err = '';
-      child.stderr.on('data', (d) => { err += d; if (err.includes('Uvicorn running')) resolve(undefined); });
+      child.stderr.on('data', (d) => {
+        err += d;
+        if (err.includes('Uvicorn running')) resolve(undefined);
+      });
       child.once('exit', (code) => reject(new Error(`uvicorn exited ${code}: ${err}`)));
     });
     const r = await receive(`ws://127.0.0.1:${port}/ws`, browser, frames.length, null);
@@ -145,7 +169,13 @@ for (const f of frames) {
   types.set(type, (types.get(type) ?? 0) + 1);
 }
 const runs = [];
-for (const [deflate, browser] of [[false, 'Chromium'], [true, 'Chromium'], [true, 'Firefox'], [true, 'a client asking no context takeover']]) runs.push(await viaSimulator(frames, deflate, browser));
+for (const [deflate, browser] of [
+  [false, 'Chromium'],
+  [true, 'Chromium'],
+  [true, 'Firefox'],
+  [true, 'a client asking no context takeover'],
+])
+  runs.push(await viaSimulator(frames, deflate, browser));
 const versions = process.argv.includes('--no-uvicorn') ? null : uvicornVersions();
 if (versions) for (const browser of ['Chromium', 'Firefox']) runs.push(await viaUvicorn(frames, browser, versions));
 for (const r of runs) if (r.received !== frames.length) throw new Error(`${r.server} ${r.browser}: ${r.received}/${frames.length} frames`);
@@ -154,18 +184,24 @@ const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, 
 const off = runs[0];
 const on = runs[1];
 const lines = [
-  '| server | client\'s offer | server\'s answer | frames | text (UTF-8 bytes) | wire bytes, server → client | wire / text | vs uncompressed |',
+  "| server | client's offer | server's answer | frames | text (UTF-8 bytes) | wire bytes, server → client | wire / text | vs uncompressed |",
   '|---|---|---|---|---|---|---|---|',
-  ...runs.map((r) => `| ${r.server} | ${r.browser}: \`${r.offer}\` | ${r.answer ? `\`${r.answer}\`` : 'none'} | ${fmt(r.received)} | ${fmt(r.textBytes)} | ${fmt(r.wire)}${r.counted === 'client' ? ' ¹' : ''} | ${fmt(r.wire / r.textBytes, 3)} | ${r === off ? '1' : `${fmt(r.wire / off.wire, 3)} (${fmt(off.wire / r.wire, 1)}× fewer)`} |`),
+  ...runs.map(
+    (r) =>
+      `| ${r.server} | ${r.browser}: \`${r.offer}\` | ${r.answer ? `\`${r.answer}\`` : 'none'} | ${fmt(r.received)} | ${fmt(r.textBytes)} | ${fmt(r.wire)}${r.counted === 'client' ? ' ¹' : ''} | ${fmt(r.wire / r.textBytes, 3)} | ${r === off ? '1' : `${fmt(r.wire / off.wire, 3)} (${fmt(off.wire / r.wire, 1)}× fewer)`} |`,
+  ),
 ];
-const mix = [...types].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${fmt(n)}`).join(', ');
+const mix = [...types]
+  .sort((a, b) => b[1] - a[1])
+  .map(([t, n]) => `${t} ${fmt(n)}`)
+  .join(', ');
 const nct = runs.find((r) => r.browser.startsWith('a client'));
 const uv = runs.find((r) => r.counted === 'client' && r.browser === 'Chromium');
 const markdown = `## Compression (permessage-deflate)
 
 \`npm run bench:compression\` (\`node bench/compression.mjs --frames=${FRAMES}\`), ${new Date().toISOString().slice(0, 10)}, Node ${process.version},
 ws ${createRequire(import.meta.url)('ws/package.json').version}. The simulator's default realistic stream: \`init\` then ${fmt(FRAMES)} frames, its clock stepped
-${STEP_MS} ms a frame as at its default 8 frames/s (${mix}), about ${fmt(FRAMES * STEP_MS / 60_000, 0)} minutes of live traffic.
+${STEP_MS} ms a frame as at its default 8 frames/s (${mix}), about ${fmt((FRAMES * STEP_MS) / 60_000, 0)} minutes of live traffic.
 Sent once with permessage-deflate as uvicorn negotiates it by default (\`--ws-per-message-deflate\` is on; its default
 \`websockets\` implementation uses \`ServerPerMessageDeflateFactory()\`: 15-bit windows, context takeover, every message
 compressed) and once without. Wire bytes are counted on the server side (the simulator's \`wireBytesOut\`: bytes
@@ -173,17 +209,25 @@ written to the TCP connection, the 101 answer and frame headers included; checke
 text bytes on the client after decompression.
 
 ${lines.join('\n')}
-${versions ? `
+${
+  versions
+    ? `
 ¹ Debian 12's python3-uvicorn and python3-websockets (uvicorn 0.17.6 is the version PROTOCOL §15 saw live) running
 \`bench/compression_uvicorn.py\`, which sends the same frames; counted as bytes the client read (the same number on loopback).
-` : `
+`
+    : `
 (The comparison with uvicorn runs when Debian's python3-uvicorn and python3-websockets are installed.)
-`}
+`
+}
 Compressed, the stream takes **${fmt((on.wire / off.wire) * 100, 1)} %** of the bytes it takes uncompressed (${fmt(off.wire / on.wire, 1)}× fewer): ${fmt(on.wire / on.received, 0)} B a frame
 on the wire against ${fmt(off.wire / off.received, 0)} B. Most of the gain is context takeover: each frame repeats the keys and much of the
 values of the frames before it; compressed one by one (no context takeover, which no browser asks for) the frames take
-${fmt((nct.wire / off.wire) * 100, 1)} %. Chromium's and Firefox's offers get the same answer, so the same bytes.${uv ? ` uvicorn sends
-${fmt(uv.wire)} B for the same stream (${fmt((uv.wire / on.wire - 1) * 100, 1)} % against the simulator; Python's and Node's zlib builds differ).` : ''}
+${fmt((nct.wire / off.wire) * 100, 1)} %. Chromium's and Firefox's offers get the same answer, so the same bytes.${
+  uv
+    ? ` uvicorn sends
+${fmt(uv.wire)} B for the same stream (${fmt((uv.wire / on.wire - 1) * 100, 1)} % against the simulator; Python's and Node's zlib builds differ).`
+    : ''
+}
 `;
 console.log(markdown);
 if (write) {

@@ -35,7 +35,9 @@ for (const name of names) {
   for (const variant of ['bare', 'dashboard']) {
     const rs = results.filter((r) => r.engine === label && r.variant === variant);
     if (!rs.length) continue;
-    rows.push(`| ${label} | ${variant} | ${median(rs.map((r) => r.floodMs))} (${range(rs.map((r) => r.floodMs))}) | ${median(rs.map((r) => r.maxDelay))} (${range(rs.map((r) => r.maxDelay))}) | ${median(rs.map((r) => r.medianDelay))} | ${range(rs.map((r) => r.presses))} | ${median(rs.map((r) => r.idleDelay))} |`);
+    rows.push(
+      `| ${label} | ${variant} | ${median(rs.map((r) => r.floodMs))} (${range(rs.map((r) => r.floodMs))}) | ${median(rs.map((r) => r.maxDelay))} (${range(rs.map((r) => r.maxDelay))}) | ${median(rs.map((r) => r.medianDelay))} | ${range(rs.map((r) => r.presses))} | ${median(rs.map((r) => r.idleDelay))} |`,
+    );
   }
 }
 const table = [

@@ -15,13 +15,14 @@ export function writeSection(name, markdown) {
   const start = doc.indexOf(`<!-- section:${name} -->`);
   const endMark = `<!-- /section:${name} -->\n`;
   const end = doc.indexOf(endMark);
-  const next = start >= 0 && end > start
-    ? doc.slice(0, start) + block + doc.slice(end + endMark.length)
-    : `${doc.trimEnd()}\n\n${block}`;
+  const next = start >= 0 && end > start ? doc.slice(0, start) + block + doc.slice(end + endMark.length) : `${doc.trimEnd()}\n\n${block}`;
   writeFileSync('BENCHMARKS.md', next);
 }
 
 /** The saved sections, for `npm run bench` to append after its own text. */
 export function savedSections() {
-  return SECTIONS.map((name) => `bench/results/${name}.md`).filter(existsSync).map((f) => readFileSync(f, 'utf8')).join('\n');
+  return SECTIONS.map((name) => `bench/results/${name}.md`)
+    .filter(existsSync)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
 }

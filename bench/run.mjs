@@ -16,7 +16,10 @@ import { savedSections } from './report-section.mjs';
 const smoke = process.argv.includes('--smoke');
 const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
 const rounds = smoke ? 1 : Number(roundsArg?.split('=')[1] ?? 5);
-const only = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1]?.split(',');
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.split('=')[1]
+  ?.split(',');
 const want = (kind) => !only || only.includes(kind);
 
 const blaster = await new Blaster().start();
@@ -29,15 +32,19 @@ const VARIANTS = ['raw', 'partysocket', 'ours'];
 for (let round = 1; round <= rounds; round++) {
   // The order of the variants rotates each round, so none always runs first (or right after a reload of another).
   const order = VARIANTS.map((_, i) => VARIANTS[(i + round - 1) % VARIANTS.length]);
-  if (want('delivery')) for (const size of ['small', 'medium']) for (const variant of order) add({ kind: 'delivery', round, variant, size, count: smoke ? 400 : size === 'small' ? 40000 : 20000 });
+  if (want('delivery'))
+    for (const size of ['small', 'medium'])
+      for (const variant of order) add({ kind: 'delivery', round, variant, size, count: smoke ? 400 : size === 'small' ? 40000 : 20000 });
   if (want('latency')) for (const variant of ['raw', 'ours']) add({ kind: 'latency', round, variant, rate: 2000, count: smoke ? 400 : 8000 });
 }
 if (want('dashboard')) {
-  for (const rate of [1000, 5000]) for (let round = 1; round <= (smoke ? 1 : Math.min(rounds, 2)); round++) add({ kind: 'dashboard', round, rate, seconds: smoke ? 1 : 20 });
+  for (const rate of [1000, 5000])
+    for (let round = 1; round <= (smoke ? 1 : Math.min(rounds, 2)); round++) add({ kind: 'dashboard', round, rate, seconds: smoke ? 1 : 20 });
   // The dashboard's own bound (README, Benchmarks): 2,000 messages/s for 30 s.
   if (!smoke) add({ kind: 'dashboard', round: 1, rate: 2000, seconds: 30 });
 }
-if (want('reconnect')) for (let round = 1; round <= (smoke ? 1 : 3); round++) add({ kind: 'reconnect', round, delay: smoke ? 200 : 1000, downMs: smoke ? 100 : 500 });
+if (want('reconnect'))
+  for (let round = 1; round <= (smoke ? 1 : 3); round++) add({ kind: 'reconnect', round, delay: smoke ? 200 : 1000, downMs: smoke ? 100 : 500 });
 
 let next = 0;
 const results = [];
@@ -45,8 +52,16 @@ let finish;
 const finished = new Promise((r) => (finish = r));
 let stopTrickle = null;
 
-const readBody = (req) => new Promise((resolve) => { let b = ''; req.on('data', (c) => (b += c)); req.on('end', () => resolve(b ? JSON.parse(b) : {})); });
-const json = (res, value) => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(JSON.stringify(value)); };
+const readBody = (req) =>
+  new Promise((resolve) => {
+    let b = '';
+    req.on('data', (c) => (b += c));
+    req.on('end', () => resolve(b ? JSON.parse(b) : {}));
+  });
+const json = (res, value) => {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(value));
+};
 
 const site = await startStaticServer({
   root: '.',
@@ -55,7 +70,10 @@ const site = await startStaticServer({
   routes: {
     '/bench/task': (req, res) => {
       const task = tasks[next];
-      if (!task) { finish(); return json(res, { done: true }); }
+      if (!task) {
+        finish();
+        return json(res, { done: true });
+      }
       process.stdout.write(`\r${String(next + 1).padStart(3)}/${tasks.length} ${task.kind} ${task.variant ?? task.rate ?? ''} ${task.size ?? ''}          `);
       json(res, task);
     },
@@ -79,21 +97,29 @@ const site = await startStaticServer({
       stopTrickle = blaster.trickle(5);
       json(res, { droppedAt });
     },
-    '/bench/trickle-stop': (req, res) => { stopTrickle?.(); stopTrickle = null; json(res, { ok: true }); },
+    '/bench/trickle-stop': (req, res) => {
+      stopTrickle?.();
+      stopTrickle = null;
+      json(res, { ok: true });
+    },
   },
 });
 
 const profile = mkdtempSync(join(tmpdir(), 'kimi-bench-'));
 const chromium = findChromium();
-const browser = spawn(chromium, [
-  ...CHROMIUM_ARGS,
-  '--headless=new',
-  `--user-data-dir=${profile}`,
-  '--js-flags=--expose-gc',
-  '--enable-precise-memory-info',
-  '--window-size=1280,900',
-  `${site.url}/bench/pages/run.html`,
-], { stdio: 'ignore' });
+const browser = spawn(
+  chromium,
+  [
+    ...CHROMIUM_ARGS,
+    '--headless=new',
+    `--user-data-dir=${profile}`,
+    '--js-flags=--expose-gc',
+    '--enable-precise-memory-info',
+    '--window-size=1280,900',
+    `${site.url}/bench/pages/run.html`,
+  ],
+  { stdio: 'ignore' },
+);
 const version = await new Promise((resolve) => {
   const p = spawn(chromium, ['--version']);
   let out = '';
@@ -101,7 +127,13 @@ const version = await new Promise((resolve) => {
   p.on('close', () => resolve(out.trim()));
 });
 
-const limit = setTimeout(() => { console.error('\nbenchmark timed out'); finish(); }, (smoke ? 3 : 30) * 60_000);
+const limit = setTimeout(
+  () => {
+    console.error('\nbenchmark timed out');
+    finish();
+  },
+  (smoke ? 3 : 30) * 60_000,
+);
 await finished;
 clearTimeout(limit);
 const exited = new Promise((r) => browser.once('exit', r));
@@ -121,9 +153,14 @@ for (let i = 0; i < 10; i++) {
 process.stdout.write('\n');
 
 // ---- report -----------------------------------------------------------------------------------
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
 const spread = (xs) => (xs.length ? `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}` : '');
-function fmt(x, digits = 0) { return Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(x); }
+function fmt(x, digits = 0) {
+  return Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(x);
+}
 
 // Correctness failures (lost, duplicated or reordered events, page errors) always fail the run.
 // Performance targets fail full runs only: the smoke run inside `npm test` checks that the benchmark
@@ -138,7 +175,8 @@ const summary = { machine: `${cpus().length} × ${cpus()[0]?.model}`, browser: v
 const delivery = results.filter((r) => r.kind === 'delivery' && !r.result.error);
 for (const r of delivery) {
   const x = r.result;
-  if (x.calls !== x.expected || x.outOfOrderOrDuplicate || x.timedOut) failures.push(`delivery ${r.variant} ${r.size} round ${r.round}: ${x.calls}/${x.expected} events, ${x.outOfOrderOrDuplicate} out of order or duplicated`);
+  if (x.calls !== x.expected || x.outOfOrderOrDuplicate || x.timedOut)
+    failures.push(`delivery ${r.variant} ${r.size} round ${r.round}: ${x.calls}/${x.expected} events, ${x.outOfOrderOrDuplicate} out of order or duplicated`);
 }
 if (delivery.length) {
   lines.push('Delivery (frames/s through each page, two sessions so half are filtered; median of rounds, range):', '');
@@ -152,10 +190,14 @@ if (delivery.length) {
       const fps = median(rs.map((r) => r.result.framesPerSecond));
       const cps = median(rs.map((r) => r.result.callsPerSecond));
       // Ratio per round (same round, same conditions), then the median of those.
-      const ratios = rs.map((r) => r.result.framesPerSecond / (delivery.find((b) => b.size === size && b.variant === 'raw' && b.round === r.round)?.result.framesPerSecond ?? base));
+      const ratios = rs.map(
+        (r) => r.result.framesPerSecond / (delivery.find((b) => b.size === size && b.variant === 'raw' && b.round === r.round)?.result.framesPerSecond ?? base),
+      );
       const ratio = median(ratios);
       summary.delivery[`${variant}/${size}`] = { framesPerSecond: fps, callsPerSecond: cps, ratio, ratios, rounds: rs.map((r) => r.result.framesPerSecond) };
-      lines.push(`| ${variant} | ${size} | ${fmt(fps)} | ${fmt(cps)} | ${spread(rs.map((r) => r.result.framesPerSecond))} | ${ratio.toFixed(2)}× (${spread(ratios.map((x) => x * 100))} %) |`);
+      lines.push(
+        `| ${variant} | ${size} | ${fmt(fps)} | ${fmt(cps)} | ${spread(rs.map((r) => r.result.framesPerSecond))} | ${ratio.toFixed(2)}× (${spread(ratios.map((x) => x * 100))} %) |`,
+      );
     }
   }
   lines.push('');
@@ -172,23 +214,33 @@ if (latency.length) {
     const row = Object.fromEntries(['p50', 'p95', 'p99'].map((p) => [p, median(rs.map((r) => r.result[p]))]));
     summary.latency[variant] = row;
     lines.push(`| ${variant} | ${fmt(row.p50, 2)} | ${fmt(row.p95, 2)} | ${fmt(row.p99, 2)} |`);
-    for (const r of rs) if (r.result.received !== r.result.expected) failures.push(`latency ${variant} round ${r.round}: ${r.result.received}/${r.result.expected} events`);
+    for (const r of rs)
+      if (r.result.received !== r.result.expected) failures.push(`latency ${variant} round ${r.round}: ${r.result.received}/${r.result.expected} events`);
   }
   lines.push('');
 }
 
 const dash = results.filter((r) => r.kind === 'dashboard' && !r.result.error);
 if (dash.length) {
-  lines.push('Dashboard (all four elements mounted, session 1 of 2; long tasks from the Long Tasks API, which reports tasks ≥ 50 ms; longest frame gap from requestAnimationFrame):', '');
-  lines.push('| messages/s | seconds | fps | long tasks ≥ 50 ms | longest frame gap (ms) | renders per element per frame (max) | heap before → after GC (MB) | growth (MB) |', '|---|---|---|---|---|---|---|---|');
+  lines.push(
+    'Dashboard (all four elements mounted, session 1 of 2; long tasks from the Long Tasks API, which reports tasks ≥ 50 ms; longest frame gap from requestAnimationFrame):',
+    '',
+  );
+  lines.push(
+    '| messages/s | seconds | fps | long tasks ≥ 50 ms | longest frame gap (ms) | renders per element per frame (max) | heap before → after GC (MB) | growth (MB) |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   summary.dashboard = dash.map((r) => ({ rate: r.rate, ...r.result }));
   for (const r of dash) {
     const x = r.result;
     const rpf = Math.max(...Object.values(x.rendersPerElementPerFrame ?? { none: 0 }));
-    lines.push(`| ${fmt(r.rate)} | ${r.seconds} | ${fmt(x.fps, 1)} | ${x.longTasksOver50}${x.longTasksOver50 ? ` (longest ${fmt(x.longestTaskMs, 1)})` : ''} | ${fmt(x.maxFrameGapMs, 1)} | ${fmt(rpf, 2)} | ${fmt(x.heapBeforeMB, 1)} → ${fmt(x.heapAfterMB, 1)} | ${fmt(x.heapGrowthMB, 2)} |`);
+    lines.push(
+      `| ${fmt(r.rate)} | ${r.seconds} | ${fmt(x.fps, 1)} | ${x.longTasksOver50}${x.longTasksOver50 ? ` (longest ${fmt(x.longestTaskMs, 1)})` : ''} | ${fmt(x.maxFrameGapMs, 1)} | ${fmt(rpf, 2)} | ${fmt(x.heapBeforeMB, 1)} → ${fmt(x.heapAfterMB, 1)} | ${fmt(x.heapGrowthMB, 2)} |`,
+    );
     if (x.longTasksOver50) missedTargets.push(`dashboard ${r.rate}/s: ${x.longTasksOver50} long tasks ≥ 50 ms`);
     // Two frames of slack: the first and last frame of the window may each hold a render counted on one side only.
-    for (const [name, n] of Object.entries(x.renders ?? {})) if (n > x.frames + 2) missedTargets.push(`dashboard ${r.rate}/s: <${name}> rendered ${n} times in ${x.frames} frames`);
+    for (const [name, n] of Object.entries(x.renders ?? {}))
+      if (n > x.frames + 2) missedTargets.push(`dashboard ${r.rate}/s: <${name}> rendered ${n} times in ${x.frames} frames`);
   }
   lines.push('');
 }
@@ -207,7 +259,10 @@ const sizes = measureSizes();
 summary.size = sizes;
 lines.push('Size of the script-tag bundles (min+gzip, budget enforced by `npm test`):', '');
 lines.push('| bundle | min | min+gzip | budget |', '|---|---|---|---|');
-for (const s of sizes) lines.push(`| ${s.file.replace('dist/cdn/', '')} | ${s.missing ? 'missing' : `${(s.min / 1024).toFixed(1)} KB`} | ${s.missing ? '' : `${(s.gzip / 1024).toFixed(2)} KB`} | ${s.budget / 1024} KB |`);
+for (const s of sizes)
+  lines.push(
+    `| ${s.file.replace('dist/cdn/', '')} | ${s.missing ? 'missing' : `${(s.min / 1024).toFixed(1)} KB`} | ${s.missing ? '' : `${(s.gzip / 1024).toFixed(2)} KB`} | ${s.budget / 1024} KB |`,
+  );
 
 console.log(`\n${summary.browser}, Node ${summary.node}, ${summary.machine}, ${rounds} round(s)${smoke ? ' (smoke)' : ''}\n`);
 console.log(lines.join('\n'));
@@ -224,7 +279,10 @@ if (!smoke) {
   console.log('\nwrote bench/results/latest.json');
   if (!only) {
     // Sections measured elsewhere and kept in their own files: the chart renderer, the stress suite.
-    const chart = ['bench/results/chart.md', 'bench/results/stress.md'].filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const chart = ['bench/results/chart.md', 'bench/results/stress.md']
+      .filter((f) => existsSync(f))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     // Sections other benchmarks wrote are kept: the relay's (relay/bench/run.mjs --write) as it is, then
     // tabs and compression (bench/tabs.mjs, bench/compression.mjs) from bench/results.
     const relaySection = /<!-- relay:begin -->[\s\S]*<!-- relay:end -->/.exec(readFileSync('BENCHMARKS.md', 'utf8'))?.[0];

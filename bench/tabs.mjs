@@ -43,7 +43,15 @@ const BROWSERS = {
     path: process.env.CHROME_PATH || '/usr/bin/chromium',
     options: {
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
       // Puppeteer turns off background-tab throttling by default; users have it.
       ignoreDefaultArgs: ['--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows', '--disable-renderer-backgrounding'],
     },
@@ -56,7 +64,8 @@ const BROWSERS = {
 };
 for (const kind of KINDS) {
   if (!BROWSERS[kind]) throw new Error(`unknown browser "${kind}" (chromium, firefox)`);
-  if (!existsSync(BROWSERS[kind].path)) throw new Error(`${BROWSERS[kind].name} not found at ${BROWSERS[kind].path}: apt-get install -y ${kind === 'firefox' ? 'firefox-esr' : 'chromium'}`);
+  if (!existsSync(BROWSERS[kind].path))
+    throw new Error(`${BROWSERS[kind].name} not found at ${BROWSERS[kind].path}: apt-get install -y ${kind === 'firefox' ? 'firefox-esr' : 'chromium'}`);
 }
 if (!existsSync('dist/cdn/kimi-realtime.iife.js')) throw new Error('dist/ is missing: npm run build (npm run bench:tabs does)');
 
@@ -87,7 +96,10 @@ async function until(what, pred, timeoutMs) {
   }
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
 
 /** Leader failover and follower delivery, when the build shares one socket across tabs. */
 async function measureSharing(sim, pages) {
@@ -101,20 +113,33 @@ async function measureSharing(sim, pages) {
   await sleep(300);
   await Promise.all(pages.map((p) => p.evaluate((n) => window.__tabs.startDelivery(n), BLAST)));
   await sim.blast({ count: BLAST, sessions: [2], size: 'small' });
-  await until('every tab received the blast', async () => {
-    const d = await Promise.all(pages.map((p) => p.evaluate(() => window.__tabs.delivery())));
-    return d.every((x) => x.count >= BLAST) && d;
-  }, 120_000).then((d) => {
-    const tabs = d.map((x, i) => ({ role: reads[i].role, fps: ((x.count - 1) * 1000) / x.ms, p50: x.p50, p95: x.p95 }));
-    const leader = tabs.find((t) => t.role === 'leader');
-    const followers = tabs.filter((t) => t.role === 'follower');
-    if (leader && followers.length) {
-      out.delivery = {
-        leaderFps: leader.fps, followerFps: median(followers.map((t) => t.fps)), ratio: median(followers.map((t) => t.fps)) / leader.fps,
-        leaderP50: leader.p50, followerP50: median(followers.map((t) => t.p50)), leaderP95: leader.p95, followerP95: median(followers.map((t) => t.p95)),
-      };
-    }
-  }).catch((e) => { out.deliveryError = e.message; });
+  await until(
+    'every tab received the blast',
+    async () => {
+      const d = await Promise.all(pages.map((p) => p.evaluate(() => window.__tabs.delivery())));
+      return d.every((x) => x.count >= BLAST) && d;
+    },
+    120_000,
+  )
+    .then((d) => {
+      const tabs = d.map((x, i) => ({ role: reads[i].role, fps: ((x.count - 1) * 1000) / x.ms, p50: x.p50, p95: x.p95 }));
+      const leader = tabs.find((t) => t.role === 'leader');
+      const followers = tabs.filter((t) => t.role === 'follower');
+      if (leader && followers.length) {
+        out.delivery = {
+          leaderFps: leader.fps,
+          followerFps: median(followers.map((t) => t.fps)),
+          ratio: median(followers.map((t) => t.fps)) / leader.fps,
+          leaderP50: leader.p50,
+          followerP50: median(followers.map((t) => t.p50)),
+          leaderP95: leader.p95,
+          followerP95: median(followers.map((t) => t.p95)),
+        };
+      }
+    })
+    .catch((e) => {
+      out.deliveryError = e.message;
+    });
 
   // Failover: traffic on, the leader tab closed; time until every other tab gets a frame the server sent after.
   const leaderIndex = reads.findIndex((r) => r.role === 'leader');
@@ -127,15 +152,23 @@ async function measureSharing(sim, pages) {
   const closed = Date.now();
   await Promise.all(rest.map((p) => p.evaluate((t) => window.__tabs.mark(t), closed)));
   try {
-    const resumed = await until('frames again in every other tab', async () => {
-      const r = await Promise.all(rest.map((p) => p.evaluate(() => window.__tabs.resumed())));
-      return r.every(Boolean) && r;
-    }, 60_000);
+    const resumed = await until(
+      'frames again in every other tab',
+      async () => {
+        const r = await Promise.all(rest.map((p) => p.evaluate(() => window.__tabs.resumed())));
+        return r.every(Boolean) && r;
+      },
+      60_000,
+    );
     out.failoverMs = Math.max(...resumed.map((r) => r.at)) - closed;
-    reads = await until('a new leader', async () => {
-      const r = await readAll(rest);
-      return r.filter((x) => x.role === 'leader').length === 1 && r;
-    }, 10_000);
+    reads = await until(
+      'a new leader',
+      async () => {
+        const r = await readAll(rest);
+        return r.filter((x) => x.role === 'leader').length === 1 && r;
+      },
+      10_000,
+    );
     out.socketsAfterFailover = sim.clientCount;
   } catch (e) {
     out.failoverError = e.message;
@@ -152,20 +185,36 @@ async function negotiation(page) {
   const probe = new KimiSimulator({ rate: 0 });
   await probe.start();
   try {
-    const extensions = await page.evaluate((u) => new Promise((resolve) => {
-      const ws = new WebSocket(u);
-      ws.onopen = () => { resolve(ws.extensions); ws.close(); };
-      ws.onerror = () => resolve(null);
-    }), probe.url);
+    const extensions = await page.evaluate(
+      (u) =>
+        new Promise((resolve) => {
+          const ws = new WebSocket(u);
+          ws.onopen = () => {
+            resolve(ws.extensions);
+            ws.close();
+          };
+          ws.onerror = () => resolve(null);
+        }),
+      probe.url,
+    );
     const offer = probe.lastHandshake?.headers['sec-websocket-extensions'] ?? null;
-    const statsExtensions = await page.evaluate((u) => new Promise((resolve) => {
-      const el = document.createElement('kimi-realtime');
-      el.setAttribute('url', u);
-      const done = (v) => { el.remove(); resolve(v); };
-      el.addEventListener('kimi:status', (e) => { if (e.detail.state === 'open') done(el.stats.extensions ?? null); });
-      setTimeout(() => done(null), 10_000);
-      document.body.append(el);
-    }), probe.url);
+    const statsExtensions = await page.evaluate(
+      (u) =>
+        new Promise((resolve) => {
+          const el = document.createElement('kimi-realtime');
+          el.setAttribute('url', u);
+          const done = (v) => {
+            el.remove();
+            resolve(v);
+          };
+          el.addEventListener('kimi:status', (e) => {
+            if (e.detail.state === 'open') done(el.stats.extensions ?? null);
+          });
+          setTimeout(() => done(null), 10_000);
+          document.body.append(el);
+        }),
+      probe.url,
+    );
     return { offer, extensions, statsExtensions };
   } finally {
     await probe.stop();
@@ -185,7 +234,7 @@ async function run(kind, tabs, round, probe) {
   try {
     const pages = [];
     for (let i = 0; i < tabs; i++) {
-      const page = i === 0 ? ((await browser.pages())[0] ?? await browser.newPage()) : await browser.newPage();
+      const page = i === 0 ? ((await browser.pages())[0] ?? (await browser.newPage())) : await browser.newPage();
       await page.goto(`${site.url}/bench/tabs/index.html?ws=${encodeURIComponent(sim.url)}`);
       pages.push(page);
     }
@@ -231,7 +280,11 @@ for (let round = 1; round <= ROUNDS; round++) {
       process.stdout.write(`round ${round}: ${BROWSERS[kind].name}, ${tabs} tab(s)… `);
       const r = await run(kind, tabs, round, round === 1 && tabs === TABS[0]);
       results.push(r);
-      console.log(r.all ? `all ${r.elements} open ${(r.recoveryMs / 1000).toFixed(1)} s after the server came back` : `${r.openedCount}/${r.elements} open after ${RECOVERY_TIMEOUT_MS / 1000} s`);
+      console.log(
+        r.all
+          ? `all ${r.elements} open ${(r.recoveryMs / 1000).toFixed(1)} s after the server came back`
+          : `${r.openedCount}/${r.elements} open after ${RECOVERY_TIMEOUT_MS / 1000} s`,
+      );
     }
   }
 }
@@ -253,26 +306,46 @@ const summary = [
 const recovery = [
   '| browser | tabs | round | sockets at the server before → after | server back → every element open (s) | first / median element (s) | retries scheduled by the elements (most by one) | handshakes completed |',
   '|---|---|---|---|---|---|---|---|',
-  ...[...results].sort((a, b) => a.kind.localeCompare(b.kind) || a.tabs - b.tabs || a.round - b.round).map((r) => `| ${r.browser} | ${r.tabs} | ${r.round} | ${r.socketsBefore} → ${r.socketsAfter} | ${r.all ? s(r.recoveryMs) : `not all: ${r.openedCount} of ${r.elements} in ${RECOVERY_TIMEOUT_MS / 1000} s`} | ${s(r.firstMs)} / ${s(r.medianMs)} | ${r.retries} (${r.maxRetries}) | ${r.handshakes} |`),
+  ...[...results]
+    .sort((a, b) => a.kind.localeCompare(b.kind) || a.tabs - b.tabs || a.round - b.round)
+    .map(
+      (r) =>
+        `| ${r.browser} | ${r.tabs} | ${r.round} | ${r.socketsBefore} → ${r.socketsAfter} | ${r.all ? s(r.recoveryMs) : `not all: ${r.openedCount} of ${r.elements} in ${RECOVERY_TIMEOUT_MS / 1000} s`} | ${s(r.firstMs)} / ${s(r.medianMs)} | ${r.retries} (${r.maxRetries}) | ${r.handshakes} |`,
+    ),
 ];
 const shared = results.filter((r) => r.sharing && r.tabs >= 2);
 const failover = shared.length
-  ? ['| browser | tabs | leader closed → frames again in every other tab (ms) | sockets at the server after |', '|---|---|---|---|',
-    ...shared.map((r) => `| ${r.browser} | ${r.tabs} | ${r.sharing.failoverError ?? Math.round(r.sharing.failoverMs)} | ${r.sharing.socketsAfterFailover ?? ''} |`)]
+  ? [
+      '| browser | tabs | leader closed → frames again in every other tab (ms) | sockets at the server after |',
+      '|---|---|---|---|',
+      ...shared.map(
+        (r) => `| ${r.browser} | ${r.tabs} | ${r.sharing.failoverError ?? Math.round(r.sharing.failoverMs)} | ${r.sharing.socketsAfterFailover ?? ''} |`,
+      ),
+    ]
   : [NA];
 const delivery = shared.length
-  ? ['| browser | tabs | leader frames/s | follower frames/s (median) | follower / leader | p50 latency leader / follower (ms) | p95 (ms) |', '|---|---|---|---|---|---|---|',
-    ...shared.map((r) => (r.sharing.delivery
-      ? `| ${r.browser} | ${r.tabs} | ${Math.round(r.sharing.delivery.leaderFps).toLocaleString('en-US')} | ${Math.round(r.sharing.delivery.followerFps).toLocaleString('en-US')} | ${r.sharing.delivery.ratio.toFixed(2)} | ${r.sharing.delivery.leaderP50.toFixed(1)} / ${r.sharing.delivery.followerP50.toFixed(1)} | ${r.sharing.delivery.leaderP95.toFixed(1)} / ${r.sharing.delivery.followerP95.toFixed(1)} |`
-      : `| ${r.browser} | ${r.tabs} | ${r.sharing.deliveryError ?? 'no leader/follower pair'} | | | | |`))]
+  ? [
+      '| browser | tabs | leader frames/s | follower frames/s (median) | follower / leader | p50 latency leader / follower (ms) | p95 (ms) |',
+      '|---|---|---|---|---|---|---|',
+      ...shared.map((r) =>
+        r.sharing.delivery
+          ? `| ${r.browser} | ${r.tabs} | ${Math.round(r.sharing.delivery.leaderFps).toLocaleString('en-US')} | ${Math.round(r.sharing.delivery.followerFps).toLocaleString('en-US')} | ${r.sharing.delivery.ratio.toFixed(2)} | ${r.sharing.delivery.leaderP50.toFixed(1)} / ${r.sharing.delivery.followerP50.toFixed(1)} | ${r.sharing.delivery.leaderP95.toFixed(1)} / ${r.sharing.delivery.followerP95.toFixed(1)} |`
+          : `| ${r.browser} | ${r.tabs} | ${r.sharing.deliveryError ?? 'no leader/follower pair'} | | | | |`,
+      ),
+    ]
   : [NA];
 const probes = results.filter((r) => r.offer !== undefined);
 const negotiated = `Against a server offering permessage-deflate as uvicorn does: ${probes.map((r) => `${r.browser} offers \`${r.offer}\`, \`WebSocket.extensions\` reads \`${r.extensions}\`, \`<kimi-realtime>\`'s \`stats.extensions\` ${r.statsExtensions === null ? 'is not in this build' : `reads \`${r.statsExtensions}\``}`).join('; ')}.`;
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-const visibility = KINDS.map((k) => {
-  const v = results.filter((r) => r.kind === k && r.tabs > 1).flatMap((r) => r.visibility);
-  return v.length ? `${BROWSERS[k].name}: ${v.filter((x) => x === 'hidden').length ? 'tabs in the background are hidden' : 'every tab visible, headless'}` : null;
-}).filter(Boolean).join('; ') || 'one tab';
+const visibility =
+  KINDS.map((k) => {
+    const v = results.filter((r) => r.kind === k && r.tabs > 1).flatMap((r) => r.visibility);
+    return v.length
+      ? `${BROWSERS[k].name}: ${v.filter((x) => x === 'hidden').length ? 'tabs in the background are hidden' : 'every tab visible, headless'}`
+      : null;
+  })
+    .filter(Boolean)
+    .join('; ') || 'one tab';
 
 const markdown = `## Tabs: recovery after a server restart, leader failover, follower delivery
 

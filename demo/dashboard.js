@@ -27,20 +27,28 @@ function render() {
 let loading = false;
 let again = false;
 async function refresh() {
-  if (loading) { again = true; return; }
+  if (loading) {
+    again = true;
+    return;
+  }
   loading = true;
   do {
     again = false;
     try {
       const list = await fetch('/api/sessions').then((r) => (r.ok ? r.json() : null));
       if (Array.isArray(list)) sessions = list;
-    } catch { /* server down: keep the last list */ }
+    } catch {
+      /* server down: keep the last list */
+    }
   } while (again);
   loading = false;
   render();
 }
 
-pick.addEventListener('change', () => { pinned.setAttribute('session-id', pick.value); render(); });
+pick.addEventListener('change', () => {
+  pinned.setAttribute('session-id', pick.value);
+  render();
+});
 // The server announces every change of the session list on the socket; each panel passes on the
 // ones about its session (a deletion reaches the pinned panel), and the events bubble to the document.
 for (const type of ['init', 'session_activated', 'new_session', 'auto_session_created', 'sessions_bulk_deleted']) {
@@ -48,13 +56,18 @@ for (const type of ['init', 'session_activated', 'new_session', 'auto_session_cr
 }
 refresh();
 
-const config = fetch('config.json').then((r) => (r.ok ? r.json() : null)).catch(() => null);
+const config = fetch('config.json')
+  .then((r) => (r.ok ? r.json() : null))
+  .catch(() => null);
 async function control(path, body = {}) {
   const c = await config;
-  if (!c) { notice.textContent = 'The simulator control interface is not available (start the demo with npm start).'; return; }
+  if (!c) {
+    notice.textContent = 'The simulator control interface is not available (start the demo with npm start).';
+    return;
+  }
   const r = await fetch(`${c.control}/sim/main/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const answer = await r.json().catch(() => ({}));
-  notice.textContent = r.ok ? '' : answer.error ?? `${path} failed`;
+  notice.textContent = r.ok ? '' : (answer.error ?? `${path} failed`);
   refresh();
 }
 document.getElementById('switch').addEventListener('click', () => control('switch'));

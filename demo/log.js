@@ -46,7 +46,9 @@ document.getElementById('session').addEventListener('change', (e) => {
   else conn.removeAttribute('session-id');
 });
 
-const config = fetch('config.json').then((r) => r.json()).catch(() => null);
+const config = fetch('config.json')
+  .then((r) => r.json())
+  .catch(() => null);
 async function control(path) {
   const c = await config;
   if (c) await fetch(`${c.control}/sim/main/${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });

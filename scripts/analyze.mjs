@@ -20,13 +20,20 @@ export function generateManifest(dir = join('node_modules', '.cache', 'cem')) {
 
 /** `kimi:metric_updated` → `onKimiMetricUpdated`, `kimi:alert-dismiss` → `onKimiAlertDismiss`. */
 export function eventProp(name) {
-  return `on${name.split(/[:_-]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`;
+  return `on${name
+    .split(/[:_-]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('')}`;
 }
 
 /** The React wrappers' event props, per element class, from the manifest's events. */
 export function generateReactEvents(manifestText) {
   const manifest = JSON.parse(manifestText);
-  const elements = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.tagName).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const elements = manifest.modules
+    .flatMap((m) => m.declarations ?? [])
+    .filter((d) => d.tagName)
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
   const blocks = elements.map((el) => {
     const seen = new Map();
     const lines = (el.events ?? []).map((e) => {

@@ -7,7 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 /** Debian's multiarch library folders (`/usr/lib/x86_64-linux-gnu`…), where WebKitGTK keeps MiniBrowser. */
 function multiarchDirs() {
   try {
-    return readdirSync('/usr/lib').filter((name) => /-linux-gnu/.test(name)).map((name) => `/usr/lib/${name}`);
+    return readdirSync('/usr/lib')
+      .filter((name) => /-linux-gnu/.test(name))
+      .map((name) => `/usr/lib/${name}`);
   } catch {
     return [];
   }
@@ -28,14 +30,20 @@ export const BROWSERS = {
     label: 'Chromium',
     packages: ['chromium'],
     parts: {
-      browser: { env: ['CHROME_PATH', 'CHROMIUM_PATH'], candidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'] },
+      browser: {
+        env: ['CHROME_PATH', 'CHROMIUM_PATH'],
+        candidates: ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium'],
+      },
     },
   },
   firefox: {
     label: 'Firefox',
     packages: ['firefox-esr'],
     parts: {
-      browser: { env: ['FIREFOX_PATH'], candidates: ['/usr/lib/firefox-esr/firefox-esr', '/usr/bin/firefox-esr', '/usr/lib/firefox/firefox', '/usr/bin/firefox'] },
+      browser: {
+        env: ['FIREFOX_PATH'],
+        candidates: ['/usr/lib/firefox-esr/firefox-esr', '/usr/bin/firefox-esr', '/usr/lib/firefox/firefox', '/usr/bin/firefox'],
+      },
     },
   },
   webkit: {
@@ -66,7 +74,10 @@ export const CHROMIUM_ARGS = [
 /** The browsers named in `BROWSERS` (comma-separated), or all of them. Unknown names are an error. */
 export function selectedBrowsers(value = process.env.BROWSERS) {
   if (!value || !value.trim()) return [...ALL_BROWSERS];
-  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const unknown = names.filter((n) => !Object.hasOwn(BROWSERS, n));
   if (unknown.length) throw new Error(`BROWSERS: unknown browser(s) ${unknown.join(', ')}; known: ${ALL_BROWSERS.join(', ')}`);
   return [...new Set(names)];

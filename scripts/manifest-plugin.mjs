@@ -45,12 +45,22 @@ export function shippedPath(ref, from) {
 }
 
 function program() {
-  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(ROOT, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    },
+  );
   return ts.createProgram({ rootNames: config.fileNames, options: { ...config.options, noEmit: true } });
 }
 
 function unwrap(node) {
-  while (node && (ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node) || ts.isTypeAssertionExpression?.(node))) node = node.expression;
+  while (node && (ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node) || ts.isTypeAssertionExpression?.(node)))
+    node = node.expression;
   return node;
 }
 
@@ -105,7 +115,9 @@ function evaluate(node, checker, depth = 0) {
 function literalText(value) {
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (value === undefined) return 'undefined';
-  return JSON.stringify(value).replace(/"([A-Za-z_$][\w$]*)":/g, '$1: ').replace(/,(?=\S)/g, ', ');
+  return JSON.stringify(value)
+    .replace(/"([A-Za-z_$][\w$]*)":/g, '$1: ')
+    .replace(/,(?=\S)/g, ', ');
 }
 
 function typeText(checker, type, node) {
@@ -266,7 +278,8 @@ export function kimiManifestPlugin() {
             if (member.kind !== 'field' || member.static) continue;
             const value = defaultOf(member.name);
             if (value !== UNKNOWN) member.default = literalText(value);
-            else if (member.default && /^[A-Za-z_$][\w$.]*$/.test(member.default) && !/^(true|false|null|undefined)$/.test(member.default)) delete member.default;
+            else if (member.default && /^[A-Za-z_$][\w$.]*$/.test(member.default) && !/^(true|false|null|undefined)$/.test(member.default))
+              delete member.default;
             if (!member.type?.text && member.privacy !== 'private') {
               const text = typeOf(member.name);
               if (text) member.type = { text };
@@ -284,7 +297,8 @@ export function kimiManifestPlugin() {
           // Events: what the JSDoc names, typed from the event map; a relay fires every server event.
           const named = new Map((decl.events ?? []).filter((e) => e.name).map((e) => [e.name, e]));
           if (named.has('kimi:message')) {
-            for (const [name, info] of events) if (info.server && !named.has(name)) named.set(name, { name, description: info.description || `The server sent \`${name.slice(5)}\`.` });
+            for (const [name, info] of events)
+              if (info.server && !named.has(name)) named.set(name, { name, description: info.description || `The server sent \`${name.slice(5)}\`.` });
           }
           decl.events = [...named.values()].map((e) => {
             const info = events.get(e.name);

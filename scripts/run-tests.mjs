@@ -9,15 +9,19 @@ import { BROWSERS, browserVersion, locateBrowsers, selectedBrowsers } from './fi
 const browsers = selectedBrowsers();
 const only = process.argv.slice(2);
 const steps = [
-  ['browsers', () => {
-    try {
-      for (const [name, paths] of Object.entries(locateBrowsers(browsers))) console.log(`${browserVersion(name, paths)}: ${Object.values(paths).join(' ')}`);
-      return 0;
-    } catch (error) {
-      console.error(error.message);
-      return 1;
-    }
-  }],
+  [
+    'browsers',
+    () => {
+      try {
+        for (const [name, paths] of Object.entries(locateBrowsers(browsers))) console.log(`${browserVersion(name, paths)}: ${Object.values(paths).join(' ')}`);
+        return 0;
+      } catch (error) {
+        console.error(error.message);
+        return 1;
+      }
+    },
+  ],
+  ['lint', 'npx eslint . && npx prettier --check .'],
   ['typecheck', 'npm run --silent typecheck'],
   ['build', 'npm run --silent build'],
   ['package types', 'npx tsc -p test/types/tsconfig.package.json'],

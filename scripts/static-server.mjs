@@ -7,9 +7,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 
 const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json; charset=utf-8', '.map': 'application/json',
-  '.png': 'image/png', '.svg': 'image/svg+xml',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
 };
 
 /**
@@ -54,7 +59,10 @@ export function startStaticServer({ root, allow, host = '127.0.0.1', port = 0, w
         if (head?.length) upstream.write(head);
         upstream.pipe(socket).pipe(upstream);
       });
-      const end = () => { upstream.destroy(); socket.destroy(); };
+      const end = () => {
+        upstream.destroy();
+        socket.destroy();
+      };
       upstream.on('error', end);
       socket.on('error', end);
       upstream.on('close', end);
@@ -67,10 +75,23 @@ export function startStaticServer({ root, allow, host = '127.0.0.1', port = 0, w
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
-    upstream.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end('upstream unreachable'); });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end('upstream unreachable');
+    });
     req.pipe(upstream);
   }
   return new Promise((resolvePromise) => {
-    server.listen(port, host, () => resolvePromise({ server, url: `http://${host}:${server.address().port}`, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) }));
+    server.listen(port, host, () =>
+      resolvePromise({
+        server,
+        url: `http://${host}:${server.address().port}`,
+        close: () =>
+          new Promise((r) => {
+            server.closeAllConnections?.();
+            server.close(r);
+          }),
+      }),
+    );
   });
 }

@@ -26,8 +26,13 @@ const detail = (res, status, message) => reply(res, status, dumps({ detail: mess
 /** FastAPI's int path parameter: anything else is a 422 with pydantic's message. */
 function pathInt(res, text) {
   if (/^[+-]?\d+$/.test(text.trim()) && Number.isSafeInteger(Number(text))) return Number(text);
-  reply(res, 422, dumps({ detail: [{ type: 'int_parsing', loc: ['path', 'session_id'],
-    msg: 'Input should be a valid integer, unable to parse string as an integer', input: text }] }));
+  reply(
+    res,
+    422,
+    dumps({
+      detail: [{ type: 'int_parsing', loc: ['path', 'session_id'], msg: 'Input should be a valid integer, unable to parse string as an integer', input: text }],
+    }),
+  );
   return null;
 }
 
@@ -40,7 +45,11 @@ async function readJson(req) {
     if (size > MAX_BODY) return { ok: false };
     chunks.push(chunk);
   }
-  try { return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) }; } catch { return { ok: false }; }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
 }
 
 /** Python's `dict.get(key, default)` on a parsed JSON body that may not be an object. */
@@ -58,9 +67,13 @@ export async function handleApi(sim, req, res) {
   const method = req.method ?? 'GET';
   if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method']) {
     const headers = {
-      'access-control-allow-origin': req.headers.origin, 'access-control-allow-credentials': 'true',
-      'access-control-allow-methods': PREFLIGHT_METHODS, 'access-control-max-age': '600', vary: 'Origin',
-      'content-type': 'text/plain; charset=utf-8', 'content-length': '2',
+      'access-control-allow-origin': req.headers.origin,
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-methods': PREFLIGHT_METHODS,
+      'access-control-max-age': '600',
+      vary: 'Origin',
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': '2',
     };
     const asked = req.headers['access-control-request-headers'];
     if (asked) headers['access-control-allow-headers'] = String(asked);
@@ -83,8 +96,11 @@ export async function handleApi(sim, req, res) {
       const r = await body();
       if (!r.ok) return true;
       const answer = sim.createSession({
-        via: 'http', name: get(r.value, 'name', undefined), provider: get(r.value, 'provider', undefined),
-        model: get(r.value, 'model', null), externalSessionId: get(r.value, 'external_session_id', null) || get(r.value, 'session_external_id', null),
+        via: 'http',
+        name: get(r.value, 'name', undefined),
+        provider: get(r.value, 'provider', undefined),
+        model: get(r.value, 'model', null),
+        externalSessionId: get(r.value, 'external_session_id', null) || get(r.value, 'session_external_id', null),
       });
       return reply(res, 200, dumps(answer));
     }

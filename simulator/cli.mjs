@@ -66,16 +66,22 @@ try {
 } catch (e) {
   fail(/** @type {Error} */ (e).message);
 }
-if (args.help) { console.log(USAGE); process.exit(0); }
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const rate = Number(args.rate);
 if (!Number.isFinite(rate) || rate < 0) fail(`--rate: expected a number >= 0, got "${args.rate}"`);
 const switchEvery = Number(args['switch-every']);
 if (!Number.isFinite(switchEvery) || switchEvery < 0) fail(`--switch-every: expected a number >= 0, got "${args['switch-every']}"`);
 const sessions = args.sessions.trim() === '' ? [] : args.sessions.split(',').map((s) => int('sessions', s.trim(), 1));
-const active = args.active === undefined ? undefined
-  : ['none', 'null', ''].includes(args.active) ? null : int('active', args.active, 1);
-try { checkTimeZone(args.tz); } catch (e) { fail(`--tz: ${/** @type {Error} */ (e).message}`); }
+const active = args.active === undefined ? undefined : ['none', 'null', ''].includes(args.active) ? null : int('active', args.active, 1);
+try {
+  checkTimeZone(args.tz);
+} catch (e) {
+  fail(`--tz: ${/** @type {Error} */ (e).message}`);
+}
 
 let hub;
 try {
@@ -107,8 +113,10 @@ try {
   process.exit(1);
 }
 const http = hub.main.url.replace(/^ws:/, 'http:').replace(/\/ws$/, '');
-console.log(`Kimi Proxy simulator: ${hub.main.url}  (sessions ${http}/api/sessions, control ${hub.controlUrl})`
-  + `${args.tz ? `, clock ${args.tz}` : ''}${args['no-deflate'] ? ', no permessage-deflate' : ''}${args.concurrent ? ', concurrent sessions' : ''}${args.legacy ? ', legacy types' : ''}`);
+console.log(
+  `Kimi Proxy simulator: ${hub.main.url}  (sessions ${http}/api/sessions, control ${hub.controlUrl})` +
+    `${args.tz ? `, clock ${args.tz}` : ''}${args['no-deflate'] ? ', no permessage-deflate' : ''}${args.concurrent ? ', concurrent sessions' : ''}${args.legacy ? ', legacy types' : ''}`,
+);
 
 let stopping = false;
 async function shutdown() {

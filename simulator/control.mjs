@@ -22,7 +22,10 @@ import { KimiSimulator } from './simulator.mjs';
 const MAX_BODY = 16 * 1024 * 1024;
 
 class HttpError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
 }
 
 const CORS = {
@@ -66,14 +69,20 @@ async function readJson(req) {
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (!text) return {};
   let body;
-  try { body = JSON.parse(text); } catch { throw new HttpError(400, 'body is not valid JSON'); }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'body is not valid JSON');
+  }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object');
   return body;
 }
 
 /** Wraps argument errors thrown by the simulator as 400s. */
 function guard(fn) {
-  try { return fn(); } catch (e) {
+  try {
+    return fn();
+  } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) throw new HttpError(400, e.message);
     throw e;
   }
@@ -112,7 +121,11 @@ export async function startHub(options = {}) {
       if (method !== 'POST') throw new HttpError(405, 'method not allowed');
       const body = await readJson(req);
       const sim = guard(() => new KimiSimulator({ ...body, host: body.host ?? host }));
-      try { await sim.start(); } catch (e) { throw new HttpError(409, `cannot listen: ${e.message}`); }
+      try {
+        await sim.start();
+      } catch (e) {
+        throw new HttpError(409, `cannot listen: ${e.message}`);
+      }
       const id = `s${nextId++}`;
       instances.set(id, sim);
       log(`Kimi Proxy simulator [${id}]: ${sim.url}`);
@@ -196,7 +209,9 @@ export async function startHub(options = {}) {
   }
 
   async function guardAsync(fn) {
-    try { return await fn(); } catch (e) {
+    try {
+      return await fn();
+    } catch (e) {
       if (e instanceof TypeError || e instanceof RangeError) throw new HttpError(400, e.message);
       throw new HttpError(409, e.message);
     }
@@ -223,7 +238,10 @@ export async function startHub(options = {}) {
   try {
     await new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(controlPort, host, () => { server.off('error', reject); resolve(undefined); });
+      server.listen(controlPort, host, () => {
+        server.off('error', reject);
+        resolve(undefined);
+      });
     });
   } catch (e) {
     await main.stop();
@@ -240,7 +258,10 @@ export async function startHub(options = {}) {
     instances,
     close() {
       closing ??= (async () => {
-        await new Promise((resolve) => { server.close(() => resolve(undefined)); server.closeAllConnections(); });
+        await new Promise((resolve) => {
+          server.close(() => resolve(undefined));
+          server.closeAllConnections();
+        });
         await Promise.all([...instances.values()].map((s) => s.stop()));
         instances.clear();
       })();

@@ -15,8 +15,15 @@ export function pyFloat(x) {
 
 /** Keys whose numeric values are Python floats on the real server (so `0` must go out as `0.0`). */
 export const FLOAT_KEYS = new Set([
-  'percentage', 'cumulative_percentage', 'memory_ratio', 'avg_tokens', 'auto_compaction_threshold',
-  'compaction_ratio', 'compression_ratio', 'threshold_used', 'similarity_score',
+  'percentage',
+  'cumulative_percentage',
+  'memory_ratio',
+  'avg_tokens',
+  'auto_compaction_threshold',
+  'compaction_ratio',
+  'compression_ratio',
+  'threshold_used',
+  'similarity_score',
 ]);
 
 /**
@@ -33,8 +40,10 @@ export function dumps(value, key) {
     case 'number':
       if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
       return key !== undefined && FLOAT_KEYS.has(key) ? pyFloat(value) : String(value);
-    case 'string': return JSON.stringify(value);
-    case 'boolean': return value ? 'true' : 'false';
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((v) => dumps(v, key)).join(',')}]`;
       const parts = [];
@@ -44,7 +53,8 @@ export function dumps(value, key) {
       }
       return `{${parts.join(',')}}`;
     }
-    default: return 'null';
+    default:
+      return 'null';
   }
 }
 
@@ -56,8 +66,10 @@ const pad2 = (n) => (n < 10 ? `0${n}` : `${n}`);
  */
 export function sqliteUtc(ms) {
   const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} `
-    + `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  return (
+    `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ` +
+    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`
+  );
 }
 
 /** One formatter per IANA zone (creating one costs far more than using it). */
@@ -91,8 +103,14 @@ export function zoneOffsetMs(ms, tz) {
   let f = zoneFormatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     zoneFormatters.set(tz, f);
   }
@@ -108,8 +126,9 @@ export function zoneOffsetMs(ms, tz) {
  */
 export function localIso(ms, micros, tz) {
   const d = new Date(ms + zoneOffsetMs(ms, tz));
-  const base = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T`
-    + `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  const base =
+    `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}T` +
+    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
   const us = micros ?? Math.floor((((ms % 1000) + 1000) % 1000) * 1000);
   return us === 0 ? base : `${base}.${String(us).padStart(6, '0')}`;
 }
@@ -129,8 +148,10 @@ export class Clock {
   constructor(now = preciseNow, tz = undefined) {
     this.now = now;
     this.tz = checkTimeZone(tz);
-    this._isoSec = -1; this._isoBase = '';
-    this._sqlSec = -1; this._sql = '';
+    this._isoSec = -1;
+    this._isoBase = '';
+    this._sqlSec = -1;
+    this._sql = '';
   }
 
   /** Local ISO of "now" (microseconds dropped when exactly 0, like Python). */
@@ -146,7 +167,9 @@ export class Clock {
   }
 
   /** Local wall time `HH:MM:SS`, as in Python's `datetime.now().strftime('%H:%M:%S')`. */
-  hms() { return this.iso().slice(11, 19); }
+  hms() {
+    return this.iso().slice(11, 19);
+  }
 
   /** SQLite UTC string for "now". */
   sqlite() {

@@ -29,7 +29,10 @@ const SOURCES = /** @type {Array<[number, string, string, string, string]>} */ (
   [1, 'kimi_global_runtime_error', 'error', 'Erreur runtime Kimi', 'error'],
   [1.5, 'continue_api_error', 'error', 'Erreur Continue', 'limit'],
 ]).map(([w, source, family, label, kind]) => ({
-  w, source, kind, head: `{"type":"log_metric","source":"${source}","source_family":"${family}","source_label":${JSON.stringify(label)},"metrics":{`,
+  w,
+  source,
+  kind,
+  head: `{"type":"log_metric","source":"${source}","source_family":"${family}","source_label":${JSON.stringify(label)},"metrics":{`,
 }));
 const BY_SOURCE = new Map(SOURCES.map((s) => [s.source, s]));
 const TOTAL_WEIGHT = SOURCES.reduce((t, s) => t + s.w, 0);
@@ -57,10 +60,14 @@ export class LogWatcher {
     this.cliTokens = Math.floor(cliContext * 0.1);
   }
 
-  int(min, max) { return min + Math.floor(this.rand() * (max - min + 1)); }
+  int(min, max) {
+    return min + Math.floor(this.rand() * (max - min + 1));
+  }
 
   /** Kept in server memory only: a restart forgets it. */
-  restarted() { this.lastContext = null; }
+  restarted() {
+    this.lastContext = null;
+  }
 
   /**
    * The frames for one randomly chosen log event of the active session (one or two frames).
@@ -70,7 +77,13 @@ export class LogWatcher {
   next(session) {
     let x = this.rand() * TOTAL_WEIGHT;
     let src = SOURCES[SOURCES.length - 1];
-    for (const s of SOURCES) { x -= s.w; if (x < 0) { src = s; break; } }
+    for (const s of SOURCES) {
+      x -= s.w;
+      if (x < 0) {
+        src = s;
+        break;
+      }
+    }
     switch (src.kind) {
       case 'continue': {
         const out = this.lastContext === this.ideContext ? [] : [this._compile(session)];
@@ -82,19 +95,23 @@ export class LogWatcher {
         return out;
       }
       case 'usage': {
-        const out = this.lastContext === this.cliContext ? [] : [this.frame(session, BY_SOURCE.get('kimi_global'), { total: 0, contextLength: this.cliContext })];
+        const out =
+          this.lastContext === this.cliContext ? [] : [this.frame(session, BY_SOURCE.get('kimi_global'), { total: 0, contextLength: this.cliContext })];
         this.cliTokens += this.int(300, 4000);
         if (this.cliTokens > this.cliContext * 0.92) this.cliTokens = Math.floor(this.cliContext * (0.2 + this.rand() * 0.1));
         out.push(this.frame(session, src, { total: this.cliTokens }));
         return out;
       }
-      case 'compile': return [this._compile(session)];
-      case 'announce': return [this.frame(session, src, { total: 0, contextLength: this.cliContext })];
+      case 'compile':
+        return [this._compile(session)];
+      case 'announce':
+        return [this.frame(session, src, { total: 0, contextLength: this.cliContext })];
       case 'limit': {
         const window = this.lastContext ?? session.maxContext;
         return [this.frame(session, src, { total: this.rand() < 0.5 ? window : this.int(Math.floor(window * 0.8), Math.floor(window * 1.2)) })];
       }
-      default: return [this.frame(session, src, { total: 0 })];
+      default:
+        return [this.frame(session, src, { total: 0 })];
     }
   }
 
@@ -102,8 +119,12 @@ export class LogWatcher {
   _compile(session) {
     const tools = this.int(8000, 14000);
     const system = this.int(2500, 4000);
-    return this.frame(session, BY_SOURCE.get('continue_compile_chat'),
-      { tools, system, total: Math.min(tools + system, this.ideContext), contextLength: this.ideContext });
+    return this.frame(session, BY_SOURCE.get('continue_compile_chat'), {
+      tools,
+      system,
+      total: Math.min(tools + system, this.ideContext),
+      contextLength: this.ideContext,
+    });
   }
 
   /**
@@ -113,7 +134,7 @@ export class LogWatcher {
    * @param {LogLine} line
    */
   frame(session, source, { prompt = 0, completion = 0, tools = 0, system = 0, total, contextLength = 0 }) {
-    const src = typeof source === 'string' ? BY_SOURCE.get(source) ?? { source, head: customHead(source) } : source;
+    const src = typeof source === 'string' ? (BY_SOURCE.get(source) ?? { source, head: customHead(source) }) : source;
     if (contextLength > 0) this.lastContext = contextLength;
     const max = this.lastContext ?? session.maxContext;
     const pct = max > 0 ? (total / max) * 100 : 0;

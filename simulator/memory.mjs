@@ -6,17 +6,43 @@
 
 /** The five mock memories: 1158 tokens in total, four of them under 300 tokens (423 tokens). */
 export const MEMORIES = [
-  { id: 'mem_001', title: 'Préférences utilisateur', type: 'preference', tokens: 52,
-    content: "L'utilisateur préfère des réponses en français avec des exemples TypeScript concis" },
-  { id: 'mem_002', title: 'Architecture du proxy', type: 'architecture', tokens: 735,
-    content: 'Le proxy FastAPI relaie les requêtes chat/completions vers les providers, estime les tokens avec tiktoken, '
-      + 'enregistre chaque requête dans SQLite et diffuse les métriques au dashboard par le endpoint /ws' },
-  { id: 'mem_003', title: 'Configuration des providers', type: 'configuration', tokens: 48,
-    content: 'Les clés API des providers sont lues depuis config.toml et le contexte maximal par défaut vaut 262144 tokens' },
-  { id: 'mem_004', title: 'WebSocket Manager', type: 'communication', tokens: 267,
-    content: "Gestionnaire WebSocket pour communication temps réel avec reconnexion automatique et diffusion d'événements" },
-  { id: 'mem_005', title: "Seuils d'alerte", type: 'monitoring', tokens: 56,
-    content: 'Alertes de contexte à 80, 90 et 95 pour cent; compaction automatique au-delà de 85 pour cent' },
+  {
+    id: 'mem_001',
+    title: 'Préférences utilisateur',
+    type: 'preference',
+    tokens: 52,
+    content: "L'utilisateur préfère des réponses en français avec des exemples TypeScript concis",
+  },
+  {
+    id: 'mem_002',
+    title: 'Architecture du proxy',
+    type: 'architecture',
+    tokens: 735,
+    content:
+      'Le proxy FastAPI relaie les requêtes chat/completions vers les providers, estime les tokens avec tiktoken, ' +
+      'enregistre chaque requête dans SQLite et diffuse les métriques au dashboard par le endpoint /ws',
+  },
+  {
+    id: 'mem_003',
+    title: 'Configuration des providers',
+    type: 'configuration',
+    tokens: 48,
+    content: 'Les clés API des providers sont lues depuis config.toml et le contexte maximal par défaut vaut 262144 tokens',
+  },
+  {
+    id: 'mem_004',
+    title: 'WebSocket Manager',
+    type: 'communication',
+    tokens: 267,
+    content: "Gestionnaire WebSocket pour communication temps réel avec reconnexion automatique et diffusion d'événements",
+  },
+  {
+    id: 'mem_005',
+    title: "Seuils d'alerte",
+    type: 'monitoring',
+    tokens: 56,
+    content: 'Alertes de contexte à 80, 90 et 95 pour cent; compaction automatique au-delà de 85 pour cent',
+  },
 ].map((m) => {
   // Preview = about 50 characters cut at a word boundary, as in the fixture's mem_004.
   const cut = m.content.slice(0, 55);
@@ -43,7 +69,9 @@ export function pyRepr(v) {
   if (typeof v === 'number') return String(v);
   if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+    .join(', ')}}`;
 }
 
 /** Python truthiness: "false" is truthy, [] and {} are not. */
@@ -55,8 +83,13 @@ export function pyTruthy(v) {
 }
 
 const failed = (error) => ({
-  success: false, current_count: 0, projected_count: 0, space_saved: '0 tokens', preview: [],
-  compression_ratio: null, error,
+  success: false,
+  current_count: 0,
+  projected_count: 0,
+  space_saved: '0 tokens',
+  preview: [],
+  compression_ratio: null,
+  error,
 });
 
 /**
@@ -70,11 +103,20 @@ export function compressPreview(strategy, threshold) {
     const group = [MEMORIES[2], MEMORIES[4]];
     const saved = Math.min(...group.map((m) => m.tokens));
     return {
-      success: true, current_count: MEMORIES.length, projected_count: MEMORIES.length - 1,
+      success: true,
+      current_count: MEMORIES.length,
+      projected_count: MEMORIES.length - 1,
       space_saved: `${saved} tokens`,
-      preview: [{ action: 'regrouper', items: `${group.length} mémoires similaires`,
-        tokens: group.reduce((s, m) => s + m.tokens, 0), preview: 'Regroupement sémantique: configuration, monitoring' }],
-      compression_ratio: saved / TOTAL_TOKENS, error: null,
+      preview: [
+        {
+          action: 'regrouper',
+          items: `${group.length} mémoires similaires`,
+          tokens: group.reduce((s, m) => s + m.tokens, 0),
+          preview: 'Regroupement sémantique: configuration, monitoring',
+        },
+      ],
+      compression_ratio: saved / TOTAL_TOKENS,
+      error: null,
     };
   }
   let limit;
@@ -86,24 +128,39 @@ export function compressPreview(strategy, threshold) {
 
   const small = MEMORIES.filter((m) => m.tokens < limit);
   if (small.length < 2) {
-    return { success: true, current_count: MEMORIES.length, projected_count: MEMORIES.length,
-      space_saved: '0 tokens', preview: [], compression_ratio: 0, error: null };
+    return {
+      success: true,
+      current_count: MEMORIES.length,
+      projected_count: MEMORIES.length,
+      space_saved: '0 tokens',
+      preview: [],
+      compression_ratio: 0,
+      error: null,
+    };
   }
   const tokens = small.reduce((s, m) => s + m.tokens, 0);
   return {
-    success: true, current_count: MEMORIES.length, projected_count: MEMORIES.length - Math.floor(small.length / 2),
+    success: true,
+    current_count: MEMORIES.length,
+    projected_count: MEMORIES.length - Math.floor(small.length / 2),
     space_saved: `${tokens} tokens`,
-    preview: [{ action: 'fusionner', items: `${small.length} petites mémoires`, tokens,
-      preview: `Fusion de ${small.length} mémoires < ${Math.trunc(limit)} tokens` }],
-    compression_ratio: tokens / TOTAL_TOKENS, error: null,
+    preview: [
+      { action: 'fusionner', items: `${small.length} petites mémoires`, tokens, preview: `Fusion de ${small.length} mémoires < ${Math.trunc(limit)} tokens` },
+    ],
+    compression_ratio: tokens / TOTAL_TOKENS,
+    error: null,
   };
 }
 
 // ---- similarity search ----
 
 function pydanticError(field, msg, type, value) {
-  return { field, text: `${field}\n  ${msg} [type=${type}, input_value=${pyRepr(value)}, input_type=${pyType(value)}]\n`
-    + `    For further information visit https://errors.pydantic.dev/2.11/v/${type}` };
+  return {
+    field,
+    text:
+      `${field}\n  ${msg} [type=${type}, input_value=${pyRepr(value)}, input_type=${pyType(value)}]\n` +
+      `    For further information visit https://errors.pydantic.dev/2.11/v/${type}`,
+  };
 }
 
 /** Validates the SimilarityRequest payload like pydantic (lax mode). */
@@ -121,19 +178,22 @@ function validateSimilarity(p) {
   }
   if ('threshold' in p) {
     const v = p.threshold;
-    const n = typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v)
-      : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : NaN;
+    const n =
+      typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : NaN;
     if (Number.isNaN(n)) {
-      errors.push(typeof v === 'string'
-        ? pydanticError('threshold', 'Input should be a valid number, unable to parse string as a number', 'float_parsing', v)
-        : pydanticError('threshold', 'Input should be a valid number', 'float_type', v));
+      errors.push(
+        typeof v === 'string'
+          ? pydanticError('threshold', 'Input should be a valid number, unable to parse string as a number', 'float_parsing', v)
+          : pydanticError('threshold', 'Input should be a valid number', 'float_type', v),
+      );
     } else if (n < 0.5) errors.push(pydanticError('threshold', 'Input should be greater than or equal to 0.5', 'greater_than_equal', v));
     else if (n > 1) errors.push(pydanticError('threshold', 'Input should be less than or equal to 1', 'less_than_equal', v));
     else out.threshold = n;
   }
   if ('limit' in p) {
     const v = p.limit;
-    let n = NaN; let err = null;
+    let n = NaN;
+    let err = null;
     if (typeof v === 'number') {
       if (Number.isInteger(v)) n = v;
       else err = pydanticError('limit', 'Input should be a valid integer, got a number with a fractional part', 'int_from_float', v);
@@ -154,17 +214,24 @@ function validateSimilarity(p) {
 const words = (s) => s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
 function cosine(a, b) {
-  const fa = new Map(); const fb = new Map();
+  const fa = new Map();
+  const fb = new Map();
   for (const w of words(a)) fa.set(w, (fa.get(w) ?? 0) + 1);
   for (const w of words(b)) fb.set(w, (fb.get(w) ?? 0) + 1);
-  let dot = 0; let na = 0; let nb = 0;
-  for (const [w, x] of fa) { na += x * x; dot += x * (fb.get(w) ?? 0); }
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (const [w, x] of fa) {
+    na += x * x;
+    dot += x * (fb.get(w) ?? 0);
+  }
   for (const x of fb.values()) nb += x * x;
   return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
 
 function jaccard(a, b) {
-  const sa = new Set(words(a)); const sb = new Set(words(b));
+  const sa = new Set(words(a));
+  const sb = new Set(words(b));
   let inter = 0;
   for (const w of sa) if (sb.has(w)) inter += 1;
   const union = sa.size + sb.size - inter;
@@ -201,20 +268,23 @@ export function similaritySearch(payload, nowIso) {
   const { reference_id: refId, reference_text: refText, method, threshold, limit } = v.value;
   const reference = refText || (refId ? MEMORIES.find((m) => m.id === refId)?.content : null);
   if (!reference) {
-    return { result: { success: false, results: [], total_found: 0, method_used: method, threshold_used: threshold,
-      error: 'Texte de référence non trouvé' } };
+    return { result: { success: false, results: [], total_found: 0, method_used: method, threshold_used: threshold, error: 'Texte de référence non trouvé' } };
   }
-  const results = MEMORIES
-    .map((m) => ({ m, score: Math.round(METHODS[method](reference, m.content) * 1000) / 1000 }))
+  const results = MEMORIES.map((m) => ({ m, score: Math.round(METHODS[method](reference, m.content) * 1000) / 1000 }))
     .filter((x) => x.score >= threshold)
     .sort((x, y) => y.score - x.score)
     .slice(0, limit)
     .map(({ m, score }) => ({
-      id: m.id, title: m.title, content: m.content, content_preview: m.content_preview, type: m.type,
-      tokens: m.tokens, created_at: nowIso, similarity_score: score,
+      id: m.id,
+      title: m.title,
+      content: m.content,
+      content_preview: m.content_preview,
+      type: m.type,
+      tokens: m.tokens,
+      created_at: nowIso,
+      similarity_score: score,
     }));
-  return { result: { success: true, results, total_found: results.length, method_used: method,
-    threshold_used: threshold, error: null } };
+  return { result: { success: true, results, total_found: results.length, method_used: method, threshold_used: threshold, error: null } };
 }
 
 /**
@@ -245,6 +315,7 @@ export function handleMemoryCommand(msg, nowIso) {
       const r = similaritySearch(msg.payload, nowIso());
       return { reply: { type: 'memory_similarity_result_response', requestId, ...r } };
     }
-    default: return null;
+    default:
+      return null;
   }
 }

@@ -33,8 +33,7 @@ const RECEIVED_MAX = 10_000;
 
 /** Close codes `ws` accepts from application code. */
 function isValidCloseCode(code) {
-  return Number.isInteger(code)
-    && ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
+  return Number.isInteger(code) && ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
 }
 
 const isInt = (v) => Number.isInteger(v);
@@ -49,7 +48,7 @@ class Client {
     this.socket = socket;
     this.n = n;
     this.inBroadcast = true; // false after a binary frame, like the real server
-    this.deaf = false;       // the real server stops reading after a binary frame
+    this.deaf = false; // the real server stops reading after a binary frame
     this.stalled = false;
   }
 
@@ -65,8 +64,15 @@ function waitDrain(c) {
   return new Promise((resolve) => {
     // With permessage-deflate, messages waiting for zlib count in bufferedAmount but may reach the
     // socket without ever filling it, so no 'drain' comes for them: look again every few ms too.
-    const poll = setInterval(() => { if (drained()) done(); }, 5);
-    const done = () => { clearInterval(poll); c.socket.off('drain', done); c.socket.off('close', done); resolve(); };
+    const poll = setInterval(() => {
+      if (drained()) done();
+    }, 5);
+    const done = () => {
+      clearInterval(poll);
+      c.socket.off('drain', done);
+      c.socket.off('close', done);
+      resolve();
+    };
     c.socket.on('drain', done);
     c.socket.on('close', done);
   });
@@ -84,9 +90,27 @@ export class KimiSimulator {
     // Undefined keys mean "default" (so callers can forward optional CLI values as-is).
     const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined));
     /** @type {Record<string, any>} */
-    const o = { host: '127.0.0.1', port: 0, sessions: [1, 2], rate: 0, legacy: false, concurrent: false, seq: false,
-      stamp: false, pingReply: false, auth: null, seed: 1, maxContext: 262144, ideContext: 131072, cliContext: 262144,
-      autoSession: true, switchEvery: DEFAULT_SWITCH_EVERY, history: 12, deflate: true, ...given };
+    const o = {
+      host: '127.0.0.1',
+      port: 0,
+      sessions: [1, 2],
+      rate: 0,
+      legacy: false,
+      concurrent: false,
+      seq: false,
+      stamp: false,
+      pingReply: false,
+      auth: null,
+      seed: 1,
+      maxContext: 262144,
+      ideContext: 131072,
+      cliContext: 262144,
+      autoSession: true,
+      switchEvery: DEFAULT_SWITCH_EVERY,
+      history: 12,
+      deflate: true,
+      ...given,
+    };
     if (typeof o.host !== 'string' || !o.host) throw new TypeError('host must be a non-empty string');
     if (!isInt(o.port) || o.port < 0 || o.port > 65535) throw new RangeError('port must be an integer 0..65535');
     if (!Array.isArray(o.sessions) || !o.sessions.every((id) => isInt(id) && id > 0)) throw new TypeError('sessions must be an array of positive integers');
@@ -98,7 +122,8 @@ export class KimiSimulator {
     for (const k of ['maxContext', 'ideContext', 'cliContext']) {
       if (!isInt(o[k]) || o[k] <= 0) throw new RangeError(`${k} must be a positive integer`);
     }
-    if (typeof o.switchEvery !== 'number' || !Number.isFinite(o.switchEvery) || o.switchEvery < 0) throw new RangeError('switchEvery must be a number >= 0 (0 = never)');
+    if (typeof o.switchEvery !== 'number' || !Number.isFinite(o.switchEvery) || o.switchEvery < 0)
+      throw new RangeError('switchEvery must be a number >= 0 (0 = never)');
     if (!isCount(o.history) || o.history > 50) throw new RangeError('history must be an integer 0..50');
     for (const k of ['legacy', 'concurrent', 'seq', 'stamp', 'pingReply', 'autoSession', 'deflate']) {
       if (typeof o[k] !== 'boolean') throw new TypeError(`${k} must be a boolean`);
@@ -120,9 +145,18 @@ export class KimiSimulator {
     this._pingReply = o.pingReply;
     this._deflate = o.deflate;
     this._gen = new StreamGenerator({
-      sessions: o.sessions, active, legacy: o.legacy, concurrent: o.concurrent, seed: o.seed, tz: checkTimeZone(o.tz),
-      maxContext: o.maxContext, ideContext: o.ideContext, cliContext: o.cliContext, autoSession: o.autoSession,
-      switchEvery: o.switchEvery, history: o.history,
+      sessions: o.sessions,
+      active,
+      legacy: o.legacy,
+      concurrent: o.concurrent,
+      seed: o.seed,
+      tz: checkTimeZone(o.tz),
+      maxContext: o.maxContext,
+      ideContext: o.ideContext,
+      cliContext: o.cliContext,
+      autoSession: o.autoSession,
+      switchEvery: o.switchEvery,
+      history: o.history,
     });
     this._seqCounter = 0;
     /** @type {number|null} the session switchSession() went to last */
@@ -151,30 +185,50 @@ export class KimiSimulator {
     this._wireBytesClosed = 0;
     // autoPong off: pongs are sent by hand so a stalled client gets none.
     this._wss = new WebSocketServer({
-      noServer: true, clientTracking: false, autoPong: false, perMessageDeflate: o.deflate ? { ...UVICORN_DEFLATE } : false,
+      noServer: true,
+      clientTracking: false,
+      autoPong: false,
+      perMessageDeflate: o.deflate ? { ...UVICORN_DEFLATE } : false,
       handleProtocols: (protocols) => this._selectProtocol(protocols),
     });
   }
 
-  get port() { return this._port; }
+  get port() {
+    return this._port;
+  }
 
   get url() {
-    const h = this._host === '0.0.0.0' || this._host === '::' ? '127.0.0.1'
-      : this._host.includes(':') ? `[${this._host}]` : this._host;
+    const h = this._host === '0.0.0.0' || this._host === '::' ? '127.0.0.1' : this._host.includes(':') ? `[${this._host}]` : this._host;
     return `ws://${h}:${this._port}/ws`;
   }
 
-  get clientCount() { return this._clients.size; }
-  get active() { return this._gen.active; }
+  get clientCount() {
+    return this._clients.size;
+  }
+  get active() {
+    return this._gen.active;
+  }
   /** The session and metrics tables (read-only use: change them through the methods below). */
-  get store() { return this._gen.store; }
+  get store() {
+    return this._gen.store;
+  }
   /** The IANA zone of the server's local time, or undefined for the process's zone. */
-  get tz() { return this._gen.clock.tz; }
-  get rate() { return this._rate; }
-  get stalled() { return this._stalled; }
-  get listening() { return this._listening; }
+  get tz() {
+    return this._gen.clock.tz;
+  }
+  get rate() {
+    return this._rate;
+  }
+  get stalled() {
+    return this._stalled;
+  }
+  get listening() {
+    return this._listening;
+  }
   /** Whether permessage-deflate is offered (uvicorn's default: yes). */
-  get deflate() { return this._deflate; }
+  get deflate() {
+    return this._deflate;
+  }
 
   /**
    * Bytes written to the TCP connections of `/ws` since the simulator was created: handshake answers,
@@ -226,7 +280,11 @@ export class KimiSimulator {
   pushBinary(bytes) {
     const buf = Buffer.from(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
     let n = 0;
-    for (const c of this._clients) if (c.receiving) { c.ws.send(buf, { binary: true }); n += 1; }
+    for (const c of this._clients)
+      if (c.receiving) {
+        c.ws.send(buf, { binary: true });
+        n += 1;
+      }
     return n;
   }
 
@@ -270,7 +328,13 @@ export class KimiSimulator {
     if (via !== 'http' && via !== 'auto') throw new TypeError("via must be 'http' or 'auto'");
     if (maxContext !== undefined && (!isInt(maxContext) || maxContext <= 0)) throw new RangeError('maxContext must be a positive integer');
     if (via === 'auto') {
-      const { session, frame } = this._gen.autoCreate({ model: model ?? undefined, provider, externalSessionId: externalSessionId ?? undefined, name, maxContext });
+      const { session, frame } = this._gen.autoCreate({
+        model: model ?? undefined,
+        provider,
+        externalSessionId: externalSessionId ?? undefined,
+        name,
+        maxContext,
+      });
       this._sendGenerated(frame);
       return this.store.row(session.id);
     }
@@ -317,11 +381,13 @@ export class KimiSimulator {
   recordRequest(spec = {}) {
     const { tokens, completion, live = true, model = null, preview, streamError = false } = spec;
     if (tokens !== undefined && (!isInt(tokens) || tokens <= 0)) throw new RangeError('tokens must be a positive integer');
-    if (completion !== undefined && (!isCount(completion) || (tokens !== undefined && completion > tokens))) throw new RangeError('completion must be an integer 0..tokens');
+    if (completion !== undefined && (!isCount(completion) || (tokens !== undefined && completion > tokens)))
+      throw new RangeError('completion must be an integer 0..tokens');
     if (typeof live !== 'boolean') throw new TypeError('live must be a boolean');
     if (model !== null && (typeof model !== 'string' || !model)) throw new TypeError('model must be a non-empty string or null');
     if (preview !== undefined && typeof preview !== 'string') throw new TypeError('preview must be a string');
-    if (typeof streamError !== 'boolean' && !STREAM_ERRORS.has(streamError)) throw new TypeError(`streamError must be a boolean or one of ${[...STREAM_ERRORS.keys()].join(', ')}`);
+    if (typeof streamError !== 'boolean' && !STREAM_ERRORS.has(streamError))
+      throw new TypeError(`streamError must be a boolean or one of ${[...STREAM_ERRORS.keys()].join(', ')}`);
     const booked = this._gen.book({ tokens, completion, live, model, preview: preview?.slice(0, 100), streamError });
     for (const f of booked.frames) this._sendGenerated(f);
     return { sessionId: booked.sessionId, metricId: booked.metricId, autoCreated: booked.autoCreated, frames: booked.frames.map((f) => JSON.parse(f)) };
@@ -341,8 +407,14 @@ export class KimiSimulator {
     }
     const s = this.store.activeSession;
     if (!s) return null;
-    const text = this._gen.logs.frame(s, source, { prompt: promptTokens, completion: completionTokens, tools: toolsTokens,
-      system: systemTokens, total: totalTokens, contextLength });
+    const text = this._gen.logs.frame(s, source, {
+      prompt: promptTokens,
+      completion: completionTokens,
+      tools: toolsTokens,
+      system: systemTokens,
+      total: totalTokens,
+      contextLength,
+    });
     this._sendGenerated(text);
     return JSON.parse(text);
   }
@@ -353,7 +425,13 @@ export class KimiSimulator {
       active: this.active,
       sessions: this.store.list().map((row) => {
         const s = /** @type {import('./store.mjs').Session} */ (this.store.get(row.id));
-        return { ...row, max_context: s.maxContext, auto_session: this.store.autoSessionEnabled(row.id), total_requests: s.count, last_metric_id: s.last?.id ?? null };
+        return {
+          ...row,
+          max_context: s.maxContext,
+          auto_session: this.store.autoSessionEnabled(row.id),
+          total_requests: s.count,
+          last_metric_id: s.last?.id ?? null,
+        };
       }),
     };
   }
@@ -379,7 +457,10 @@ export class KimiSimulator {
         this._clients.delete(c);
         c.ws.terminate();
       } else {
-        if (c.stalled) { c.stalled = false; c.ws.resume(); } // else the close reply is never read
+        if (c.stalled) {
+          c.stalled = false;
+          c.ws.resume();
+        } // else the close reply is never read
         c.ws.close(code, 'dropped by simulator');
       }
     }
@@ -393,8 +474,13 @@ export class KimiSimulator {
   stall(on) {
     this._stalled = Boolean(on);
     for (const c of this._clients) {
-      if (this._stalled && !c.stalled) { c.stalled = true; c.ws.pause(); }
-      else if (!this._stalled && c.stalled) { c.stalled = false; c.ws.resume(); }
+      if (this._stalled && !c.stalled) {
+        c.stalled = true;
+        c.ws.pause();
+      } else if (!this._stalled && c.stalled) {
+        c.stalled = false;
+        c.ws.resume();
+      }
     }
   }
 
@@ -446,7 +532,13 @@ export class KimiSimulator {
     const t0 = performance.now();
     for (let i = 0; i < count && !this._stopped; i++) {
       const wait = spacingMs > 0 ? t0 + i * spacingMs - performance.now() : 0;
-      if (wait >= 1) { await sleep(wait); sinceYield = 0; } else if (++sinceYield >= 1024) { await yieldToLoop(); sinceYield = 0; }
+      if (wait >= 1) {
+        await sleep(wait);
+        sinceYield = 0;
+      } else if (++sinceYield >= 1024) {
+        await yieldToLoop();
+        sinceYield = 0;
+      }
       for (const c of this._clients) if (c.receiving && c.ws.bufferedAmount > HIGH_WATER) await waitDrain(c);
       const text = blastFrame(i, sessions[i % sessions.length], ++this._blastMetricId, size, preciseNow());
       deliveries += this._broadcast(text);
@@ -463,11 +555,21 @@ export class KimiSimulator {
   /** Snapshot used by the control hub, with the last `receivedLimit` client frames (at most the 10,000 kept). */
   status(receivedLimit = 1000) {
     return {
-      url: this.url, port: this._port, listening: this._listening, clientCount: this.clientCount,
-      connectionsTotal: this.connectionsTotal, receivedCount: this.receivedCount,
+      url: this.url,
+      port: this._port,
+      listening: this._listening,
+      clientCount: this.clientCount,
+      connectionsTotal: this.connectionsTotal,
+      receivedCount: this.receivedCount,
       received: this.received.slice(-Math.max(0, Math.min(receivedLimit, 10_000))).map(({ client, text }) => ({ client, text })),
-      active: this.active, rate: this._rate, stalled: this._stalled, tz: this.tz ?? null,
-      authRejected: this.authRejected, heldHandshakes: this._held.size, deflate: this._deflate, wireBytesOut: this.wireBytesOut,
+      active: this.active,
+      rate: this._rate,
+      stalled: this._stalled,
+      tz: this.tz ?? null,
+      authRejected: this.authRejected,
+      heldHandshakes: this._held.size,
+      deflate: this._deflate,
+      wireBytesOut: this.wireBytesOut,
     };
   }
 
@@ -493,7 +595,10 @@ export class KimiSimulator {
     server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, this._host, () => { server.off('error', reject); resolve(undefined); });
+      server.listen(port, this._host, () => {
+        server.off('error', reject);
+        resolve(undefined);
+      });
     });
     this._server = server;
     this._port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
@@ -510,7 +615,10 @@ export class KimiSimulator {
     this._server = null;
     this._listening = false;
     if (!server) return;
-    await new Promise((resolve) => { server.close(() => resolve(undefined)); server.closeAllConnections(); });
+    await new Promise((resolve) => {
+      server.close(() => resolve(undefined));
+      server.closeAllConnections();
+    });
   }
 
   _syncTimer() {
@@ -549,7 +657,11 @@ export class KimiSimulator {
 
   _broadcast(text) {
     let n = 0;
-    for (const c of this._clients) if (c.receiving) { c.ws.send(text); n += 1; }
+    for (const c of this._clients)
+      if (c.receiving) {
+        c.ws.send(text);
+        n += 1;
+      }
     return n;
   }
 
@@ -570,7 +682,12 @@ export class KimiSimulator {
       return;
     }
     const raw = req.headers['sec-websocket-protocol'];
-    const protocols = raw ? String(raw).split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const protocols = raw
+      ? String(raw)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
     this.lastHandshake = { url: req.url, protocols, headers: { ...req.headers } };
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') {
@@ -578,7 +695,10 @@ export class KimiSimulator {
       return;
     }
     this._wsTcp.add(socket);
-    socket.once('close', () => { this._wireBytesClosed += socket.bytesWritten; this._wsTcp.delete(socket); });
+    socket.once('close', () => {
+      this._wireBytesClosed += socket.bytesWritten;
+      this._wsTcp.delete(socket);
+    });
     this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, socket, url, protocols));
   }
 
@@ -592,7 +712,10 @@ export class KimiSimulator {
 
   _onConnection(ws, socket, url, protocols) {
     ws.on('error', () => {});
-    if (!this._server) { ws.terminate(); return; }
+    if (!this._server) {
+      ws.terminate();
+      return;
+    }
     this._sockets.add(ws);
     ws.on('close', () => this._sockets.delete(ws));
     if (!this._authorized(url, protocols)) {
@@ -605,7 +728,9 @@ export class KimiSimulator {
     // Real order: join the broadcast set first, then (only with an active session) init.
     this._clients.add(c);
     ws.on('close', () => this._clients.delete(c));
-    ws.on('ping', (data) => { if (!c.stalled) ws.pong(data); });
+    ws.on('ping', (data) => {
+      if (!c.stalled) ws.pong(data);
+    });
     ws.on('message', (data, isBinary) => this._onMessage(c, /** @type {Buffer} */ (data), isBinary));
     if (this._gen.active !== null) ws.send(this.store.initFrame(this._gen.active));
   }
@@ -626,7 +751,11 @@ export class KimiSimulator {
     }
     const text = data.toString('utf8');
     let json = null;
-    try { json = JSON.parse(text); } catch { /* invalid JSON: dropped, connection stays open */ }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* invalid JSON: dropped, connection stays open */
+    }
     this._record({ client: c.n, text, json });
     if (c.deaf || c.stalled) return;
     if (json === null || typeof json !== 'object' || Array.isArray(json)) return;

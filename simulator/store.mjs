@@ -68,17 +68,27 @@ export class SessionStore {
     this.autoSession = new Map();
     /** @type {number|null} */
     this.active = null;
-    this.metricId = 40;   // SQLite row ids are global across sessions
+    this.metricId = 40; // SQLite row ids are global across sessions
     this.lastSessionId = 0;
   }
 
-  get size() { return this.sessions.size; }
-  has(id) { return this.sessions.has(id); }
+  get size() {
+    return this.sessions.size;
+  }
+  has(id) {
+    return this.sessions.has(id);
+  }
   /** @returns {Session|undefined} */
-  get(id) { return this.sessions.get(id); }
+  get(id) {
+    return this.sessions.get(id);
+  }
   /** @returns {Session|null} */
-  get activeSession() { return this.active === null ? null : this.sessions.get(this.active) ?? null; }
-  ids() { return [...this.sessions.keys()]; }
+  get activeSession() {
+    return this.active === null ? null : (this.sessions.get(this.active) ?? null);
+  }
+  ids() {
+    return [...this.sessions.keys()];
+  }
 
   /**
    * Inserts a session row (as `create_session` does for new ones, or as an existing row for seeded ones).
@@ -103,12 +113,30 @@ export class SessionStore {
       id: sid,
       // Key order as in the fixtures (the real order depends on the database's migration history).
       row: {
-        id: sid, name, provider, model: model || null, external_session_id: externalSessionId,
-        created_at: createdAt === undefined ? this.clock.sqlite() : sqliteUtc(createdAt), is_active: 0, reserved_tokens: 0,
-        compaction_count: 0, last_compaction_at: null, auto_compaction_enabled: 1,
-        auto_compaction_threshold: 0.85, consecutive_auto_compactions: 0,
+        id: sid,
+        name,
+        provider,
+        model: model || null,
+        external_session_id: externalSessionId,
+        created_at: createdAt === undefined ? this.clock.sqlite() : sqliteUtc(createdAt),
+        is_active: 0,
+        reserved_tokens: 0,
+        compaction_count: 0,
+        last_compaction_at: null,
+        auto_compaction_enabled: 1,
+        auto_compaction_threshold: 0.85,
+        consecutive_auto_compactions: 0,
       },
-      maxContext: window, recent: [], count: 0, sum: 0, max: 0, cumIn: 0, cumOut: 0, ctx, memTokens: 0, last: null,
+      maxContext: window,
+      recent: [],
+      count: 0,
+      sum: 0,
+      max: 0,
+      cumIn: 0,
+      cumOut: 0,
+      ctx,
+      memTokens: 0,
+      last: null,
     };
     this.sessions.set(sid, s);
     return s;
@@ -160,7 +188,9 @@ export class SessionStore {
   }
 
   /** A restart forgets what lived in server memory only: the auto-session switches. */
-  restarted() { this.autoSession.clear(); }
+  restarted() {
+    this.autoSession.clear();
+  }
 
   /**
    * One row of the metrics table. Tokens are the tiktoken estimate until usage is known.
@@ -171,16 +201,28 @@ export class SessionStore {
   addRow(s, { total, prompt = 0, completion = 0, estimated, preview = '', at }) {
     /** @type {MetricRow} */
     const row = {
-      id: ++this.metricId, session_id: s.id, timestamp: at === undefined ? this.clock.sqlite() : sqliteUtc(at),
-      estimated_tokens: total, percentage: (total / s.maxContext) * 100, content_preview: preview,
-      prompt_tokens: prompt, completion_tokens: completion, is_estimated: estimated ? 1 : 0, source: 'proxy',
-      memory_tokens: 0, chat_tokens: 0, memory_ratio: 0,
+      id: ++this.metricId,
+      session_id: s.id,
+      timestamp: at === undefined ? this.clock.sqlite() : sqliteUtc(at),
+      estimated_tokens: total,
+      percentage: (total / s.maxContext) * 100,
+      content_preview: preview,
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      is_estimated: estimated ? 1 : 0,
+      source: 'proxy',
+      memory_tokens: 0,
+      chat_tokens: 0,
+      memory_ratio: 0,
     };
     s.last = row;
     s.recent.push(row);
     if (s.recent.length > RECENT_MAX) s.recent.shift();
-    s.count += 1; s.sum += total; if (total > s.max) s.max = total;
-    s.cumIn += prompt > 0 ? prompt : total; s.cumOut += completion;
+    s.count += 1;
+    s.sum += total;
+    if (total > s.max) s.max = total;
+    s.cumIn += prompt > 0 ? prompt : total;
+    s.cumOut += completion;
     return row;
   }
 
@@ -190,13 +232,19 @@ export class SessionStore {
       total_requests: s.count,
       max_tokens: s.count ? s.max : null,
       avg_tokens: s.count ? s.sum / s.count : null,
-      current_input_tokens: s.cumIn, current_output_tokens: s.cumOut, current_total_tokens: s.cumIn + s.cumOut,
-      cumulative_input_tokens: s.cumIn, cumulative_output_tokens: s.cumOut, cumulative_total_tokens: s.cumIn + s.cumOut,
+      current_input_tokens: s.cumIn,
+      current_output_tokens: s.cumOut,
+      current_total_tokens: s.cumIn + s.cumOut,
+      cumulative_input_tokens: s.cumIn,
+      cumulative_output_tokens: s.cumOut,
+      cumulative_total_tokens: s.cumIn + s.cumOut,
     };
   }
 
   /** Newest first, at most 50. */
-  recentMetrics(s) { return s.recent.slice().reverse(); }
+  recentMetrics(s) {
+    return s.recent.slice().reverse();
+  }
 
   /** SessionRow, no max_context (init, session_activated, auto_session_created, GET /api/sessions). */
   row(id) {
@@ -234,12 +282,12 @@ export class SessionStore {
     if (!s) return dumps({ error: `Session ${id} introuvable` });
     const key = s.row.provider;
     const [name, icon, color] = PROVIDER_DISPLAY.get(key) ?? [providerName(key), 'cpu', 'slate'];
-    const provider = this.active === id
-      ? { key, name, info: PROVIDER_INFO.get(key) ?? {}, color, icon }
-      : { key, name, color, icon };
+    const provider = this.active === id ? { key, name, info: PROVIDER_INFO.get(key) ?? {}, color, icon } : { key, name, color, icon };
     // memory: get_session_memory_stats with no memory_metrics rows, integers (not SQLite REALs).
-    return `{"session":${dumps(this.rowWithContext(id))},"provider":${dumps(provider)},`
-      + '"memory":{"memory_tokens":0,"chat_tokens":0,"memory_ratio":0},'
-      + `"stats":${dumps(this.stats(s))},"recent_metrics":${dumps(this.recentMetrics(s))}}`;
+    return (
+      `{"session":${dumps(this.rowWithContext(id))},"provider":${dumps(provider)},` +
+      '"memory":{"memory_tokens":0,"chat_tokens":0,"memory_ratio":0},' +
+      `"stats":${dumps(this.stats(s))},"recent_metrics":${dumps(this.recentMetrics(s))}}`
+    );
   }
 }

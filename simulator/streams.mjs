@@ -83,7 +83,10 @@ const STREAM_ERROR_TYPES = [...STREAM_ERRORS.keys()];
 /** Pick from [{w}] with a uniform r in [0,1). */
 function weighted(list, total, r) {
   let x = r * total;
-  for (const item of list) { x -= item.w; if (x < 0) return item; }
+  for (const item of list) {
+    x -= item.w;
+    if (x < 0) return item;
+  }
   return list[list.length - 1];
 }
 
@@ -113,9 +116,19 @@ export class StreamGenerator {
    *   autoSession?: boolean, switchEvery?: number, history?: number }} [opts]
    */
   constructor({
-    sessions = [1, 2], active = null, legacy = false, concurrent = false, seed = 1, now = preciseNow, tz,
-    maxContext = MAX_CONTEXT, ideContext = IDE_CONTEXT, cliContext = CLI_CONTEXT, autoSession = true,
-    switchEvery = 0, history = 12,
+    sessions = [1, 2],
+    active = null,
+    legacy = false,
+    concurrent = false,
+    seed = 1,
+    now = preciseNow,
+    tz,
+    maxContext = MAX_CONTEXT,
+    ideContext = IDE_CONTEXT,
+    cliContext = CLI_CONTEXT,
+    autoSession = true,
+    switchEvery = 0,
+    history = 12,
   } = {}) {
     this.rand = mulberry32(seed);
     this.clock = new Clock(now, tz);
@@ -125,7 +138,7 @@ export class StreamGenerator {
     this.concurrent = concurrent;
     this.switchEvery = switchEvery;
     this.untilSwitch = this._switchGap();
-    this.historyId = 0;      // compaction_history row ids
+    this.historyId = 0; // compaction_history row ids
     this.clineCount = 120;
     /** @type {string[]} frames that must follow the previous one (streaming_error, the request after an auto-session) */
     this.queue = [];
@@ -134,17 +147,28 @@ export class StreamGenerator {
     // Frame mix: metric_updated 40, log_metric 30, (legacy metric 15, memory_metrics_update 5),
     // rare ones for the rest (streaming_error, compaction_event and session changes come on top).
     this.kinds = [
-      { w: 40, k: 'metric_updated' }, { w: 30, k: 'log_metric' },
-      ...(legacy ? [{ w: 15, k: 'metric' }, { w: 5, k: 'memory_metrics_update' }] : []),
-      { w: 1.5, k: 'compression_event' }, { w: 0.4, k: 'provider_context_limit_error' },
+      { w: 40, k: 'metric_updated' },
+      { w: 30, k: 'log_metric' },
+      ...(legacy
+        ? [
+            { w: 15, k: 'metric' },
+            { w: 5, k: 'memory_metrics_update' },
+          ]
+        : []),
+      { w: 1.5, k: 'compression_event' },
+      { w: 0.4, k: 'provider_context_limit_error' },
       { w: 0.4, k: 'cline_usage_updated' },
     ];
     this.kindsTotal = this.kinds.reduce((s, k) => s + k.w, 0);
   }
 
-  int(min, max) { return min + Math.floor(this.rand() * (max - min + 1)); }
+  int(min, max) {
+    return min + Math.floor(this.rand() * (max - min + 1));
+  }
 
-  get active() { return this.store.active; }
+  get active() {
+    return this.store.active;
+  }
 
   _uuid() {
     const h = () => this.int(0, 0xffff).toString(16).padStart(4, '0');
@@ -183,7 +207,9 @@ export class StreamGenerator {
     });
   }
 
-  _preview() { return PREVIEWS[this.int(0, PREVIEWS.length - 1)]; }
+  _preview() {
+    return PREVIEWS[this.int(0, PREVIEWS.length - 1)];
+  }
 
   /** First frame out now, the rest right after it. */
   _emit(frames) {
@@ -201,13 +227,20 @@ export class StreamGenerator {
     }
     const s = this.store.activeSession;
     switch (weighted(this.kinds, this.kindsTotal, this.rand()).k) {
-      case 'metric_updated': return this._emit(this.traffic());
-      case 'log_metric': return s ? this._emit(this.logs.next(s)) : this.clineUsage();
-      case 'metric': return s?.last ? this.legacyMetric(s) : this.clineUsage();
-      case 'memory_metrics_update': return s?.last ? this.memoryUpdate(s) : this.clineUsage();
-      case 'compression_event': return s ? this.compression(s) : this.clineUsage();
-      case 'provider_context_limit_error': return this.providerLimit(s);
-      default: return this.clineUsage();
+      case 'metric_updated':
+        return this._emit(this.traffic());
+      case 'log_metric':
+        return s ? this._emit(this.logs.next(s)) : this.clineUsage();
+      case 'metric':
+        return s?.last ? this.legacyMetric(s) : this.clineUsage();
+      case 'memory_metrics_update':
+        return s?.last ? this.memoryUpdate(s) : this.clineUsage();
+      case 'compression_event':
+        return s ? this.compression(s) : this.clineUsage();
+      case 'provider_context_limit_error':
+        return this.providerLimit(s);
+      default:
+        return this.clineUsage();
     }
   }
 
@@ -219,13 +252,20 @@ export class StreamGenerator {
     const s = /** @type {Session} */ (this.store.get(ids[this.int(0, ids.length - 1)]));
     const act = this.store.activeSession;
     switch (kind) {
-      case 'metric_updated': return this._emit(this._request(s, {}));
-      case 'log_metric': return act ? this._emit(this.logs.next(act)) : this._emit(this._request(s, {}));
-      case 'metric': return s.last ? this.legacyMetric(s) : this.clineUsage();
-      case 'memory_metrics_update': return s.last ? this.memoryUpdate(s) : this.clineUsage();
-      case 'compression_event': return this.compression(s);
-      case 'provider_context_limit_error': return this.providerLimit(s);
-      default: return this.clineUsage();
+      case 'metric_updated':
+        return this._emit(this._request(s, {}));
+      case 'log_metric':
+        return act ? this._emit(this.logs.next(act)) : this._emit(this._request(s, {}));
+      case 'metric':
+        return s.last ? this.legacyMetric(s) : this.clineUsage();
+      case 'memory_metrics_update':
+        return s.last ? this.memoryUpdate(s) : this.clineUsage();
+      case 'compression_event':
+        return this.compression(s);
+      case 'provider_context_limit_error':
+        return this.providerLimit(s);
+      default:
+        return this.clineUsage();
     }
   }
 
@@ -272,8 +312,10 @@ export class StreamGenerator {
     else frames.push(this.newSession().frame);
     const excess = this.store.size - SCHEDULE_SESSIONS_MAX;
     if (excess > 0) {
-      const idle = this.store.ids().filter((id) => id !== this.store.active)
-        .sort((a, b) => (/** @type {Session} */ (this.store.get(a)).count > 0 ? 1 : 0) - (/** @type {Session} */ (this.store.get(b)).count > 0 ? 1 : 0) || a - b)
+      const idle = this.store
+        .ids()
+        .filter((id) => id !== this.store.active)
+        .sort((a, b) => /** @type {Session} */ (this.store.get(a).count > 0 ? 1 : 0) - /** @type {Session} */ (this.store.get(b).count > 0 ? 1 : 0) || a - b)
         .slice(0, excess);
       this.store.deleteMany(idle);
       frames.push(dumps({ type: 'sessions_bulk_deleted', session_ids: idle, deleted_count: idle.length }));
@@ -350,10 +392,15 @@ export class StreamGenerator {
     const c = completion ?? Math.min(total, this.int(150, 2400));
     const row = this.store.addRow(s, { total, prompt: total - c, completion: c, estimated: false, preview: pv });
     const p = pyFloat(row.percentage);
-    const frames = [`{"type":"metric_updated","metric_id":${row.id},"session_id":${s.id},"real_tokens":{"total":${total},"prompt":${total - c},"completion":${c},"percentage":${p}},"cumulative_tokens":${total},"cumulative_percentage":${p},"alert":${alertText(row.percentage)},"source":"proxy"}`];
+    const frames = [
+      `{"type":"metric_updated","metric_id":${row.id},"session_id":${s.id},"real_tokens":{"total":${total},"prompt":${total - c},"completion":${c},"percentage":${p}},"cumulative_tokens":${total},"cumulative_percentage":${p},"alert":${alertText(row.percentage)},"source":"proxy"}`,
+    ];
     if (streamError) {
-      const t = typeof streamError === 'string' && STREAM_ERRORS.has(streamError) ? streamError : STREAM_ERROR_TYPES[this.int(0, STREAM_ERROR_TYPES.length - 1)];
-      frames.push(`{"type":"streaming_error","session_id":${s.id},"metric_id":${row.id},"error_type":"${t}","error_message":"${STREAM_ERRORS.get(t)}","timestamp":"${this.clock.iso()}"}`);
+      const t =
+        typeof streamError === 'string' && STREAM_ERRORS.has(streamError) ? streamError : STREAM_ERROR_TYPES[this.int(0, STREAM_ERROR_TYPES.length - 1)];
+      frames.push(
+        `{"type":"streaming_error","session_id":${s.id},"metric_id":${row.id},"error_type":"${t}","error_message":"${STREAM_ERRORS.get(t)}","timestamp":"${this.clock.iso()}"}`,
+      );
     }
     return frames;
   }
@@ -416,7 +463,8 @@ export class StreamGenerator {
   providerLimit(s) {
     const estimated = Math.floor((s?.maxContext ?? this.store.maxContext) * (0.96 + this.rand() * 0.035));
     const msg = '"message":"Le provider a rejeté la requête pour dépassement de limite de contexte"';
-    if (s === null) { // only when no session is active
+    if (s === null) {
+      // only when no session is active
       return `{"type":"provider_context_limit_error","session_id":null,"error":"{\\"error\\":{\\"message\\":\\"Message exceeds context limit\\"}}","provider":"managed:kimi-code","model":"unknown","estimated_tokens":${estimated},"max_context":${this.store.maxContext},${msg}}`;
     }
     const completion = this.int(4000, 8000);
@@ -435,8 +483,9 @@ export class StreamGenerator {
 
 // ---- blast frames (benchmarks): fixed-size metric_updated with seq and sent_at ----
 
-const PAD_TEXT = 'Analyse le module de reconnexion WebSocket, vérifie la file d\'attente des commandes hors ligne, '
-  + 'puis propose un correctif pour le filtre de session qui compare des ids entiers et des attributs texte. ';
+const PAD_TEXT =
+  "Analyse le module de reconnexion WebSocket, vérifie la file d'attente des commandes hors ligne, " +
+  'puis propose un correctif pour le filtre de session qui compare des ids entiers et des attributs texte. ';
 /** Extra object that brings a blast frame from ≈260 B to ≈1 KB while keeping a valid shape. */
 const MEDIUM_EXTRA = `,"request":{"model":"kimi-for-coding","content_preview":${JSON.stringify(PAD_TEXT.repeat(4).slice(0, 684))}}`;
 

@@ -12,7 +12,16 @@ const WIDTH = 600;
 const HEIGHT = 220;
 const WINDOW = 300;
 const MAX_CONTEXT = 262144;
-const COLOURS = { line: '#0969da', grid: '#d0d7de', axis: '#57606a', text: '#57606a', surface: '#ffffff', caution: '#9a6700', warning: '#bc4c00', critical: '#cf222e' };
+const COLOURS = {
+  line: '#0969da',
+  grid: '#d0d7de',
+  axis: '#57606a',
+  text: '#57606a',
+  surface: '#ffffff',
+  caution: '#9a6700',
+  warning: '#bc4c00',
+  critical: '#cf222e',
+};
 const FONT = '11px system-ui, sans-serif';
 
 export interface Task {
@@ -120,11 +129,22 @@ function withUplot(stage: HTMLElement): Renderer {
       legend: { show: false },
       cursor: { show: false },
       plugins: [thresholds],
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max <= 100 ? 100 : Math.ceil(max / 10) * 10] }, tokens: { range: (u) => [0, ((u.scales['y']!.max ?? 100) / 100) * MAX_CONTEXT] } },
+      scales: {
+        x: { time: true },
+        y: { range: (_u, _min, max) => [0, max <= 100 ? 100 : Math.ceil(max / 10) * 10] },
+        tokens: { range: (u) => [0, ((u.scales['y']!.max ?? 100) / 100) * MAX_CONTEXT] },
+      },
       axes: [
         { stroke: COLOURS.text, grid: { show: false }, font: FONT, values: '{HH}:{mm}:{ss}' },
         { stroke: COLOURS.text, grid: { stroke: COLOURS.grid, width: 1 }, font: FONT, values: (_u, vals) => vals.map((v) => `${v} %`) },
-        { scale: 'tokens', side: 1, stroke: COLOURS.text, grid: { show: false }, font: FONT, values: (_u, vals) => vals.map((v) => `${Math.round(v / 1000)}k`) },
+        {
+          scale: 'tokens',
+          side: 1,
+          stroke: COLOURS.text,
+          grid: { show: false },
+          font: FONT,
+          values: (_u, vals) => vals.map((v) => `${Math.round(v / 1000)}k`),
+        },
       ],
       series: [{}, { stroke: COLOURS.line, width: 2, fill: 'rgba(9, 105, 218, 0.12)', points: { show: false } }, { scale: 'tokens', show: false }],
     },

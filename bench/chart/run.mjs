@@ -42,12 +42,14 @@ const server = createServer((req, res) => {
   const file = files[new URL(req.url, 'http://x').pathname];
   if (!file) return res.writeHead(404).end();
   // Cross-origin isolation gives performance.now() 5 µs resolution instead of 100 µs.
-  res.writeHead(200, {
-    'Content-Type': file[0],
-    'Cache-Control': 'no-store',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
-  }).end(file[1]);
+  res
+    .writeHead(200, {
+      'Content-Type': file[0],
+      'Cache-Control': 'no-store',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    })
+    .end(file[1]);
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${server.address().port}/`;

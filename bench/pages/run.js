@@ -90,7 +90,7 @@ async function latency(task) {
     if (n === expected) done();
   });
   await post('/bench/blast', { count: task.count, size: 'small', rate: task.rate });
-  await Promise.race([finished, sleep(task.count / task.rate * 1000 + 10000)]);
+  await Promise.race([finished, sleep((task.count / task.rate) * 1000 + 10000)]);
   close();
   const warm = Math.floor(n * 0.1);
   const sorted = Array.from(latencies.subarray(warm, n)).sort((a, b) => a - b);
@@ -100,7 +100,9 @@ async function latency(task) {
 async function dashboard(task) {
   await import('/dist/cdn/kimi-realtime.esm.js');
   const longTasks = [];
-  new PerformanceObserver((list) => { for (const e of list.getEntries()) longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: false });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longTasks.push(e.duration);
+  }).observe({ type: 'longtask', buffered: false });
   stage.innerHTML = `<kimi-realtime url="${task.url}" session-id="1">
     <kimi-context-gauge></kimi-context-gauge><kimi-metric-chart></kimi-metric-chart>
     <kimi-alert-feed></kimi-alert-feed><kimi-connection-status></kimi-connection-status></kimi-realtime>`;
@@ -123,7 +125,8 @@ async function dashboard(task) {
   const blast = post('/bench/blast', { count: Math.round(task.rate * task.seconds), size: 'small', rate: task.rate });
   const warmup = Math.min(2000, task.seconds * 250);
   await sleep(warmup);
-  globalThis.gc(); globalThis.gc();
+  globalThis.gc();
+  globalThis.gc();
   const heapBefore = performance.memory.usedJSHeapSize;
   const renders0 = children.map((c) => c[RENDERS]);
   const frames0 = frames;
@@ -131,13 +134,14 @@ async function dashboard(task) {
   measuring = true;
   const t0 = performance.now();
   await blast;
-  while (source.stats.delivered < Math.round(task.rate * task.seconds / 2) - 1 && performance.now() - t0 < task.seconds * 3000) await sleep(20);
+  while (source.stats.delivered < Math.round((task.rate * task.seconds) / 2) - 1 && performance.now() - t0 < task.seconds * 3000) await sleep(20);
   const t1 = performance.now();
   running = false;
   const frameCount = frames - frames0;
   const renders = children.map((c, i) => c[RENDERS] - renders0[i]);
   await sleep(100);
-  globalThis.gc(); globalThis.gc();
+  globalThis.gc();
+  globalThis.gc();
   const heapAfter = performance.memory.usedJSHeapSize;
   const measured = longTasks.slice(longBefore);
   return {
@@ -164,10 +168,14 @@ async function reconnect(task) {
   stage.append(el);
   while (el.state !== 'open') await sleep(5);
   let scheduledAt = null;
-  el.addEventListener('kimi:status', (e) => { if (e.detail.nextRetryAt && scheduledAt === null) scheduledAt = e.detail.nextRetryAt; });
+  el.addEventListener('kimi:status', (e) => {
+    if (e.detail.nextRetryAt && scheduledAt === null) scheduledAt = e.detail.nextRetryAt;
+  });
   let firstEventAt = null;
   let dropped = false;
-  el.addEventListener('kimi:metric_updated', () => { if (dropped && firstEventAt === null) firstEventAt = now(); });
+  el.addEventListener('kimi:metric_updated', () => {
+    if (dropped && firstEventAt === null) firstEventAt = now();
+  });
   const restart = post('/bench/restart', { downMs: task.downMs });
   dropped = true;
   const { droppedAt } = await restart;

@@ -69,8 +69,13 @@
       const at = (q) => (l.length ? l[Math.min(l.length - 1, Math.floor(q * l.length))] : null);
       return { count: delivery.count, ms: delivery.last - delivery.first, p50: at(0.5), p95: at(0.95) };
     },
-    mark(at) { mark = at; resumed = null; },
-    resumed() { return resumed; },
+    mark(at) {
+      mark = at;
+      resumed = null;
+    },
+    resumed() {
+      return resumed;
+    },
   };
   document.querySelector('main').append(panels);
 })();

@@ -35,10 +35,11 @@ const tokens = { 1: await relay.viewerToken({ room, sessions: ['1'] }), 2: await
 
 function child() {
   const proc = fork(fileURLToPath(new URL('./viewers.mjs', import.meta.url)));
-  const ask = (message) => new Promise((resolve, reject) => {
-    proc.once('message', (reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply)));
-    proc.send(message);
-  });
+  const ask = (message) =>
+    new Promise((resolve, reject) => {
+      proc.once('message', (reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply)));
+      proc.send(message);
+    });
   return { proc, ask };
 }
 
@@ -46,9 +47,7 @@ async function measure(mode, n) {
   const viewers = child();
   const urls = Array.from({ length: n }, (_, i) => {
     const session = String((i % 2) + 1);
-    return mode === 'relay'
-      ? { url: `${relay.roomUrl(room)}?session=${session}&token=${tokens[session]}`, session }
-      : { url: sim.url, session: null };
+    return mode === 'relay' ? { url: `${relay.roomUrl(room)}?session=${session}&token=${tokens[session]}`, session } : { url: sim.url, session: null };
   });
   await viewers.ask({ cmd: 'connect', urls });
   await sleep(300);
@@ -60,7 +59,7 @@ async function measure(mode, n) {
   for (let r = 0; r < rounds; r++) {
     await viewers.ask({ cmd: 'reset', samples: 0 });
     await sim.blast({ count: burst, sessions: [1, 2] });
-    const owed = mode === 'relay' ? burst * n / 2 : burst * n;
+    const owed = mode === 'relay' ? (burst * n) / 2 : burst * n;
     const started = Date.now();
     let report;
     do {
@@ -84,7 +83,7 @@ async function measure(mode, n) {
   for (let r = 0; r < rounds; r++) {
     await viewers.ask({ cmd: 'reset', samples: frames * n });
     await sim.blast({ count: frames, sessions: [1, 2], spacingMs: 1000 / rate });
-    const owed = mode === 'relay' ? frames * n / 2 : frames * n;
+    const owed = mode === 'relay' ? (frames * n) / 2 : frames * n;
     const started = Date.now();
     let report;
     do {
@@ -106,7 +105,9 @@ for (const n of counts) {
     process.stdout.write(`${mode} × ${n} … `);
     const result = await measure(mode, n);
     rows.push({ n, mode, ...result });
-    console.log(`${Math.round(result.deliveredPerSecond)} frames/s delivered, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.perViewer} frames per viewer of ${result.burst}`);
+    console.log(
+      `${Math.round(result.deliveredPerSecond)} frames/s delivered, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.perViewer} frames per viewer of ${result.burst}`,
+    );
   }
 }
 
@@ -116,9 +117,12 @@ await relay.dispose();
 
 const fmt = (v) => Math.round(v).toLocaleString('en-US');
 const table = [
-  '| Viewers | Path | Frames delivered/s (all viewers) | Latency at (frames/s) | p50 latency | p99 latency | Frames each viewer received (of a burst) | Other sessions\' frames received |',
+  "| Viewers | Path | Frames delivered/s (all viewers) | Latency at (frames/s) | p50 latency | p99 latency | Frames each viewer received (of a burst) | Other sessions' frames received |",
   '|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${fmt(r.n)} | ${r.mode === 'relay' ? 'relay (uplink → room → viewer)' : 'direct to the simulator'} | ${fmt(r.deliveredPerSecond)} | ${r.rate} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${fmt(r.perViewer)} of ${fmt(r.burst)} | ${r.mode === 'relay' ? fmt(r.foreign) : `all (${fmt(r.perViewer / 2)})`} |`),
+  ...rows.map(
+    (r) =>
+      `| ${fmt(r.n)} | ${r.mode === 'relay' ? 'relay (uplink → room → viewer)' : 'direct to the simulator'} | ${fmt(r.deliveredPerSecond)} | ${r.rate} | ${r.p50.toFixed(2)} ms | ${r.p99.toFixed(2)} ms | ${fmt(r.perViewer)} of ${fmt(r.burst)} | ${r.mode === 'relay' ? fmt(r.foreign) : `all (${fmt(r.perViewer / 2)})`} |`,
+  ),
 ].join('\n');
 console.log(`\n${table}`);
 

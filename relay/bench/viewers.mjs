@@ -25,14 +25,19 @@ async function connect({ urls }) {
   viewers = urls.map(({ url, session }) => ({ url, session, count: 0, foreign: 0, ws: null }));
   // Connect in batches: a thousand handshakes at once only measures the accept queue.
   for (let i = 0; i < viewers.length; i += 50) {
-    await Promise.all(viewers.slice(i, i + 50).map((viewer) => new Promise((resolve, reject) => {
-      const ws = new WebSocket(viewer.url, { perMessageDeflate: false });
-      viewer.ws = ws;
-      ws.on('message', (data) => onFrame(viewer, data.toString()));
-      ws.once('open', resolve);
-      ws.once('error', reject);
-      ws.once('close', (code) => reject(new Error(`viewer closed ${code}`)));
-    })));
+    await Promise.all(
+      viewers.slice(i, i + 50).map(
+        (viewer) =>
+          new Promise((resolve, reject) => {
+            const ws = new WebSocket(viewer.url, { perMessageDeflate: false });
+            viewer.ws = ws;
+            ws.on('message', (data) => onFrame(viewer, data.toString()));
+            ws.once('open', resolve);
+            ws.once('error', reject);
+            ws.once('close', (code) => reject(new Error(`viewer closed ${code}`)));
+          }),
+      ),
+    );
   }
 }
 

@@ -11,7 +11,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** wrangler.jsonc without its comments (they sit on lines of their own). */
 export function wranglerConfig() {
   const text = readFileSync(`${root}/wrangler.jsonc`, 'utf8');
-  return JSON.parse(text.split('\n').filter((line) => !/^\s*\/\//.test(line)).join('\n'));
+  return JSON.parse(
+    text
+      .split('\n')
+      .filter((line) => !/^\s*\/\//.test(line))
+      .join('\n'),
+  );
 }
 
 export function bundleWorker() {

@@ -12,7 +12,7 @@ function installedMatchesLock() {
   const lock = JSON.parse(readFileSync(`${root}/package-lock.json`, 'utf8')).packages;
   const installed = JSON.parse(readFileSync(hidden, 'utf8')).packages;
   for (const [path, entry] of Object.entries(lock)) {
-    if (path === '' || entry.optional && !installed[path]) continue;
+    if (path === '' || (entry.optional && !installed[path])) continue;
     if (installed[path]?.version !== entry.version) return false;
   }
   return true;

@@ -46,7 +46,12 @@ const REASONS: Record<TokenProblem, string> = {
 /** Offered subprotocols, from the `Sec-WebSocket-Protocol` header. */
 export function offeredProtocols(request: Request): string[] {
   const header = request.headers.get('sec-websocket-protocol');
-  return header ? header.split(',').map((p) => p.trim()).filter(Boolean) : [];
+  return header
+    ? header
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /**

@@ -52,16 +52,20 @@ export class FrameLog {
 
   /** Creates the tables on first use and reads the caches back. */
   load(): void {
-    this.sql.exec(`CREATE TABLE IF NOT EXISTS frames (bucket TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (bucket, seq)) WITHOUT ROWID`);
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS frames (bucket TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (bucket, seq)) WITHOUT ROWID`,
+    );
     this.sql.exec(`CREATE INDEX IF NOT EXISTS frames_by_seq ON frames (seq)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS states (session TEXT PRIMARY KEY, seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS trims (bucket TEXT PRIMARY KEY, through INTEGER NOT NULL)`);
     this.sql.exec(`CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, epoch TEXT NOT NULL,
       count INTEGER NOT NULL, total_trimmed INTEGER NOT NULL, init_seq INTEGER NOT NULL, init_text TEXT NOT NULL)`);
     this.sql.exec(`INSERT OR IGNORE INTO meta VALUES (1, 0, '', 0, 0, 0, '')`);
-    const meta = this.sql.exec<{ seq: number; epoch: string; count: number; total_trimmed: number; init_seq: number; init_text: string }>(
-      'SELECT seq, epoch, count, total_trimmed, init_seq, init_text FROM meta WHERE id = 1',
-    ).one();
+    const meta = this.sql
+      .exec<{ seq: number; epoch: string; count: number; total_trimmed: number; init_seq: number; init_text: string }>(
+        'SELECT seq, epoch, count, total_trimmed, init_seq, init_text FROM meta WHERE id = 1',
+      )
+      .one();
     this.seq = meta.seq;
     this.uplinkEpoch = meta.epoch;
     this.uplinkCount = meta.count;

@@ -98,7 +98,10 @@ export class KimiRoom extends Server<Env> {
     }
     if (admitted.signal && connection.tags.includes(SIGNAL_TAG)) {
       // Experimental peer signalling: tell the newcomer its id and who else is there.
-      const peers = this.ctx.getWebSockets(SIGNAL_TAG).map((ws) => this.ctx.getTags(ws)[0]).filter((id) => id !== connection.id);
+      const peers = this.ctx
+        .getWebSockets(SIGNAL_TAG)
+        .map((ws) => this.ctx.getTags(ws)[0])
+        .filter((id) => id !== connection.id);
       connection.send(JSON.stringify({ type: 'relay_peers', id: connection.id, peers }));
     }
     const watch = watchOf(admitted);
@@ -177,8 +180,7 @@ export class KimiRoom extends Server<Env> {
     } else {
       const type = routed.message.type;
       // A hydration that reports an error (`{"error": "Session 9 introuvable"}`) is news, not a state.
-      const state: StateKind | null =
-        type === 'init' ? 'init' : type === HYDRATION_TYPE && !Object.hasOwn(routed.message, 'error') ? 'hydration' : null;
+      const state: StateKind | null = type === 'init' ? 'init' : type === HYDRATION_TYPE && !Object.hasOwn(routed.message, 'error') ? 'hydration' : null;
       const sessions = routed.sessions;
       this.log.append(stamped, sessions, state);
       if (type === HYDRATION_TYPE) this.hydrating.delete(sessions[0] ?? '');
@@ -271,7 +273,14 @@ export class KimiRoom extends Server<Env> {
     const uplink = this.ctx.getWebSockets(UPLINK_TAG)[0];
     if (!uplink) {
       // Answered in Kimi Proxy's own failure shape (PROTOCOL.md §4.17), so a waiting caller settles.
-      send(viewer, JSON.stringify({ type: replyType, requestId: command.requestId ?? null, error: 'Kimi relay: no uplink is connected to this room; the command was not delivered.' }));
+      send(
+        viewer,
+        JSON.stringify({
+          type: replyType,
+          requestId: command.requestId ?? null,
+          error: 'Kimi relay: no uplink is connected to this room; the command was not delivered.',
+        }),
+      );
       return;
     }
     send(uplink, JSON.stringify({ relay: 'command', from: viewer.id, frame: message } satisfies RoomControl));

@@ -50,7 +50,7 @@ export function routeFrame(text: string): RoutedFrame | null {
  */
 export function stampSeq(text: string, seq: number): string | null {
   let end = text.length - 1;
-  while (end > 0 && (text.charCodeAt(end) <= 32)) end--;
+  while (end > 0 && text.charCodeAt(end) <= 32) end--;
   if (text.charCodeAt(end) !== 125 /* } */) return null;
   // `{}` has no members to follow; a frame with no `type` never gets here anyway.
   return `${text.slice(0, end)},"relay_seq":${seq}}`;

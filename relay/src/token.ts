@@ -111,12 +111,7 @@ export async function signToken(claims: TokenClaims, secret: string): Promise<st
  * Verifies signature, shape and expiry. Returns the claims or the reason for refusal.
  * The comparison is WebCrypto's `verify`, which does not leak timing.
  */
-export async function verifyToken(
-  token: string | null | undefined,
-  secret: string,
-  role: TokenRole,
-  now = Date.now(),
-): Promise<TokenClaims | TokenProblem> {
+export async function verifyToken(token: string | null | undefined, secret: string, role: TokenRole, now = Date.now()): Promise<TokenClaims | TokenProblem> {
   if (!token) return 'missing';
   if (token.length > MAX_TOKEN_LENGTH) return 'malformed';
   const dot = token.indexOf('.');

@@ -79,7 +79,15 @@ export function roomOf(relayUrl: string): string {
 export class Uplink {
   readonly epoch = randomBytes(9).toString('base64url');
   readonly stats: UplinkStats = {
-    fromKimi: 0, produced: 0, resent: 0, dropped: 0, commands: 0, replies: 0, hydrations: 0, kimiConnects: 0, relayConnects: 0,
+    fromKimi: 0,
+    produced: 0,
+    resent: 0,
+    dropped: 0,
+    commands: 0,
+    replies: 0,
+    hydrations: 0,
+    kimiConnects: 0,
+    relayConnects: 0,
   };
   /** Why the uplink stopped by itself (a refusal no reconnect can fix), or null. */
   fatal: string | null = null;
@@ -217,7 +225,11 @@ export class Uplink {
     this.stats.commands++;
     const requestId = Object.hasOwn(command, 'requestId') ? command['requestId'] : null;
     if (!this.kimiOpen) {
-      this.control({ relay: 'reply', to: from, frame: JSON.stringify({ type: replyType, requestId, error: 'Kimi relay: the uplink is not connected to Kimi Proxy; the command was not delivered.' }) });
+      this.control({
+        relay: 'reply',
+        to: from,
+        frame: JSON.stringify({ type: replyType, requestId, error: 'Kimi relay: the uplink is not connected to Kimi Proxy; the command was not delivered.' }),
+      });
       return;
     }
     // One socket carries every viewer's commands: our own id tells the replies apart.

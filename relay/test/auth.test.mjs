@@ -39,18 +39,39 @@ describe('relay admission', () => {
   const refusals = [
     ['no token', async () => roomUrl(), 4401, /token is required/],
     ['a malformed token', async () => roomUrl({ token: 'not-a-token' }), 4401, /not a relay token/],
-    ['a token signed with another secret', async () => roomUrl({ token: await signToken({ v: 1, role: 'viewer', room: system.room, sessions: '*', exp: Math.floor(Date.now() / 1000) + 60 }, newSecret()) }), 4401, /not signed by this relay/],
-    ['an expired token', async () => roomUrl({ token: await system.relay.viewerToken({ room: system.room, sessions: '*', exp: Math.floor(Date.now() / 1000) - 1 }) }), 4401, /expired/],
-    ['a token whose payload was altered', async () => {
-      const token = await system.relay.viewerToken({ room: system.room, sessions: ['1'] });
-      const [payload, signature] = token.split('.');
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-      claims.sessions = '*';
-      return roomUrl({ token: `${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}` });
-    }, 4401, /not signed by this relay/],
+    [
+      'a token signed with another secret',
+      async () =>
+        roomUrl({ token: await signToken({ v: 1, role: 'viewer', room: system.room, sessions: '*', exp: Math.floor(Date.now() / 1000) + 60 }, newSecret()) }),
+      4401,
+      /not signed by this relay/,
+    ],
+    [
+      'an expired token',
+      async () => roomUrl({ token: await system.relay.viewerToken({ room: system.room, sessions: '*', exp: Math.floor(Date.now() / 1000) - 1 }) }),
+      4401,
+      /expired/,
+    ],
+    [
+      'a token whose payload was altered',
+      async () => {
+        const token = await system.relay.viewerToken({ room: system.room, sessions: ['1'] });
+        const [payload, signature] = token.split('.');
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+        claims.sessions = '*';
+        return roomUrl({ token: `${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}` });
+      },
+      4401,
+      /not signed by this relay/,
+    ],
     ['an uplink token used as a viewer token', async () => roomUrl({ token: await system.relay.uplinkToken(system.room) }), 4401, /not signed by this relay/],
     ['a token for another room', async () => roomUrl({ token: await system.relay.viewerToken({ room: 'other-room', sessions: '*' }) }), 4403, /another room/],
-    ['a session the token does not allow', async () => roomUrl({ session: '2', token: await system.relay.viewerToken({ room: system.room, sessions: ['1'] }) }), 4403, /does not allow this session/],
+    [
+      'a session the token does not allow',
+      async () => roomUrl({ session: '2', token: await system.relay.viewerToken({ room: system.room, sessions: ['1'] }) }),
+      4403,
+      /does not allow this session/,
+    ],
   ];
   for (const [name, url, code, reason] of refusals) {
     test(`refused with ${code}: ${name}`, async () => {

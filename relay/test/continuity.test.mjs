@@ -18,9 +18,20 @@ function steadyStream(sim, { every = 4, perTick = 3 } = {}) {
     const frames = [];
     for (let i = 0; i < perTick; i++) {
       n++;
-      const frame = n % 5 === 0
-        ? { type: 'cline_usage_updated', latest_ts: null, latest_count: n, imported_count: 0, n }
-        : { type: 'metric_updated', session_id: (n % 2) + 1, metric_id: n, real_tokens: { total: n, prompt: n, completion: 0, percentage: 0.1 }, cumulative_tokens: n, cumulative_percentage: 0.1, alert: null, source: 'proxy', n };
+      const frame =
+        n % 5 === 0
+          ? { type: 'cline_usage_updated', latest_ts: null, latest_count: n, imported_count: 0, n }
+          : {
+              type: 'metric_updated',
+              session_id: (n % 2) + 1,
+              metric_id: n,
+              real_tokens: { total: n, prompt: n, completion: 0, percentage: 0.1 },
+              cumulative_tokens: n,
+              cumulative_percentage: 0.1,
+              alert: null,
+              source: 'proxy',
+              n,
+            };
       frames.push(frame);
       pushed.push(frame);
     }
@@ -47,7 +58,9 @@ function checkDelivery(viewer, owed, label) {
   for (let i = 1; i < seqs.length; i++) {
     if (seqs[i] > seqs[i - 1]) continue;
     const at = viewer.frames.indexOf(got[i]);
-    const context = viewer.frames.slice(Math.max(0, at - 3), at + 2).map((f, k) => ({ seq: f.relay_seq, n: f.n, type: f.type, ...viewer.arrivals[Math.max(0, at - 3) + k] }));
+    const context = viewer.frames
+      .slice(Math.max(0, at - 3), at + 2)
+      .map((f, k) => ({ seq: f.relay_seq, n: f.n, type: f.type, ...viewer.arrivals[Math.max(0, at - 3) + k] }));
     assert.fail(`${label}: relay_seq ${seqs[i]} after ${seqs[i - 1]} (duplicate or reordered): ${JSON.stringify(context)}`);
   }
   const ns = got.map((f) => f.n);
@@ -66,7 +79,12 @@ function ranges(list) {
     if (last && n <= last[1] + 5) last[1] = n;
     else out.push([n, n]);
   }
-  return out.slice(0, 12).map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ') + (out.length > 12 ? ` … (${out.length} runs)` : '');
+  return (
+    out
+      .slice(0, 12)
+      .map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`))
+      .join(', ') + (out.length > 12 ? ` … (${out.length} runs)` : '')
+  );
 }
 
 const ofSession = (session) => (f) => f.session_id === undefined || String(f.session_id) === session;
@@ -76,7 +94,13 @@ describe('continuity across reconnects', () => {
   after(() => system?.close());
   afterEach((t) => {
     // What the runtime said, when something went wrong (requests lines left out).
-    if (system && t.passed === false) console.log(system.relay.logged.filter((l) => !/ 101 Switching| 200 OK/.test(l)).join('\n').slice(0, 5000));
+    if (system && t.passed === false)
+      console.log(
+        system.relay.logged
+          .filter((l) => !/ 101 Switching| 200 OK/.test(l))
+          .join('\n')
+          .slice(0, 5000),
+      );
   });
 
   test('20 viewer reconnects and 5 uplink reconnects under a steady stream: nothing lost, duplicated or reordered', async () => {

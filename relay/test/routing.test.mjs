@@ -41,7 +41,10 @@ describe('routing by session', () => {
       const got = viewer.frames.slice(before[name], -1).filter((f) => f.type !== 'relay_hydration');
       assert.deepEqual(got.map(strip), wanted[name], `frames of viewer ${name}`);
       const seqs = got.map((f) => f.relay_seq);
-      assert.ok(seqs.every((s, i) => Number.isInteger(s) && (i === 0 || s > seqs[i - 1])), `relay_seq increases at ${name}`);
+      assert.ok(
+        seqs.every((s, i) => Number.isInteger(s) && (i === 0 || s > seqs[i - 1])),
+        `relay_seq increases at ${name}`,
+      );
     }
     // The oracle is not vacuous: the viewers really differ.
     assert.ok(wanted.one.length < messages.length && wanted.two.length < messages.length && wanted.three.length < wanted.two.length);
@@ -63,7 +66,10 @@ describe('routing by session', () => {
       }
     });
     assert.ok(unplaceable.length > 0);
-    assert.ok(one.frames.every((f) => f !== null && Number.isInteger(f.relay_seq)), 'a session viewer gets numbered frames only');
+    assert.ok(
+      one.frames.every((f) => f !== null && Number.isInteger(f.relay_seq)),
+      'a session viewer gets numbered frames only',
+    );
     for (const text of unplaceable) assert.ok(all.texts.includes(text), `a viewer of every session gets ${JSON.stringify(text).slice(0, 40)} verbatim`);
     assert.ok(all.closes.length === 0 && one.closes.length === 0);
   });
@@ -85,7 +91,10 @@ describe('batches from the uplink', () => {
     await system.kimi.sim.blast({ count: 3000, sessions: [1, 2] });
     await until(() => one.frames.filter((f) => f.seq !== undefined).length === 1500, 'the burst');
     const seqs = one.frames.filter((f) => f.seq !== undefined).map((f) => f.seq);
-    assert.deepEqual(seqs, Array.from({ length: 1500 }, (_, i) => i * 2));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 1500 }, (_, i) => i * 2),
+    );
   });
 });
 
@@ -119,7 +128,7 @@ describe('commands and replies', () => {
     assert.equal(a.of('memory_compress_preview_response')[0].relay_seq, undefined, 'replies are not numbered');
   });
 
-  test("a broadcast caused by a command reaches every viewer; the reply only the asker", async () => {
+  test('a broadcast caused by a command reaches every viewer; the reply only the asker', async () => {
     const a = await system.viewer({ sessions: ['1'], session: 1 });
     const b = await system.viewer({ sessions: ['2'], session: 2 });
     a.send({ type: 'memory_compress_execute', requestId: 'exec-1' });
@@ -164,7 +173,7 @@ describe('commands and replies', () => {
     assert.equal(system.uplink.stats.commands, commandsBefore);
   });
 
-  test('without an uplink a command is answered in Kimi Proxy\'s error shape', async () => {
+  test("without an uplink a command is answered in Kimi Proxy's error shape", async () => {
     const a = await system.viewer({ sessions: ['1'], session: 1 });
     system.uplink.stop();
     await until(async () => !(await system.status()).uplink, 'the uplink to leave');
@@ -201,7 +210,10 @@ describe('session state for new viewers', () => {
     await until(() => viewer.of('reserved_tokens_updated').length === 1, 'the live frame');
     const second = await system.viewer({ sessions: ['2'], session: 2 });
     await until(() => second.frames.length === 2, 'state and follower');
-    assert.deepEqual(second.frames.map((f) => f.type), ['relay_hydration', 'reserved_tokens_updated']);
+    assert.deepEqual(
+      second.frames.map((f) => f.type),
+      ['relay_hydration', 'reserved_tokens_updated'],
+    );
     assert.equal(system.uplink.stats.hydrations, before + 1);
   });
 

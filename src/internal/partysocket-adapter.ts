@@ -23,7 +23,8 @@ type Internals = Record<(typeof HOOKED)[number], (event: Event) => void>;
 /** Throws unless `socket` has the members this adapter replaces (see above). */
 export function checkInternals(socket: object): Internals {
   for (const name of HOOKED) {
-    if (typeof (socket as Partial<Internals>)[name] !== 'function') throw new Error(`kimi-realtime: unsupported partysocket version (no ${name}); partysocket 1.3.0 is required`);
+    if (typeof (socket as Partial<Internals>)[name] !== 'function')
+      throw new Error(`kimi-realtime: unsupported partysocket version (no ${name}); partysocket 1.3.0 is required`);
   }
   return socket as Internals;
 }
@@ -57,10 +58,14 @@ export class Transport {
   constructor(next: () => Promise<SocketTarget>, events: TransportEvents) {
     // partysocket asks for the URL, then the protocols, once per attempt: both come from one target.
     this.rws = new ReconnectingWebSocket(
-      () => (this.target = next()).then((t) => t.url, (error: unknown) => {
-        this.failure = error;
-        throw error;
-      }),
+      () =>
+        (this.target = next()).then(
+          (t) => t.url,
+          (error: unknown) => {
+            this.failure = error;
+            throw error;
+          },
+        ),
       (() => this.target?.then((t) => t.protocols)) as () => Promise<string[]>,
       {
         startClosed: true,

@@ -352,7 +352,11 @@ export class SocketMachine {
     // A connection that never opened is a failed attempt; the loss of an open one is a status change.
     if (!wasOpen) {
       const timedOut = code === CONNECT_TIMEOUT_CODE;
-      this.reportFailure('connection', timedOut ? `no answer within connect-timeout (${this.options!.connectTimeout} ms)` : `closed with code ${code}${reason ? ` (${reason})` : ''}`, code);
+      this.reportFailure(
+        'connection',
+        timedOut ? `no answer within connect-timeout (${this.options!.connectTimeout} ms)` : `closed with code ${code}${reason ? ` (${reason})` : ''}`,
+        code,
+      );
     }
     if (this.recycling) {
       // The idle timeout dropped a silent connection: reopen at once.
@@ -407,20 +411,26 @@ export class SocketMachine {
       // Counts frames instead of stamping each one: the per-frame path stays a single increment.
       let seen = this.metrics.frames;
       let quietSince = Date.now();
-      this.idleTimer = setInterval(() => {
-        const now = Date.now();
-        if (this.metrics.frames !== seen) {
-          seen = this.metrics.frames;
-          quietSince = now;
-        } else if (now - quietSince >= idleTimeout) {
-          for (const m of this.members) {
-            m.error({ kind: 'idle-timeout', message: `Nothing arrived for ${idleTimeout} ms (idle-timeout); the connection was dropped and is being reopened.` });
+      this.idleTimer = setInterval(
+        () => {
+          const now = Date.now();
+          if (this.metrics.frames !== seen) {
+            seen = this.metrics.frames;
+            quietSince = now;
+          } else if (now - quietSince >= idleTimeout) {
+            for (const m of this.members) {
+              m.error({
+                kind: 'idle-timeout',
+                message: `Nothing arrived for ${idleTimeout} ms (idle-timeout); the connection was dropped and is being reopened.`,
+              });
+            }
+            this.stopOpenTimers();
+            this.recycling = true;
+            this.transport.close(IDLE_CLOSE_CODE, 'idle timeout');
           }
-          this.stopOpenTimers();
-          this.recycling = true;
-          this.transport.close(IDLE_CLOSE_CODE, 'idle timeout');
-        }
-      }, Math.max(Math.min(idleTimeout / 4, 1000), 10));
+        },
+        Math.max(Math.min(idleTimeout / 4, 1000), 10),
+      );
     }
   }
 
@@ -468,7 +478,13 @@ export class SocketMachine {
   private detail(state: ConnectionState): KimiStatusDetail {
     // The close that led to this state; `connecting` and `open` follow no close.
     const fresh = state === 'open' || state === 'connecting';
-    return { state, attempt: this.attempt, nextRetryAt: this.nextRetryAt, closeCode: fresh ? null : this.closeCode, closeReason: fresh ? '' : this.closeReason };
+    return {
+      state,
+      attempt: this.attempt,
+      nextRetryAt: this.nextRetryAt,
+      closeCode: fresh ? null : this.closeCode,
+      closeReason: fresh ? '' : this.closeReason,
+    };
   }
 
   /** Debug log; every text goes through `redact`, so no token reaches the console. */

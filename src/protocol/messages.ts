@@ -474,7 +474,4 @@ export interface MemorySimilaritySearchCommand {
 }
 
 export type KimiCommand =
-  | MemoryCompressPreviewCommand
-  | MemoryCompressExecuteCommand
-  | MemorySimilaritySearchCommand
-  | { type: string; [key: string]: unknown };
+  MemoryCompressPreviewCommand | MemoryCompressExecuteCommand | MemorySimilaritySearchCommand | { type: string; [key: string]: unknown };

@@ -1,13 +1,7 @@
 import type { KimiMessage } from './messages.js';
 
 /** What was wrong with a frame the server sent. */
-export type FrameProblemKind =
-  | 'empty-frame'
-  | 'invalid-json'
-  | 'non-finite-number'
-  | 'not-an-object'
-  | 'missing-type'
-  | 'binary-frame';
+export type FrameProblemKind = 'empty-frame' | 'invalid-json' | 'non-finite-number' | 'not-an-object' | 'missing-type' | 'binary-frame';
 
 const EXCERPT_LENGTH = 120;
 

@@ -87,11 +87,7 @@ export function sourceLabel(source: string): string {
  * the server's percentage, which its alerts were computed from, and implies the window it was
  * computed with (tokens × 100 ÷ percentage, rounded): every figure of a reading agrees.
  */
-function reading(
-  fields: Omit<UsageReading, 'window' | 'percentage' | 'level'>,
-  statedWindow: unknown,
-  serverPercentage: unknown,
-): UsageReading | null {
+function reading(fields: Omit<UsageReading, 'window' | 'percentage' | 'level'>, statedWindow: unknown, serverPercentage: unknown): UsageReading | null {
   const { tokens } = fields;
   if (!finite(tokens) || tokens < 0) return null;
   let window: number | null = null;

@@ -17,16 +17,46 @@ import { kimiAlertFeedEvents, kimiConnectionStatusEvents, kimiContextGaugeEvents
 export { kimiAlertFeedEvents, kimiConnectionStatusEvents, kimiContextGaugeEvents, kimiMetricChartEvents, kimiRealtimeEvents };
 
 /** `<kimi-realtime>`: one reconnecting socket; `onKimiMessage`, `onKimiStatus`, `onKimiError` and one prop per server type. */
-export const KimiRealtime = createComponent({ tagName: 'kimi-realtime', elementClass: KimiRealtimeElement, react: React, events: kimiRealtimeEvents, displayName: 'KimiRealtime' });
+export const KimiRealtime = createComponent({
+  tagName: 'kimi-realtime',
+  elementClass: KimiRealtimeElement,
+  react: React,
+  events: kimiRealtimeEvents,
+  displayName: 'KimiRealtime',
+});
 
 /** `<kimi-context-gauge>`. */
-export const KimiContextGauge = createComponent({ tagName: 'kimi-context-gauge', elementClass: KimiContextGaugeElement, react: React, events: kimiContextGaugeEvents, displayName: 'KimiContextGauge' });
+export const KimiContextGauge = createComponent({
+  tagName: 'kimi-context-gauge',
+  elementClass: KimiContextGaugeElement,
+  react: React,
+  events: kimiContextGaugeEvents,
+  displayName: 'KimiContextGauge',
+});
 
 /** `<kimi-metric-chart>`. */
-export const KimiMetricChart = createComponent({ tagName: 'kimi-metric-chart', elementClass: KimiMetricChartElement, react: React, events: kimiMetricChartEvents, displayName: 'KimiMetricChart' });
+export const KimiMetricChart = createComponent({
+  tagName: 'kimi-metric-chart',
+  elementClass: KimiMetricChartElement,
+  react: React,
+  events: kimiMetricChartEvents,
+  displayName: 'KimiMetricChart',
+});
 
 /** `<kimi-alert-feed>`: `onKimiAlertDismiss`. */
-export const KimiAlertFeed = createComponent({ tagName: 'kimi-alert-feed', elementClass: KimiAlertFeedElement, react: React, events: kimiAlertFeedEvents, displayName: 'KimiAlertFeed' });
+export const KimiAlertFeed = createComponent({
+  tagName: 'kimi-alert-feed',
+  elementClass: KimiAlertFeedElement,
+  react: React,
+  events: kimiAlertFeedEvents,
+  displayName: 'KimiAlertFeed',
+});
 
 /** `<kimi-connection-status>`. */
-export const KimiConnectionStatus = createComponent({ tagName: 'kimi-connection-status', elementClass: KimiConnectionStatusElement, react: React, events: kimiConnectionStatusEvents, displayName: 'KimiConnectionStatus' });
+export const KimiConnectionStatus = createComponent({
+  tagName: 'kimi-connection-status',
+  elementClass: KimiConnectionStatusElement,
+  react: React,
+  events: kimiConnectionStatusEvents,
+  displayName: 'KimiConnectionStatus',
+});

@@ -22,12 +22,22 @@ const WARNING = { level: 'warning', color: '#f97316', message: '⚠️ CONTEXTE 
 const CRITICAL = { level: 'critical', color: '#ef4444', message: '⚠️ CONTEXTE CRITIQUE (95%)' };
 
 const updated = (alert: object | null, pct = 96.2, sessionId = 1): Message => ({
-  type: 'metric_updated', metric_id: 1, session_id: sessionId,
+  type: 'metric_updated',
+  metric_id: 1,
+  session_id: sessionId,
   real_tokens: { total: 252_300, prompt: 250_100, completion: 2200, percentage: pct },
-  cumulative_tokens: 252_300, cumulative_percentage: pct, alert, source: 'proxy',
+  cumulative_tokens: 252_300,
+  cumulative_percentage: pct,
+  alert,
+  source: 'proxy',
 });
 const streamError = (text = 'Connexion interrompue par le provider', type = 'read_error'): Message => ({
-  type: 'streaming_error', session_id: 1, metric_id: 42, error_type: type, error_message: text, timestamp: '2026-05-07T09:06:04.918273',
+  type: 'streaming_error',
+  session_id: 1,
+  metric_id: 42,
+  error_type: type,
+  error_message: text,
+  timestamp: '2026-05-07T09:06:04.918273',
 });
 
 function send(target: Element, message: Message): void {
@@ -57,7 +67,9 @@ const live = (feed: KimiAlertFeed, politeness: 'polite' | 'assertive') => clean(
 
 describe('alert model', () => {
   let fixtures: Fixtures;
-  before(async () => { fixtures = await loadFixtures(); });
+  before(async () => {
+    fixtures = await loadFixtures();
+  });
 
   it('maps each message kind to a level, kind and text, and ignores the rest', () => {
     const byType = (type: string, pick = 0) => fixtures.messages.filter((m) => m.type === type)[pick] as KimiMessage;
@@ -65,20 +77,64 @@ describe('alert model', () => {
     expect(caution).to.include({ kind: 'threshold', level: 'caution', text: '⚡ Attention (80%)' });
     expect(caution.detail).to.equal('82.5 % of the context window · 216,170 tokens');
     expect(alertFromMessage(byType('metric_updated', 0)), 'alert null').to.equal(null);
-    expect(alertFromMessage(byType('streaming_error'))).to.deep.equal({ kind: 'streaming-error', level: 'error', text: 'Connexion interrompue par le provider', detail: 'read_error · request #42' });
+    expect(alertFromMessage(byType('streaming_error'))).to.deep.equal({
+      kind: 'streaming-error',
+      level: 'error',
+      text: 'Connexion interrompue par le provider',
+      detail: 'read_error · request #42',
+    });
     const limit = alertFromMessage(byType('provider_context_limit_error'))!;
     expect(limit).to.include({ kind: 'context-limit', level: 'critical', text: 'Le provider a rejeté la requête pour dépassement de limite de contexte' });
     expect(limit.detail).to.contain('managed:kimi-code · kimi-for-coding · 259,870 of 262,144 tokens estimated').and.contain('maximum context length');
-    expect(alertFromMessage(byType('compaction_event', 0))).to.deep.equal({ kind: 'compaction', level: 'info', text: 'Compaction saved 2,868 tokens (68.6 %)', detail: '4,180 → 1,312 tokens · 14 → 6 messages' });
+    expect(alertFromMessage(byType('compaction_event', 0))).to.deep.equal({
+      kind: 'compaction',
+      level: 'info',
+      text: 'Compaction saved 2,868 tokens (68.6 %)',
+      detail: '4,180 → 1,312 tokens · 14 → 6 messages',
+    });
     expect(alertFromMessage(byType('compaction_event', 1))!.detail).to.equal('4,180 → 1,312 tokens · manual');
-    expect(alertFromMessage(byType('compression_event'))).to.deep.equal({ kind: 'compression', level: 'info', text: 'Compression saved 2,410 tokens (66.0 %)', detail: '3,650 → 1,240 tokens · 22 → 7 messages' });
+    expect(alertFromMessage(byType('compression_event'))).to.deep.equal({
+      kind: 'compression',
+      level: 'info',
+      text: 'Compression saved 2,410 tokens (66.0 %)',
+      detail: '3,650 → 1,240 tokens · 22 → 7 messages',
+    });
     const declined = JSON.parse(fixtures.edge_cases.find((c) => c.frame.includes('"compressed":false'))!.frame);
-    expect(alertFromMessage(declined)).to.deep.equal({ kind: 'compression', level: 'info', text: 'Compression declined: nothing worth compressing', detail: '812 tokens left as they were' });
+    expect(alertFromMessage(declined)).to.deep.equal({
+      kind: 'compression',
+      level: 'info',
+      text: 'Compression declined: nothing worth compressing',
+      detail: '812 tokens left as they were',
+    });
     expect(alertFromMessage(byType('sanitizer_event')), 'model_fallback is not a context warning').to.equal(null);
-    const warning = alertFromMessage({ type: 'sanitizer_event', session_id: 1, event: { type: 'context_warning', level: 'critical', message: 'Contexte presque plein', current_model: 'kimi-for-coding', prompt_tokens: 250_000, max_context: 262_144 } })!;
-    expect(warning).to.deep.equal({ kind: 'context-warning', level: 'critical', text: 'Contexte presque plein', detail: 'kimi-for-coding · 250,000 of 262,144 tokens' });
-    expect(alertFromMessage(byType('context_performance_alert'))).to.include({ kind: 'context-warning', level: 'warning', text: '⚠️ CONTEXTE ÉLEVÉ: 229,376/262,144 tokens (87.5%)' });
-    expect(alertFromMessage(byType('context_limit_violation'))).to.include({ kind: 'context-warning', level: 'warning', text: 'Requête trop volumineuse (251,000 tokens) - Optimiser le prompt système' });
+    const warning = alertFromMessage({
+      type: 'sanitizer_event',
+      session_id: 1,
+      event: {
+        type: 'context_warning',
+        level: 'critical',
+        message: 'Contexte presque plein',
+        current_model: 'kimi-for-coding',
+        prompt_tokens: 250_000,
+        max_context: 262_144,
+      },
+    })!;
+    expect(warning).to.deep.equal({
+      kind: 'context-warning',
+      level: 'critical',
+      text: 'Contexte presque plein',
+      detail: 'kimi-for-coding · 250,000 of 262,144 tokens',
+    });
+    expect(alertFromMessage(byType('context_performance_alert'))).to.include({
+      kind: 'context-warning',
+      level: 'warning',
+      text: '⚠️ CONTEXTE ÉLEVÉ: 229,376/262,144 tokens (87.5%)',
+    });
+    expect(alertFromMessage(byType('context_limit_violation'))).to.include({
+      kind: 'context-warning',
+      level: 'warning',
+      text: 'Requête trop volumineuse (251,000 tokens) - Optimiser le prompt système',
+    });
     const legacy = byType('metric') as Message;
     expect(alertFromMessage({ ...legacy, alert: WARNING } as KimiMessage)).to.include({ kind: 'threshold', level: 'warning', text: WARNING.message });
     for (const type of ['init', 'log_metric', 'new_session', 'cline_usage_updated']) expect(alertFromMessage(byType(type)), type).to.equal(null);
@@ -102,7 +158,10 @@ describe('alert model', () => {
     list.add(a, m, 200_000); // likewise for A; the list holds 3, so the oldest B goes
     expect(list.items.map((i) => `${i.text}×${i.count}`)).to.deep.equal(['A×1', 'B×1', 'A×3']);
     list.add({ ...b, text: 'C' }, m, 200_001);
-    expect(list.items.map((i) => i.text), 'bounded to 3, oldest dropped').to.deep.equal(['C', 'A', 'B']);
+    expect(
+      list.items.map((i) => i.text),
+      'bounded to 3, oldest dropped',
+    ).to.deep.equal(['C', 'A', 'B']);
     list.maxItems = 1;
     expect(list.items.map((i) => i.text)).to.deep.equal(['C']);
     expect(list.remove(list.items[0]!.id)!.text).to.equal('C');
@@ -119,7 +178,9 @@ describe('alert model', () => {
 });
 
 describe('<kimi-alert-feed>', () => {
-  afterEach(async () => { await setColorScheme('light'); });
+  afterEach(async () => {
+    await setColorScheme('light');
+  });
 
   it('shows the empty state, then each kind of alert newest first', async () => {
     const fixtures = await loadFixtures();
@@ -132,7 +193,11 @@ describe('<kimi-alert-feed>', () => {
     send(source, pick('provider_context_limit_error'));
     send(source, pick('compaction_event'));
     send(source, pick('compression_event'));
-    send(source, { type: 'sanitizer_event', session_id: 1, event: { type: 'context_warning', level: 'critical', message: 'Contexte presque plein', current_model: 'm', prompt_tokens: 1, max_context: 2 } });
+    send(source, {
+      type: 'sanitizer_event',
+      session_id: 1,
+      event: { type: 'context_warning', level: 'critical', message: 'Contexte presque plein', current_model: 'm', prompt_tokens: 1, max_context: 2 },
+    });
     send(source, pick('context_performance_alert'));
     send(source, pick('context_limit_violation'));
     const legacy = pick('metric');
@@ -154,7 +219,9 @@ describe('<kimi-alert-feed>', () => {
     const first = rows(feed)[0]!;
     expect(rowText(first, 'level')).to.equal('Warning');
     expect(first.querySelector('time')!.getAttribute('datetime')).to.match(/^\d{4}-\d\d-\d\dT/);
-    expect(clean(first.querySelector('time')!.textContent)).to.equal(new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }).format(0, 'second'));
+    expect(clean(first.querySelector('time')!.textContent)).to.equal(
+      new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }).format(0, 'second'),
+    );
     // Colours differ by level (and the level is also written out).
     const colour = (i: number) => getComputedStyle(rows(feed)[i]!).borderLeftColor;
     expect(new Set([colour(0), colour(3), colour(4), colour(8)]).size).to.equal(4);
@@ -178,7 +245,10 @@ describe('<kimi-alert-feed>', () => {
     send(source, updated(CAUTION, 85));
     send(source, updated(CRITICAL, 99));
     await settle(feed);
-    expect(summary(feed).map((s) => s.split('|').pop()), 'window 0: only consecutive repeats fold').to.deep.equal(['', '', '×4', '']);
+    expect(
+      summary(feed).map((s) => s.split('|').pop()),
+      'window 0: only consecutive repeats fold',
+    ).to.deep.equal(['', '', '×4', '']);
     send(source, updated(CRITICAL, 99));
     await settle(feed);
     expect(summary(feed).map((s) => s.split('|').pop())).to.deep.equal(['×2', '', '×4', '']);
@@ -252,7 +322,11 @@ describe('<kimi-alert-feed>', () => {
   });
 
   it('writes times in the language of the page, and survives a malformed lang', async () => {
-    const root = await fixture<HTMLDivElement>(html`<div lang="fr"><kimi-realtime manual session-id="1"><kimi-alert-feed></kimi-alert-feed></kimi-realtime></div>`);
+    const root = await fixture<HTMLDivElement>(
+      html`<div lang="fr">
+        <kimi-realtime manual session-id="1"><kimi-alert-feed></kimi-alert-feed></kimi-realtime>
+      </div>`,
+    );
     const source = root.querySelector('kimi-realtime')!;
     const feed = root.querySelector('kimi-alert-feed')!;
     send(source, streamError());
@@ -260,11 +334,15 @@ describe('<kimi-alert-feed>', () => {
     feed.items[0]!.lastAt -= 5 * 60_000;
     feed.requestUpdate();
     await settle(feed);
-    expect(clean(rows(feed)[0]!.querySelector('time')!.textContent)).to.equal(clean(new Intl.RelativeTimeFormat('fr', { numeric: 'auto', style: 'short' }).format(-5, 'minute')));
+    expect(clean(rows(feed)[0]!.querySelector('time')!.textContent)).to.equal(
+      clean(new Intl.RelativeTimeFormat('fr', { numeric: 'auto', style: 'short' }).format(-5, 'minute')),
+    );
     root.setAttribute('lang', 'not a language!');
     feed.requestUpdate();
     await settle(feed);
-    expect(clean(rows(feed)[0]!.querySelector('time')!.textContent)).to.equal(new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }).format(-5, 'minute'));
+    expect(clean(rows(feed)[0]!.querySelector('time')!.textContent)).to.equal(
+      new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }).format(-5, 'minute'),
+    );
   });
 
   it('announces the newest item: politely, and assertively when critical', async () => {
@@ -321,7 +399,9 @@ describe('<kimi-alert-feed>', () => {
       Date.now = () => realNow() + 3 * 60_000 + 5000;
       live()[0]!.fn();
       await settle(feed);
-      expect(clean(rows(feed)[0]!.querySelector('time')!.textContent)).to.equal(new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }).format(-3, 'minute'));
+      expect(clean(rows(feed)[0]!.querySelector('time')!.textContent)).to.equal(
+        new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }).format(-3, 'minute'),
+      );
       Date.now = realNow;
       feed.clear();
       await settle(feed);
@@ -352,7 +432,12 @@ describe('<kimi-alert-feed>', () => {
   });
 
   it('finds its source by id when it stands elsewhere', async () => {
-    const root = await fixture<HTMLDivElement>(html`<div><kimi-realtime id="feed-source" manual session-id="1"></kimi-realtime><section><kimi-alert-feed source="feed-source"></kimi-alert-feed></section></div>`);
+    const root = await fixture<HTMLDivElement>(
+      html`<div>
+        <kimi-realtime id="feed-source" manual session-id="1"></kimi-realtime>
+        <section><kimi-alert-feed source="feed-source"></kimi-alert-feed></section>
+      </div>`,
+    );
     const source = root.querySelector('kimi-realtime')!;
     const feed = root.querySelector('kimi-alert-feed')!;
     await settle(feed);
@@ -372,7 +457,20 @@ describe('<kimi-alert-feed>', () => {
     send(source, updated(CRITICAL, 96));
     send(source, updated(CRITICAL, 97));
     send(source, streamError());
-    send(source, { type: 'compaction_event', session_id: 1, compaction: { compacted: true, original_tokens: 10, compacted_tokens: 5, tokens_saved: 5, compaction_ratio: 50, messages_before: 4, messages_after: 2, summarized_count: 2 } });
+    send(source, {
+      type: 'compaction_event',
+      session_id: 1,
+      compaction: {
+        compacted: true,
+        original_tokens: 10,
+        compacted_tokens: 5,
+        tokens_saved: 5,
+        compaction_ratio: 50,
+        messages_before: 4,
+        messages_after: 2,
+        summarized_count: 2,
+      },
+    });
     await settle(feed);
     await expect(feed).to.be.accessible();
     await useColorScheme(this, 'dark');
@@ -390,10 +488,7 @@ describe('<kimi-alert-feed>', () => {
       await until(() => source.state === 'open', { what: 'open' });
       await sim.push(updated(CRITICAL, 96, 2), updated(CRITICAL, 96, 1), updated(CRITICAL, 97, 1), streamError());
       await until(() => rows(feed).length === 2, { what: 'two rows' });
-      expect(summary(feed)).to.deep.equal([
-        'error|streaming-error|Connexion interrompue par le provider|',
-        'critical|threshold|⚠️ CONTEXTE CRITIQUE (95%)|×2',
-      ]);
+      expect(summary(feed)).to.deep.equal(['error|streaming-error|Connexion interrompue par le provider|', 'critical|threshold|⚠️ CONTEXTE CRITIQUE (95%)|×2']);
     } finally {
       await sim.close();
     }

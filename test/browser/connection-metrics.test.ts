@@ -12,8 +12,12 @@ const encoder = new TextEncoder();
 describe('connection metrics', function () {
   this.timeout(20_000);
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create({ pingReply: true }); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create({ pingReply: true });
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('utf8Length equals TextEncoder on ASCII, accents, 3-byte, astral and every fixture frame', async () => {
     const samples = ['', 'abc', 'é', '€', '🗜️', 'Ünïcødé ⚠️ 🗜️ \u2028 \u0000 RTL \u202E', 'a'.repeat(1000) + '😀'.repeat(10), '\uffff\u0800\u07ff\u0080\u007f'];
@@ -52,7 +56,10 @@ describe('connection metrics', function () {
     expect(m.rttMs).to.be.within(0, 1000);
     expect(m.framesPerSecond).to.be.above(0);
     expect(m.bytesPerSecond).to.be.above(m.framesPerSecond);
-    expect(m.frameRates.reduce((x, y) => x + y, 0), 'frames in the whole seconds sampled').to.be.at.least(30);
+    expect(
+      m.frameRates.reduce((x, y) => x + y, 0),
+      'frames in the whole seconds sampled',
+    ).to.be.at.least(30);
     expect(m.uptimeRatio).to.be.within(0.5, 1);
     expect([m.extensions, m.protocol, m.sharedBy, m.heldBy]).to.deep.equal(['', '', 2, 'this-tab']);
     expect(m.reconnects).to.deep.equal([]);
@@ -125,8 +132,12 @@ describe('connection metrics', function () {
 describe('<kimi-connection-status> metrics', function () {
   this.timeout(20_000);
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   const clean = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
   const stat = (el: Element, label: string): string => {
@@ -135,11 +146,12 @@ describe('<kimi-connection-status> metrics', function () {
   };
 
   it('shows which tab holds the socket, the rates with a chart, the handshake, uptime and drops, accessibly', async () => {
-    const root = await fixture<HTMLDivElement>(html`
-      <div>
+    const root = await fixture<HTMLDivElement>(
+      html` <div>
         <kimi-realtime url=${sim.url} no-hydrate reconnect-delay="200" reconnect-jitter="0"><kimi-connection-status></kimi-connection-status></kimi-realtime>
         <kimi-realtime url=${sim.url} no-hydrate></kimi-realtime>
-      </div>`);
+      </div>`,
+    );
     const source = root.querySelector('kimi-realtime') as KimiRealtime;
     const status = root.querySelector('kimi-connection-status')!;
     await until(() => source.state === 'open');

@@ -15,8 +15,17 @@ const status = (detail: Partial<KimiStatusDetail>): KimiStatusEvent =>
   new KimiStatusEvent({ state: 'open', attempt: 0, nextRetryAt: null, closeCode: null, closeReason: '', ...detail });
 
 const STATS: KimiRealtimeStats = {
-  framesReceived: 1234, delivered: 1200, filtered: 30, malformed: 4, bytesIn: 99_000,
-  reconnects: 2, lastCloseCode: 1006, lastCloseReason: 'gone', queueDepth: 3, connectedSince: null, connection: null,
+  framesReceived: 1234,
+  delivered: 1200,
+  filtered: 30,
+  malformed: 4,
+  bytesIn: 99_000,
+  reconnects: 2,
+  lastCloseCode: 1006,
+  lastCloseReason: 'gone',
+  queueDepth: 3,
+  connectedSince: null,
+  connection: null,
 };
 
 async function mount(attrs = ''): Promise<{ source: KimiRealtime; status: KimiConnectionStatus }> {
@@ -44,7 +53,13 @@ const stat = (el: KimiConnectionStatus, label: string): string => {
 /** Replaces `source.stats` with a getter the test controls, counting reads. */
 function fakeStats(source: KimiRealtime, initial: KimiRealtimeStats) {
   const box = { value: initial, reads: 0 };
-  Object.defineProperty(source, 'stats', { configurable: true, get: () => { box.reads++; return { ...box.value }; } });
+  Object.defineProperty(source, 'stats', {
+    configurable: true,
+    get: () => {
+      box.reads++;
+      return { ...box.value };
+    },
+  });
   return box;
 }
 
@@ -64,7 +79,9 @@ describe('connection status text', () => {
 });
 
 describe('<kimi-connection-status>', () => {
-  afterEach(async () => { await setColorScheme('light'); });
+  afterEach(async () => {
+    await setColorScheme('light');
+  });
 
   it('shows the source state as a badge with words, a custom state, and follows kimi:status', async () => {
     const { source, status: el } = await mount();
@@ -124,7 +141,8 @@ describe('<kimi-connection-status>', () => {
     expect(part(el, 'stats')!.tagName).to.equal('DL');
     // Messages do not render it…
     const renders = el[RENDERS];
-    for (let i = 0; i < 100; i++) deliver(source, { type: 'cline_usage_updated', latest_ts: i, latest_count: i, imported_count: 0, timestamp: '2026-05-07T09:30:00' });
+    for (let i = 0; i < 100; i++)
+      deliver(source, { type: 'cline_usage_updated', latest_ts: i, latest_count: i, imported_count: 0, timestamp: '2026-05-07T09:30:00' });
     await sleep(1200);
     expect(el[RENDERS], 'unchanged stats cost no render').to.equal(renders);
     // …the poll picks changes up within about a second.
@@ -160,7 +178,13 @@ describe('<kimi-connection-status>', () => {
     await until(() => stats.reads > 1, { timeout: 1600, what: 'a poll' });
     let n = 0;
     // Every read now differs, so a surviving poll would render.
-    Object.defineProperty(source, 'stats', { configurable: true, get: () => { stats.reads++; return { ...STATS, delivered: ++n }; } });
+    Object.defineProperty(source, 'stats', {
+      configurable: true,
+      get: () => {
+        stats.reads++;
+        return { ...STATS, delivered: ++n };
+      },
+    });
     el.remove();
     await settle(el);
     const reads = stats.reads;
@@ -187,7 +211,11 @@ describe('<kimi-connection-status>', () => {
   it('follows a real connection to the simulator through a drop and a retry', async () => {
     const sim = await Sim.create({ sessions: [1], activeSession: 1 });
     try {
-      const source = await fixture<KimiRealtime>(html`<kimi-realtime url=${sim.url} session-id="1" reconnect-delay="2500" reconnect-jitter="0"><kimi-connection-status></kimi-connection-status></kimi-realtime>`);
+      const source = await fixture<KimiRealtime>(
+        html`<kimi-realtime url=${sim.url} session-id="1" reconnect-delay="2500" reconnect-jitter="0"
+          ><kimi-connection-status></kimi-connection-status
+        ></kimi-realtime>`,
+      );
       const el = source.querySelector('kimi-connection-status')!;
       await until(() => badge(el) === 'Connected', { what: 'Connected' });
       const before = source.stats.framesReceived;

@@ -13,10 +13,15 @@ KimiContextGauge.define();
 let metricId = 1;
 /** A `metric_updated` of a new request (each request has its own metric id). */
 const updated = (pct: number, tokens = Math.round((pct * 262144) / 100)) => ({
-  type: 'metric_updated', metric_id: metricId++, session_id: 1,
+  type: 'metric_updated',
+  metric_id: metricId++,
+  session_id: 1,
   real_tokens: { total: tokens, prompt: tokens - 100, completion: 100, percentage: pct },
   // As the server computes it: tokens ÷ the session model's window.
-  cumulative_tokens: tokens, cumulative_percentage: (tokens / 262144) * 100, alert: null, source: 'proxy',
+  cumulative_tokens: tokens,
+  cumulative_percentage: (tokens / 262144) * 100,
+  alert: null,
+  source: 'proxy',
 });
 
 async function mount(): Promise<{ source: KimiRealtime; gauge: KimiContextGauge }> {
@@ -38,7 +43,11 @@ describe('<kimi-context-gauge>', () => {
     expect(text(gauge, 'value')).to.equal('50.0 %');
     expect(text(gauge, 'tokens')).to.equal('131,072 / 262,144 tokens');
     expect(text(gauge, 'level')).to.equal('OK');
-    for (const [pct, level, cls] of [[85, 'Caution', 'caution'], [92, 'Warning', 'warning'], [97.5, 'Critical', 'critical']] as const) {
+    for (const [pct, level, cls] of [
+      [85, 'Caution', 'caution'],
+      [92, 'Warning', 'warning'],
+      [97.5, 'Critical', 'critical'],
+    ] as const) {
       deliver(source, updated(pct));
       await nextFrame();
       await gauge.updateComplete;
@@ -52,7 +61,7 @@ describe('<kimi-context-gauge>', () => {
     expect(colours[0]).to.not.equal(colours[1]);
   });
 
-  it('reads init history; shows the proxy readings by default, never relabelled by a log frame\'s window', async () => {
+  it("reads init history; shows the proxy readings by default, never relabelled by a log frame's window", async () => {
     const { messages } = await loadFixtures();
     const { source, gauge } = await mount();
     const init = messages.find((m) => m.type === 'init')!;
@@ -66,9 +75,30 @@ describe('<kimi-context-gauge>', () => {
     expect(text(gauge, 'value')).to.equal(`${newest.percentage.toFixed(1)} %`);
     deliver(source, updated(60, 157_286));
     // A Continue CompileChat block with the IDE's window, an error line and a Continue usage line.
-    deliver(source, { type: 'log_metric', source: 'continue_compile_chat', source_family: 'continue_compile', metrics: { total_tokens: 1500, tools_tokens: 1000, system_message_tokens: 500, percentage: 1.1, max_context: 131072, context_length: 131072 }, session_id: 1, timestamp: '2026-05-07T09:30:00' } as never);
-    deliver(source, { type: 'log_metric', source: 'kimi_global_context_limit_error', source_family: 'error', metrics: { total_tokens: 0, percentage: 0, max_context: 131072 }, session_id: 1, timestamp: '2026-05-07T09:30:00' } as never);
-    deliver(source, { type: 'log_metric', source: 'continue_logs', source_family: 'continue_logs', metrics: { total_tokens: 300512, percentage: 114.6, max_context: 262144 }, session_id: 1, timestamp: '2026-05-07T09:31:00' } as never);
+    deliver(source, {
+      type: 'log_metric',
+      source: 'continue_compile_chat',
+      source_family: 'continue_compile',
+      metrics: { total_tokens: 1500, tools_tokens: 1000, system_message_tokens: 500, percentage: 1.1, max_context: 131072, context_length: 131072 },
+      session_id: 1,
+      timestamp: '2026-05-07T09:30:00',
+    } as never);
+    deliver(source, {
+      type: 'log_metric',
+      source: 'kimi_global_context_limit_error',
+      source_family: 'error',
+      metrics: { total_tokens: 0, percentage: 0, max_context: 131072 },
+      session_id: 1,
+      timestamp: '2026-05-07T09:30:00',
+    } as never);
+    deliver(source, {
+      type: 'log_metric',
+      source: 'continue_logs',
+      source_family: 'continue_logs',
+      metrics: { total_tokens: 300512, percentage: 114.6, max_context: 262144 },
+      session_id: 1,
+      timestamp: '2026-05-07T09:31:00',
+    } as never);
     await nextFrame();
     await gauge.updateComplete;
     expect(text(gauge, 'value')).to.equal('60.0 %');
@@ -81,7 +111,14 @@ describe('<kimi-context-gauge>', () => {
     const { source, gauge } = await mount();
     gauge.setAttribute('usage-source', 'continue');
     deliver(source, updated(60, 157_286));
-    deliver(source, { type: 'log_metric', source: 'continue_logs', source_family: 'continue_logs', metrics: { total_tokens: 300512, percentage: 114.6, max_context: 262144 }, session_id: 1, timestamp: '2026-05-07T09:31:00' } as never);
+    deliver(source, {
+      type: 'log_metric',
+      source: 'continue_logs',
+      source_family: 'continue_logs',
+      metrics: { total_tokens: 300512, percentage: 114.6, max_context: 262144 },
+      session_id: 1,
+      timestamp: '2026-05-07T09:31:00',
+    } as never);
     await nextFrame();
     await gauge.updateComplete;
     expect(text(gauge, 'value')).to.equal('114.6 %');
@@ -150,7 +187,9 @@ describe('<kimi-context-gauge>', () => {
       const source = await fixture<KimiRealtime>(html`<kimi-realtime url=${sim.url} session-id="1"><kimi-context-gauge></kimi-context-gauge></kimi-realtime>`);
       const gauge = source.querySelector('kimi-context-gauge')!;
       await until(() => /\d+\.\d %/.test(text(gauge, 'value')), { what: 'a live value' });
-      await until(() => /of [\d,]+ tokens/.test(gauge.shadowRoot?.querySelector('[role="meter"]')?.getAttribute('aria-valuetext') ?? ''), { what: 'the max context' });
+      await until(() => /of [\d,]+ tokens/.test(gauge.shadowRoot?.querySelector('[role="meter"]')?.getAttribute('aria-valuetext') ?? ''), {
+        what: 'the max context',
+      });
     } finally {
       await sim.close();
     }

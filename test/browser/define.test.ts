@@ -9,10 +9,14 @@ type Realtime = HTMLElement & { state: string; stats: { delivered: number } };
 
 describe('define(tag) after define.js registered the default tags', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
-  it('every element registers again under a tag of the page\'s choice, and works there', async () => {
+  it("every element registers again under a tag of the page's choice, and works there", async () => {
     expect(() => {
       KimiRealtime.define('my-realtime');
       KimiContextGauge.define('my-gauge');
@@ -20,8 +24,15 @@ describe('define(tag) after define.js registered the default tags', () => {
       KimiAlertFeed.define('my-feed');
       KimiConnectionStatus.define('my-status');
     }).not.to.throw();
-    for (const tag of ['kimi-realtime', 'kimi-context-gauge', 'kimi-metric-chart', 'kimi-alert-feed', 'kimi-connection-status']) expect(customElements.get(tag), `${tag} still defined`).to.exist;
-    for (const [tag, cls] of [['my-realtime', KimiRealtime], ['my-gauge', KimiContextGauge], ['my-chart', KimiMetricChart], ['my-feed', KimiAlertFeed], ['my-status', KimiConnectionStatus]] as const) {
+    for (const tag of ['kimi-realtime', 'kimi-context-gauge', 'kimi-metric-chart', 'kimi-alert-feed', 'kimi-connection-status'])
+      expect(customElements.get(tag), `${tag} still defined`).to.exist;
+    for (const [tag, cls] of [
+      ['my-realtime', KimiRealtime],
+      ['my-gauge', KimiContextGauge],
+      ['my-chart', KimiMetricChart],
+      ['my-feed', KimiAlertFeed],
+      ['my-status', KimiConnectionStatus],
+    ] as const) {
       const ctor = customElements.get(tag);
       expect(ctor, tag).to.exist;
       expect(ctor!.prototype, `${tag} is a ${cls.name}`).to.be.instanceOf(cls);
@@ -34,7 +45,11 @@ describe('define(tag) after define.js registered the default tags', () => {
     await until(() => el.state === 'open', { what: 'my-realtime open' });
     const seen: number[] = [];
     el.addEventListener('kimi:metric_updated', (e) => seen.push(e.detail.metric_id));
-    await sim.push(metric(1, 1, { cumulative_percentage: 42, cumulative_tokens: 42_000 }), metric(2, 2), metric(1, 3, { cumulative_percentage: 43, cumulative_tokens: 43_000 }));
+    await sim.push(
+      metric(1, 1, { cumulative_percentage: 42, cumulative_tokens: 42_000 }),
+      metric(2, 2),
+      metric(1, 3, { cumulative_percentage: 43, cumulative_tokens: 43_000 }),
+    );
     await until(() => seen.length === 2, { what: 'two events' });
     expect(seen).to.deep.equal([1, 3]);
     const gauge = host.querySelector('my-gauge') as KimiContextGauge;
@@ -47,7 +62,9 @@ describe('define(tag) after define.js registered the default tags', () => {
   it('defining the same tag again is quiet; a tag taken by another class warns and keeps it', async () => {
     const warned: unknown[][] = [];
     const warn = console.warn;
-    console.warn = (...args: unknown[]) => { warned.push(args); };
+    console.warn = (...args: unknown[]) => {
+      warned.push(args);
+    };
     try {
       KimiRealtime.define();
       KimiRealtime.define('my-realtime');
@@ -62,7 +79,7 @@ describe('define(tag) after define.js registered the default tags', () => {
     }
   });
 
-  it('an invalid tag still throws the browser\'s own error', () => {
+  it("an invalid tag still throws the browser's own error", () => {
     expect(() => KimiRealtime.define('nohyphen')).to.throw(DOMException);
   });
 });
@@ -79,8 +96,12 @@ async function page(body: string): Promise<{ win: Window & Record<string, any>; 
 
 describe('script-tag bundles: the global KimiRealtime', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('the full IIFE exposes the classes, define(tag) and parseKimiTimestamp; define works after the bundle registered', async () => {
     const { win, frame } = await page(`<script src="/dist/cdn/kimi-realtime.iife.js"></script>
@@ -94,7 +115,18 @@ describe('script-tag bundles: the global KimiRealtime', () => {
 </script>
 <page-realtime url="${sim.url}" session-id="1"><page-gauge></page-gauge></page-realtime>`);
     const result = win.result as { keys: string[]; parsed: number };
-    for (const name of ['KimiRealtime', 'KimiContextGauge', 'KimiMetricChart', 'KimiAlertFeed', 'KimiConnectionStatus', 'KimiMessageEvent', 'KimiStatusEvent', 'KimiErrorEvent', 'define', 'parseKimiTimestamp']) {
+    for (const name of [
+      'KimiRealtime',
+      'KimiContextGauge',
+      'KimiMetricChart',
+      'KimiAlertFeed',
+      'KimiConnectionStatus',
+      'KimiMessageEvent',
+      'KimiStatusEvent',
+      'KimiErrorEvent',
+      'define',
+      'parseKimiTimestamp',
+    ]) {
       expect(result.keys, name).to.include(name);
     }
     expect(result.parsed).to.equal(Date.UTC(2026, 4, 7, 7, 5, 58));

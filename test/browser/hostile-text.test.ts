@@ -30,8 +30,14 @@ async function settle(feed: KimiAlertFeed): Promise<void> {
 
 const rows = (feed: KimiAlertFeed) => [...feed.shadowRoot!.querySelectorAll<HTMLElement>('[part="item"]')];
 const threshold = (level: unknown, message = `Alert ${String(level)}`, pct = 91): Message => ({
-  type: 'metric_updated', metric_id: 1, session_id: 1, real_tokens: { total: 1, prompt: 1, completion: 0, percentage: pct },
-  cumulative_tokens: 1000, cumulative_percentage: pct, alert: { level, color: '#f00', message }, source: 'proxy',
+  type: 'metric_updated',
+  metric_id: 1,
+  session_id: 1,
+  real_tokens: { total: 1, prompt: 1, completion: 0, percentage: pct },
+  cumulative_tokens: 1000,
+  cumulative_percentage: pct,
+  alert: { level, color: '#f00', message },
+  source: 'proxy',
 });
 
 /** Every node of a shadow root, comments and text included. */
@@ -116,10 +122,32 @@ describe('dashboard against hostile server text', () => {
     const frames: Message[] = [
       threshold('critical', next(), 99),
       { type: 'streaming_error', session_id: 1, metric_id: 7, error_type: next(), error_message: next() },
-      { type: 'provider_context_limit_error', session_id: 1, message: next(), provider: next(), model: next(), error: next(), estimated_tokens: 1, max_context: 2 },
-      { type: 'compaction_event', session_id: 1, compaction: { compacted: true, tokens_saved: 1, original_tokens: 2, compacted_tokens: 1, trigger_reason: next() } },
-      { type: 'sanitizer_event', session_id: 1, event: { type: 'context_warning', level: 'warning', message: next(), current_model: next(), prompt_tokens: 1, max_context: 2 } },
-      { type: 'context_performance_alert', session_id: 1, message: next(), alert: { level: 'warning', message: next(), recommendations: [next(), next(), next(), next()] } },
+      {
+        type: 'provider_context_limit_error',
+        session_id: 1,
+        message: next(),
+        provider: next(),
+        model: next(),
+        error: next(),
+        estimated_tokens: 1,
+        max_context: 2,
+      },
+      {
+        type: 'compaction_event',
+        session_id: 1,
+        compaction: { compacted: true, tokens_saved: 1, original_tokens: 2, compacted_tokens: 1, trigger_reason: next() },
+      },
+      {
+        type: 'sanitizer_event',
+        session_id: 1,
+        event: { type: 'context_warning', level: 'warning', message: next(), current_model: next(), prompt_tokens: 1, max_context: 2 },
+      },
+      {
+        type: 'context_performance_alert',
+        session_id: 1,
+        message: next(),
+        alert: { level: 'warning', message: next(), recommendations: [next(), next(), next(), next()] },
+      },
       { type: 'context_limit_violation', session_id: 1, message: next(), violation: { estimated_tokens: 1, max_context: 2 } },
       { type: 'metric', session_id: 1, metric: { percentage: 90, cumulative_tokens: 5 }, alert: { level: next(), message: next() } },
     ];
@@ -137,7 +165,9 @@ describe('dashboard against hostile server text', () => {
 
 describe('dashboard numeric options', () => {
   it('an invalid number falls back to the default and raises one kimi:error invalid-option per bad setting', async () => {
-    const source = await fixture<KimiRealtime>(html`<kimi-realtime manual no-hydrate session-id="1"><kimi-metric-chart></kimi-metric-chart><kimi-alert-feed></kimi-alert-feed></kimi-realtime>`);
+    const source = await fixture<KimiRealtime>(
+      html`<kimi-realtime manual no-hydrate session-id="1"><kimi-metric-chart></kimi-metric-chart><kimi-alert-feed></kimi-alert-feed></kimi-realtime>`,
+    );
     const chart = source.querySelector('kimi-metric-chart')!;
     const feed = source.querySelector('kimi-alert-feed')!;
     const errors: { kind: string; message: string }[] = [];

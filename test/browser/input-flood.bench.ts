@@ -24,8 +24,8 @@ interface Flood {
 }
 
 async function dashboard(sim: Sim): Promise<Flood> {
-  const root = await fixture<HTMLDivElement>(html`
-    <div>
+  const root = await fixture<HTMLDivElement>(
+    html` <div>
       <input aria-label="typing during the flood" />
       <kimi-realtime url=${sim.url} session-id="1">
         <kimi-context-gauge></kimi-context-gauge>
@@ -33,7 +33,8 @@ async function dashboard(sim: Sim): Promise<Flood> {
         <kimi-alert-feed max-items="50"></kimi-alert-feed>
         <kimi-connection-status></kimi-connection-status>
       </kimi-realtime>
-    </div>`);
+    </div>`,
+  );
   const source = root.querySelector<KimiRealtime>('kimi-realtime')!;
   await until(() => source.state === 'open');
   let first = 0;

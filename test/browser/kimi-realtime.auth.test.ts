@@ -4,7 +4,11 @@ import { Sim, until, sleep } from './helpers/simulator.js';
 import { record } from './helpers/element.js';
 import type { KimiErrorDetail, KimiRealtime, KimiStatusDetail, TokenSource } from '../../src/index.js';
 
-async function mount(url: string, props: Partial<Pick<KimiRealtime, 'authVia' | 'debug' | 'connectTimeout' | 'reconnectDelay' | 'reconnectJitter'>>, token: TokenSource) {
+async function mount(
+  url: string,
+  props: Partial<Pick<KimiRealtime, 'authVia' | 'debug' | 'connectTimeout' | 'reconnectDelay' | 'reconnectJitter'>>,
+  token: TokenSource,
+) {
   const el = document.createElement('kimi-realtime');
   el.url = url;
   Object.assign(el, { reconnectJitter: 0, ...props });
@@ -20,7 +24,8 @@ async function captureConsole(body: (lines: string[]) => Promise<void>): Promise
   const lines: string[] = [];
   const methods = ['log', 'debug', 'info', 'warn', 'error'] as const;
   const original = methods.map((m) => console[m]);
-  for (const m of methods) console[m] = (...args: unknown[]) => lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' '));
+  for (const m of methods)
+    console[m] = (...args: unknown[]) => lines.push(args.map((a) => (typeof a === 'string' ? a : (JSON.stringify(a) ?? String(a)))).join(' '));
   try {
     await body(lines);
   } finally {
@@ -31,8 +36,12 @@ async function captureConsole(body: (lines: string[]) => Promise<void>): Promise
 
 describe('<kimi-realtime> token provider', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('a provider that never resolves: kimi:error kind token after connect-timeout, then the normal backoff', async () => {
     let calls = 0;
@@ -56,8 +65,12 @@ describe('<kimi-realtime> token provider', () => {
 
   it('a provider that throws or returns a non-string: kimi:error kind token, no token text, retried with backoff', async () => {
     for (const provider of [
-      () => { throw new Error('tok-SECRET-1'); },
-      async () => { throw new Error('tok-SECRET-2'); },
+      () => {
+        throw new Error('tok-SECRET-1');
+      },
+      async () => {
+        throw new Error('tok-SECRET-2');
+      },
       async () => 42 as unknown as string,
     ]) {
       let calls = 0;
@@ -69,7 +82,12 @@ describe('<kimi-realtime> token provider', () => {
       const tokenErrors = errors.filter((e) => e.kind === 'token');
       expect(tokenErrors.length).to.be.at.least(1);
       expect(tokenErrors.some((e) => /SECRET/.test(e.message + (e.excerpt ?? '')))).to.equal(false);
-      expect(statuses.filter((s) => s.nextRetryAt !== null).map((s) => s.attempt).slice(0, 2)).to.deep.equal([1, 2]);
+      expect(
+        statuses
+          .filter((s) => s.nextRetryAt !== null)
+          .map((s) => s.attempt)
+          .slice(0, 2),
+      ).to.deep.equal([1, 2]);
       el.remove();
     }
   });
@@ -140,7 +158,10 @@ describe('<kimi-realtime> tokens of any text', () => {
     const gone = await Sim.create();
     const deadUrl = gone.url; // nothing listens there once closed: every attempt fails
     await gone.close();
-    const encoded = btoa(String.fromCharCode(...new TextEncoder().encode(TOKEN))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const encoded = btoa(String.fromCharCode(...new TextEncoder().encode(TOKEN)))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
     const secrets = [TOKEN, encodeURIComponent(TOKEN), new URLSearchParams({ t: TOKEN }).toString().slice(2), encoded, 'é🔑'];
     const reported: KimiErrorDetail[] = [];
     try {
@@ -166,11 +187,20 @@ describe('<kimi-realtime> tokens of any text', () => {
         }
       });
       expect(lines.length, 'debug logging was on').to.be.above(5);
-      expect(lines.some((l) => l.includes('?token=[redacted]')), 'the URL with a token was logged, redacted').to.equal(true);
+      expect(
+        lines.some((l) => l.includes('?token=[redacted]')),
+        'the URL with a token was logged, redacted',
+      ).to.equal(true);
       expect(reported.filter((e) => e.kind === 'connection').every((e) => e.message.includes(deadUrl.replace(/\/ws$/, '')))).to.equal(true);
       for (const secret of secrets) {
-        expect(lines.filter((l) => l.includes(secret)), `console lines holding ${secret}`).to.deep.equal([]);
-        expect(reported.filter((e) => JSON.stringify(e).includes(secret)), `errors holding ${secret}`).to.deep.equal([]);
+        expect(
+          lines.filter((l) => l.includes(secret)),
+          `console lines holding ${secret}`,
+        ).to.deep.equal([]);
+        expect(
+          reported.filter((e) => JSON.stringify(e).includes(secret)),
+          `errors holding ${secret}`,
+        ).to.deep.equal([]);
       }
     } finally {
       await sim.close();

@@ -7,8 +7,12 @@ const ping = (n: number) => ({ type: 'cline_usage_updated', latest_ts: n, latest
 
 describe('<kimi-realtime> connection', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('reports connecting → open as property, custom state and kimi:status', async () => {
     const el = document.createElement('kimi-realtime');
@@ -169,34 +173,79 @@ describe('<kimi-realtime> connection', () => {
 
 describe('<kimi-realtime> lifecycle', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   /** Tracks timers and environment listeners created while `body` runs, across later ticks. */
   function trackResources() {
     const timers = new Set<number>();
     const listeners = new Map<string, number>();
-    const orig = { st: window.setTimeout, ct: window.clearTimeout, si: window.setInterval, ci: window.clearInterval, wa: window.addEventListener, wr: window.removeEventListener, da: document.addEventListener, dr: document.removeEventListener };
+    const orig = {
+      st: window.setTimeout,
+      ct: window.clearTimeout,
+      si: window.setInterval,
+      ci: window.clearInterval,
+      wa: window.addEventListener,
+      wr: window.removeEventListener,
+      da: document.addEventListener,
+      dr: document.removeEventListener,
+    };
     (window as any).setTimeout = (fn: () => void, ms?: number, ...rest: unknown[]) => {
-      const id = orig.st.call(window, () => { timers.delete(id); fn(); }, ms, ...rest) as unknown as number;
+      const id = orig.st.call(
+        window,
+        () => {
+          timers.delete(id);
+          fn();
+        },
+        ms,
+        ...rest,
+      ) as unknown as number;
       timers.add(id);
       return id;
     };
-    (window as any).clearTimeout = (id: number) => { timers.delete(id); orig.ct.call(window, id); };
-    (window as any).setInterval = (fn: () => void, ms?: number) => { const id = orig.si.call(window, fn, ms) as unknown as number; timers.add(id); return id; };
-    (window as any).clearInterval = (id: number) => { timers.delete(id); orig.ci.call(window, id); };
+    (window as any).clearTimeout = (id: number) => {
+      timers.delete(id);
+      orig.ct.call(window, id);
+    };
+    (window as any).setInterval = (fn: () => void, ms?: number) => {
+      const id = orig.si.call(window, fn, ms) as unknown as number;
+      timers.add(id);
+      return id;
+    };
+    (window as any).clearInterval = (id: number) => {
+      timers.delete(id);
+      orig.ci.call(window, id);
+    };
     const count = (key: string, d: number) => listeners.set(key, (listeners.get(key) ?? 0) + d);
-    window.addEventListener = function (this: Window, t: string, ...a: [any, any?]) { if (['online', 'offline'].includes(t)) count(t, 1); return orig.wa.call(this, t, ...a); } as any;
-    window.removeEventListener = function (this: Window, t: string, ...a: [any, any?]) { if (['online', 'offline'].includes(t)) count(t, -1); return orig.wr.call(this, t, ...a); } as any;
-    document.addEventListener = function (this: Document, t: string, ...a: [any, any?]) { if (t === 'visibilitychange') count(t, 1); return orig.da.call(this, t, ...a); } as any;
-    document.removeEventListener = function (this: Document, t: string, ...a: [any, any?]) { if (t === 'visibilitychange') count(t, -1); return orig.dr.call(this, t, ...a); } as any;
+    window.addEventListener = function (this: Window, t: string, ...a: [any, any?]) {
+      if (['online', 'offline'].includes(t)) count(t, 1);
+      return orig.wa.call(this, t, ...a);
+    } as any;
+    window.removeEventListener = function (this: Window, t: string, ...a: [any, any?]) {
+      if (['online', 'offline'].includes(t)) count(t, -1);
+      return orig.wr.call(this, t, ...a);
+    } as any;
+    document.addEventListener = function (this: Document, t: string, ...a: [any, any?]) {
+      if (t === 'visibilitychange') count(t, 1);
+      return orig.da.call(this, t, ...a);
+    } as any;
+    document.removeEventListener = function (this: Document, t: string, ...a: [any, any?]) {
+      if (t === 'visibilitychange') count(t, -1);
+      return orig.dr.call(this, t, ...a);
+    } as any;
     return {
       timers,
       listeners,
       restore() {
         Object.assign(window, { setTimeout: orig.st, clearTimeout: orig.ct, setInterval: orig.si, clearInterval: orig.ci });
-        window.addEventListener = orig.wa; window.removeEventListener = orig.wr;
-        document.addEventListener = orig.da; document.removeEventListener = orig.dr;
+        window.addEventListener = orig.wa;
+        window.removeEventListener = orig.wr;
+        document.addEventListener = orig.da;
+        document.removeEventListener = orig.dr;
       },
     };
   }
@@ -212,7 +261,10 @@ describe('<kimi-realtime> lifecycle', () => {
       await sleep(50);
       expect(el.state).to.equal('closed');
       expect([...tracked.timers]).to.deep.equal([]);
-      expect([...tracked.listeners.values()].every((n) => n === 0), JSON.stringify([...tracked.listeners])).to.equal(true);
+      expect(
+        [...tracked.listeners.values()].every((n) => n === 0),
+        JSON.stringify([...tracked.listeners]),
+      ).to.equal(true);
       const open = await mountRealtime({ url: sim.url, 'idle-timeout': 10000, 'ping-interval': 5000 });
       open.remove();
       await until(async () => (await sim.state()).clientCount === 0, { what: 'server sees the socket closed' });

@@ -7,9 +7,15 @@ import type { KimiErrorDetail } from '../../src/index.js';
 describe('<kimi-realtime> dispatch', () => {
   let sim: Sim;
   let fixtures: Fixtures;
-  before(async () => { fixtures = await loadFixtures(); });
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  before(async () => {
+    fixtures = await loadFixtures();
+  });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('dispatches every fixture message as kimi:<type>, detail equal to the frame, bubbling and composed', async () => {
     const el = await mountRealtime({ url: sim.url });
@@ -40,18 +46,25 @@ describe('<kimi-realtime> dispatch', () => {
       else if (c.frame === 'Internal Server Error') expected[i] = 'invalid-json';
       else if (c.frame === '[]') expected[i] = 'not-an-object';
       else if (!/"type"/.test(c.frame)) expected[i] = 'missing-type';
-      else if (/session_updated|compaction_alert/.test(c.frame)) expected[i] = null; // known never-sent types
+      else if (/session_updated|compaction_alert/.test(c.frame))
+        expected[i] = null; // known never-sent types
       else expected[i] = null;
     });
     for (const [index, edge] of fixtures.edge_cases.entries()) {
       const before = errors.length;
       const beforeFrames = el.stats.framesReceived;
-      await sim.push(edge.frame, JSON.stringify({ type: 'cline_usage_updated', latest_ts: index, latest_count: 0, imported_count: 0, timestamp: '2026-05-07T09:30:00' }));
+      await sim.push(
+        edge.frame,
+        JSON.stringify({ type: 'cline_usage_updated', latest_ts: index, latest_count: 0, imported_count: 0, timestamp: '2026-05-07T09:30:00' }),
+      );
       await until(() => el.stats.framesReceived === beforeFrames + 2, { what: `edge case ${index}` });
       const raised = errors.slice(before).filter((e) => e.kind !== 'unknown-type');
       const want = expected[index];
       if (want) {
-        expect(raised.map((e) => e.kind), `edge ${index}: ${edge.why}`).to.deep.equal([want]);
+        expect(
+          raised.map((e) => e.kind),
+          `edge ${index}: ${edge.why}`,
+        ).to.deep.equal([want]);
         expect(raised[0]!.message).to.be.a('string').and.not.equal('');
         expect(edge.frame.startsWith(raised[0]!.excerpt!.replace(/…$/, '')), `excerpt of ${index}`).to.equal(true);
       } else {
@@ -65,7 +78,9 @@ describe('<kimi-realtime> dispatch', () => {
     const el = await mountRealtime({ url: sim.url, 'session-id': '1' });
     const errors = record<KimiErrorDetail>(el, 'kimi:error');
     const logs = record(el, 'kimi:log_metric');
-    await sim.push('{"type":"log_metric","source":"x","metrics":{"total_tokens":0,"percentage":NaN,"max":-Infinity},"label":"NaN in a string, Infinity","session_id":1}');
+    await sim.push(
+      '{"type":"log_metric","source":"x","metrics":{"total_tokens":0,"percentage":NaN,"max":-Infinity},"label":"NaN in a string, Infinity","session_id":1}',
+    );
     await until(() => logs.length === 1);
     expect(logs[0].metrics.percentage).to.equal(null);
     expect(logs[0].metrics.max).to.equal(null);

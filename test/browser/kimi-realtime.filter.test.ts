@@ -3,17 +3,25 @@ import { Sim, until, sleep } from './helpers/simulator.js';
 import { mountRealtime, record } from './helpers/element.js';
 import { metric } from './helpers/frames.js';
 
-
 describe('<kimi-realtime> session filtering', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('pinned: passes its session and global messages, drops and counts the others', async () => {
     const el = await mountRealtime({ url: sim.url, 'session-id': '1' });
     const metrics = record(document, 'kimi:metric_updated');
     const all = record(el, 'kimi:message');
-    await sim.push(metric(1, 1), metric(2, 2), { type: 'cline_usage_updated', latest_ts: null, latest_count: 1, imported_count: 0, timestamp: '2026-05-07T09:30:00' }, metric(1, 3));
+    await sim.push(
+      metric(1, 1),
+      metric(2, 2),
+      { type: 'cline_usage_updated', latest_ts: null, latest_count: 1, imported_count: 0, timestamp: '2026-05-07T09:30:00' },
+      metric(1, 3),
+    );
     await until(() => all.length === 3, { what: '3 messages' });
     await sleep(50);
     expect(metrics.map((m) => m.metric_id)).to.deep.equal([1, 3]);
@@ -34,7 +42,16 @@ describe('<kimi-realtime> session filtering', () => {
   it('null session_id is global and always delivered', async () => {
     const el = await mountRealtime({ url: sim.url, 'session-id': '7' });
     const seen = record(el, 'kimi:provider_context_limit_error');
-    await sim.push({ type: 'provider_context_limit_error', session_id: null, error: 'x', provider: 'p', model: 'unknown', estimated_tokens: 1, max_context: 2, message: 'm' });
+    await sim.push({
+      type: 'provider_context_limit_error',
+      session_id: null,
+      error: 'x',
+      provider: 'p',
+      model: 'unknown',
+      estimated_tokens: 1,
+      max_context: 2,
+      message: 'm',
+    });
     await until(() => seen.length === 1);
   });
 
@@ -53,7 +70,10 @@ describe('<kimi-realtime> session filtering', () => {
     );
     await until(() => el.stats.framesReceived === 8);
     expect(seen.map((m) => `${m.type}:${m.session?.id ?? m.session_ids}`)).to.deep.equal([
-      'new_session:4', 'auto_session_created:4', 'sessions_bulk_deleted:4,9', 'init:4',
+      'new_session:4',
+      'auto_session_created:4',
+      'sessions_bulk_deleted:4,9',
+      'init:4',
     ]);
   });
 

@@ -15,8 +15,12 @@ const NOT_IDS = ['{"toString":1}', '[1]', 'true', '{}', '1e400'];
 
 describe('<kimi-realtime> ids that are not ids', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   for (const pinned of ['1', null]) {
     it(`${pinned ? 'pinned' : 'following'}: objects, arrays, booleans and 1e400 as session_id, session.id, session_ids are reported and counted, never thrown; the counters add up`, async () => {
@@ -41,7 +45,13 @@ describe('<kimi-realtime> ids that are not ids', () => {
           );
         }
         // Other hostile frames in the same stream: unreadable, recovered, global, another session's.
-        frames.push('not json', '{"type":"log_metric","session_id":1,"metrics":{"percentage":NaN}}', '{"no":"type"}', JSON.stringify(metric(2, 9999)), '{"type":"cline_usage_updated"}');
+        frames.push(
+          'not json',
+          '{"type":"log_metric","session_id":1,"metrics":{"percentage":NaN}}',
+          '{"no":"type"}',
+          JSON.stringify(metric(2, 9999)),
+          '{"type":"cline_usage_updated"}',
+        );
         await sim.push(...frames);
         await until(() => el.stats.framesReceived === frames.length, { what: `${frames.length} frames` });
         await sleep(20);
@@ -51,7 +61,14 @@ describe('<kimi-realtime> ids that are not ids', () => {
         expect(el.stats.malformed, 'six hostile references per kind, plus two unreadable frames').to.equal(NOT_IDS.length * 6 + 2);
         const invalid = errors.filter((e) => e.kind === 'invalid-session-id');
         // Bounded: once per message type.
-        expect(invalid.map((e) => e.excerpt).sort()).to.deep.equal(['auto_session_created', 'init', 'metric_updated', 'new_session', 'session_activated', 'sessions_bulk_deleted']);
+        expect(invalid.map((e) => e.excerpt).sort()).to.deep.equal([
+          'auto_session_created',
+          'init',
+          'metric_updated',
+          'new_session',
+          'session_activated',
+          'sessions_bulk_deleted',
+        ]);
         // The good frames after each hostile one still arrive.
         expect(seen.filter((m) => m.metric_id > 1000 && m.metric_id < 2000).map((m) => m.metric_id)).to.deep.equal(NOT_IDS.map((_, i) => 1001 + i));
         expect(el.activeSessionId, 'a non-id is never followed').to.equal(pinned);
@@ -65,13 +82,25 @@ describe('<kimi-realtime> ids that are not ids', () => {
 
 describe('<kimi-realtime> session ids at the edges', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('session-id "01", "1.0", "-0", "1e21", " 1 " match the numbers they denote (and "03" on the wire matches 3)', async () => {
     const el = await mountRealtime({ url: sim.url, 'session-id': '1' });
     const seen = record(el, 'kimi:metric_updated');
-    const cases: [string, number | string][] = [['01', 1], ['1.0', 1], ['-0', 0], ['1e21', 1e21], [' 1 ', 1], ['3', '03'], ['3', ' 3.0 ']];
+    const cases: [string, number | string][] = [
+      ['01', 1],
+      ['1.0', 1],
+      ['-0', 0],
+      ['1e21', 1e21],
+      [' 1 ', 1],
+      ['3', '03'],
+      ['3', ' 3.0 '],
+    ];
     let id = 0;
     for (const [attribute, wire] of cases) {
       el.setAttribute('session-id', attribute);
@@ -101,8 +130,12 @@ describe('<kimi-realtime> session ids at the edges', () => {
 
 describe('<kimi-realtime> reserved event names', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('server types alert-dismiss, status, error, message come through kimi:message only, each reported as reserved-type', async () => {
     const el = await mountRealtime({ url: sim.url });
@@ -126,8 +159,12 @@ describe('<kimi-realtime> reserved event names', () => {
 
 describe('<kimi-realtime> re-entrant listeners', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('a kimi:<type> listener that switches session-id: the old session frame never reaches kimi:message', async () => {
     const el = await mountRealtime({ url: sim.url, 'session-id': '1' });
@@ -139,7 +176,13 @@ describe('<kimi-realtime> re-entrant listeners', () => {
     await sleep(20);
     expect(all, 'frame 1 (session 1) was seen as kimi:metric_updated only').to.deep.equal([2, 'cline_usage_updated']);
     // Switching to a session the frame still belongs to lets it through.
-    el.addEventListener('kimi:metric_updated', () => { el.sessionId = '02'; }, { once: true });
+    el.addEventListener(
+      'kimi:metric_updated',
+      () => {
+        el.sessionId = '02';
+      },
+      { once: true },
+    );
     await sim.push(metric(2, 4));
     await until(() => el.stats.framesReceived === 5);
     await sleep(20);

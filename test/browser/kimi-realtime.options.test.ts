@@ -32,9 +32,15 @@ describe('<kimi-realtime> options', () => {
         expect(el[property], `${attribute}="${bad}"`).to.equal(fallback);
         await el.updateComplete;
         const raised = errors.slice(before);
-        expect(raised.map((e) => [e.kind, e.option]), `${attribute}="${bad}"`).to.deep.equal([['invalid-option', attribute]]);
+        expect(
+          raised.map((e) => [e.kind, e.option]),
+          `${attribute}="${bad}"`,
+        ).to.deep.equal([['invalid-option', attribute]]);
         expect(raised[0]!.excerpt).to.equal(`"${bad}"`);
-        expect(raised[0]!.message).to.contain(attribute).and.contain(`"${bad}"`).and.contain(`using ${fallback ?? 'none'}`);
+        expect(raised[0]!.message)
+          .to.contain(attribute)
+          .and.contain(`"${bad}"`)
+          .and.contain(`using ${fallback ?? 'none'}`);
       }
     }
   });
@@ -87,8 +93,12 @@ describe('<kimi-realtime> options', () => {
 
 describe('<kimi-realtime> retry floor', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   /** Connection attempts scheduled while the server is down for `downMs`. */
   async function attemptsWhileDown(el: KimiRealtime, downMs: number): Promise<number> {

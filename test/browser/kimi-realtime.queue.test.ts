@@ -7,8 +7,12 @@ const sentTexts = async (sim: Sim) => (await sim.state()).received.map((r) => JS
 
 describe('<kimi-realtime> send queue', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('sends JSON at once when open', async () => {
     const el = await mountRealtime({ url: sim.url });

@@ -181,7 +181,8 @@ function rowCounts(canvas: HTMLCanvasElement, colour: RGB): number[] {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
-      if (data[i + 3]! > 200 && Math.abs(data[i]! - colour[0]) < 40 && Math.abs(data[i + 1]! - colour[1]) < 40 && Math.abs(data[i + 2]! - colour[2]) < 40) counts[y]!++;
+      if (data[i + 3]! > 200 && Math.abs(data[i]! - colour[0]) < 40 && Math.abs(data[i + 1]! - colour[1]) < 40 && Math.abs(data[i + 2]! - colour[2]) < 40)
+        counts[y]!++;
     }
   }
   return counts;
@@ -208,12 +209,15 @@ describe('<kimi-metric-chart>', () => {
   it('takes the init history oldest first, leaving out the rows the provider never confirmed', async () => {
     const { realtime, chart } = await mount();
     const init = byType<InitMessage>('init');
-    send(realtime, initWith([
-      { id: 39, at: '2026-05-07 07:00:10', percentage: 3 },
-      { id: 40, at: '2026-05-07 07:01:20', percentage: 4 },
-      { id: 41, at: '2026-05-07 07:02:31', percentage: 4.5 },
-      { id: 42, at: '2026-05-07 07:05:58', percentage: 7, estimated: true },
-    ]));
+    send(
+      realtime,
+      initWith([
+        { id: 39, at: '2026-05-07 07:00:10', percentage: 3 },
+        { id: 40, at: '2026-05-07 07:01:20', percentage: 4 },
+        { id: 41, at: '2026-05-07 07:02:31', percentage: 4.5 },
+        { id: 42, at: '2026-05-07 07:05:58', percentage: 7, estimated: true },
+      ]),
+    );
     await chart.updateComplete;
     expect(chart.points.map((p) => p.metricId)).to.deep.equal([39, 40, 41]);
     expect(ascending(chart.points.map((p) => p.time))).to.equal(true);
@@ -258,7 +262,10 @@ describe('<kimi-metric-chart>', () => {
     expect(continued!.percentage).to.be.closeTo((18716 / 131072) * 100, 1e-9);
     expect(chart.readingsOf('proxy').map((p) => p.window)).to.deep.equal([WINDOW, WINDOW, WINDOW]);
     expect(chart.maxContext).to.equal(WINDOW); // the newest reading is the live proxy one
-    expect(legend(chart).slice(0, 2)).to.deep.equal([`Proxy requests, window ${tokens.format(WINDOW)} tokens`, `Continue log, window ${tokens.format(131072)} tokens`]);
+    expect(legend(chart).slice(0, 2)).to.deep.equal([
+      `Proxy requests, window ${tokens.format(WINDOW)} tokens`,
+      `Continue log, window ${tokens.format(131072)} tokens`,
+    ]);
   });
 
   it('keeps init in time order when live frames came first, and each request once', async () => {
@@ -267,11 +274,14 @@ describe('<kimi-metric-chart>', () => {
     send(realtime, logAt(5, 12));
     send(realtime, metricUpdated(20, 1, 41));
     send(realtime, metricUpdated(22, 1, 44));
-    send(realtime, initWith([
-      { id: 39, at: '2026-05-08 09:58:00', percentage: 10 },
-      { id: 40, at: '2026-05-08 09:59:00', percentage: 15 },
-      { id: 41, at: '2026-05-08 10:00:00', percentage: 19 },
-    ]));
+    send(
+      realtime,
+      initWith([
+        { id: 39, at: '2026-05-08 09:58:00', percentage: 10 },
+        { id: 40, at: '2026-05-08 09:59:00', percentage: 15 },
+        { id: 41, at: '2026-05-08 10:00:00', percentage: 19 },
+      ]),
+    );
     await chart.updateComplete;
     const proxy = chart.readingsOf('proxy');
     expect(proxy.map((p) => p.metricId)).to.deep.equal([39, 40, 41, 44]);
@@ -286,22 +296,28 @@ describe('<kimi-metric-chart>', () => {
   it('merges init history with live readings by request: no duplicate, nothing live removed by a later init', async () => {
     const { realtime, chart } = await mount();
     const t = Date.now();
-    send(realtime, initWith([
-      { id: 39, at: sqlite(t - 300_000), percentage: 10 },
-      { id: 40, at: sqlite(t - 240_000), percentage: 12 },
-    ]));
+    send(
+      realtime,
+      initWith([
+        { id: 39, at: sqlite(t - 300_000), percentage: 10 },
+        { id: 40, at: sqlite(t - 240_000), percentage: 12 },
+      ]),
+    );
     send(realtime, metricUpdated(14, 1, 41));
     send(realtime, metricUpdated(16, 1, 42));
     await chart.updateComplete;
     expect(chart.points.map((p) => p.metricId)).to.deep.equal([39, 40, 41, 42]);
     // A reconnect: init again, with rows already shown, one request missed while away (43) and an estimate (44).
-    send(realtime, initWith([
-      { id: 40, at: sqlite(t - 240_000), percentage: 12 },
-      { id: 41, at: sqlite(t - 10_000), percentage: 14 },
-      { id: 42, at: sqlite(t - 5_000), percentage: 16 },
-      { id: 43, at: sqlite(t + 2_000), percentage: 18 },
-      { id: 44, at: sqlite(t + 3_000), percentage: 19, estimated: true },
-    ]));
+    send(
+      realtime,
+      initWith([
+        { id: 40, at: sqlite(t - 240_000), percentage: 12 },
+        { id: 41, at: sqlite(t - 10_000), percentage: 14 },
+        { id: 42, at: sqlite(t - 5_000), percentage: 16 },
+        { id: 43, at: sqlite(t + 2_000), percentage: 18 },
+        { id: 44, at: sqlite(t + 3_000), percentage: 19, estimated: true },
+      ]),
+    );
     await chart.updateComplete;
     expect(chart.points.map((p) => p.metricId)).to.deep.equal([39, 40, 41, 42, 43]);
     expect(chart.points.map((p) => p.origin)).to.deep.equal(['history', 'history', 'live', 'live', 'history']);
@@ -445,7 +461,8 @@ describe('<kimi-metric-chart>', () => {
   });
 
   it('draws the series and the 80 / 90 / 95 % lines at the right height, in the themed colours', async () => {
-    const colours = '--kimi-chart-line: rgb(0, 0, 255); --kimi-chart-caution: rgb(255, 0, 0); --kimi-chart-warning: rgb(0, 160, 0); --kimi-chart-critical: rgb(255, 0, 255); --kimi-chart-axis: rgb(0, 200, 200)';
+    const colours =
+      '--kimi-chart-line: rgb(0, 0, 255); --kimi-chart-caution: rgb(255, 0, 0); --kimi-chart-warning: rgb(0, 160, 0); --kimi-chart-critical: rgb(255, 0, 255); --kimi-chart-axis: rgb(0, 200, 200)';
     const { realtime, chart } = await mount({ style: colours, sources: 'continue' });
     const canvas = canvasOf(chart);
     for (let s = 0; s < 20; s++) send(realtime, logAt(s, 47.5));
@@ -467,7 +484,11 @@ describe('<kimi-metric-chart>', () => {
     // 95 % is near the top of a 0–100 % axis.
     expect(y95.y / canvas.height).to.be.below(0.15);
     // Above the line (and its end dot), nothing of the series is drawn: the fill is below it.
-    expect(rowCounts(canvas, [0, 0, 255]).slice(0, line.y - 4).some((n) => n > 0)).to.equal(false);
+    expect(
+      rowCounts(canvas, [0, 0, 255])
+        .slice(0, line.y - 4)
+        .some((n) => n > 0),
+    ).to.equal(false);
 
     // A reading above 100 % stretches the axis: the thresholds move down towards the baseline.
     send(realtime, logAt(21, 114.2));
@@ -476,7 +497,8 @@ describe('<kimi-metric-chart>', () => {
   });
 
   it('draws two sources as two labelled lines, each in percent of its own window, with no token axis', async () => {
-    const colours = '--kimi-chart-line: rgb(0, 0, 255); --kimi-chart-line-2: rgb(0, 160, 0); --kimi-chart-caution: rgb(255, 0, 0); --kimi-chart-warning: rgb(255, 128, 0); --kimi-chart-critical: rgb(255, 0, 255); --kimi-chart-axis: rgb(0, 200, 200)';
+    const colours =
+      '--kimi-chart-line: rgb(0, 0, 255); --kimi-chart-line-2: rgb(0, 160, 0); --kimi-chart-caution: rgb(255, 0, 0); --kimi-chart-warning: rgb(255, 128, 0); --kimi-chart-critical: rgb(255, 0, 255); --kimi-chart-axis: rgb(0, 200, 200)';
     // Offset 0: the naive log stamps and the SQLite rows are then on the same (UTC) clock, whatever this browser's zone.
     const { realtime, chart } = await mount({ style: colours, sources: 'proxy continue', offset: 0 });
     const canvas = canvasOf(chart);
@@ -730,7 +752,13 @@ describe('<kimi-metric-chart>', () => {
 });
 
 describe('metric chart geometry and series (pure modules)', () => {
-  const reading = (time: number, percentage: number, metricId: number | null = null, source: UsageSource = 'proxy', origin: UsageReading['origin'] = 'live'): UsageReading => ({
+  const reading = (
+    time: number,
+    percentage: number,
+    metricId: number | null = null,
+    source: UsageSource = 'proxy',
+    origin: UsageReading['origin'] = 'live',
+  ): UsageReading => ({
     sessionId: '1',
     source,
     tokens: Math.round((percentage * WINDOW) / 100),
@@ -812,11 +840,29 @@ describe('metric chart geometry and series (pure modules)', () => {
       calls.push(withDates);
       return clock(t, withDates);
     };
-    const sameDay = computeScales({ minTime: new Date(2026, 4, 7, 10, 0).getTime(), maxTime: new Date(2026, 4, 7, 23, 0).getTime(), maxPercentage: 50 }, 600, 220, null, measure, 0, 0, label);
+    const sameDay = computeScales(
+      { minTime: new Date(2026, 4, 7, 10, 0).getTime(), maxTime: new Date(2026, 4, 7, 23, 0).getTime(), maxPercentage: 50 },
+      600,
+      220,
+      null,
+      measure,
+      0,
+      0,
+      label,
+    );
     expect(sameDay.withDates).to.equal(false);
     expect(calls.every((d) => !d) && calls.length > 0).to.equal(true);
     calls.length = 0;
-    const overnight = computeScales({ minTime: new Date(2026, 4, 7, 23, 30).getTime(), maxTime: new Date(2026, 4, 8, 0, 30).getTime(), maxPercentage: 50 }, 600, 220, null, measure, 0, 0, label);
+    const overnight = computeScales(
+      { minTime: new Date(2026, 4, 7, 23, 30).getTime(), maxTime: new Date(2026, 4, 8, 0, 30).getTime(), maxPercentage: 50 },
+      600,
+      220,
+      null,
+      measure,
+      0,
+      0,
+      label,
+    );
     expect(overnight.withDates).to.equal(true);
     expect(calls.every((d) => d) && calls.length > 0).to.equal(true);
     expect(overnight.timeTicks).to.include(new Date(2026, 4, 8, 0, 0).getTime());

@@ -6,7 +6,10 @@ import { KimiRequestError, type KimiRealtime } from '../../src/index.js';
 
 /** The rejection of `promise` (fails when it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<KimiRequestError> {
-  const outcome = await promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+  const outcome = await promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
   if (!('error' in outcome)) throw new Error(`resolved with ${JSON.stringify(outcome.value)}`);
   expect(outcome.error).to.be.instanceOf(KimiRequestError);
   return outcome.error as KimiRequestError;
@@ -17,8 +20,12 @@ const commands = async (sim: Sim) => (await sim.state()).received.map((r) => JSO
 describe('request()', function () {
   this.timeout(20_000);
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('resolves with the reply of each of the three commands, matched by a generated requestId, and dispatches it too', async () => {
     const el = await mountRealtime({ url: sim.url });
@@ -26,7 +33,9 @@ describe('request()', function () {
     const preview = await el.request({ type: 'memory_compress_preview', strategy: 'token', threshold: 0.3 });
     expect(preview.type).to.equal('memory_compress_preview_response');
     expect(preview.result!.space_saved).to.equal('423 tokens');
-    expect(preview.requestId).to.be.a('string').and.match(/^kimi-/);
+    expect(preview.requestId)
+      .to.be.a('string')
+      .and.match(/^kimi-/);
     const execute = await el.request({ type: 'memory_compress_execute', dryRun: true });
     expect(execute.type).to.equal('memory_compress_result_response');
     expect(execute.result!.projected_count).to.equal(3);

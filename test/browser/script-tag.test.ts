@@ -3,8 +3,21 @@ import { Sim, until, sleep } from './helpers/simulator.js';
 import { metric } from './helpers/frames.js';
 
 const legacyMetric = (session: number, id: number) => ({
-  type: 'metric', session_id: session, session_updated: true, alert: null, sanitizer: null, mcp_memory: null,
-  metric: { id, timestamp: '2026-05-07T09:06:04.918273', estimated_tokens: 1000, cumulative_tokens: 1000, percentage: 0.4, is_estimated: true, source: 'proxy' },
+  type: 'metric',
+  session_id: session,
+  session_updated: true,
+  alert: null,
+  sanitizer: null,
+  mcp_memory: null,
+  metric: {
+    id,
+    timestamp: '2026-05-07T09:06:04.918273',
+    estimated_tokens: 1000,
+    cumulative_tokens: 1000,
+    percentage: 0.4,
+    is_estimated: true,
+    source: 'proxy',
+  },
 });
 
 /** Loads a page into an iframe, with console.log/warn captured before anything else runs. */
@@ -22,8 +35,12 @@ async function page(body: string): Promise<{ win: Window & { logged: unknown[][]
 
 describe('script-tag bundles: the three-line page', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   for (const [name, loader] of [
     ['IIFE', '<script src="/dist/cdn/kimi-realtime.iife.js"></script>'],
@@ -39,7 +56,11 @@ describe('script-tag bundles: the three-line page', () => {
       await until(() => win.logged.length >= 3, { what: 'three logs' });
       await sleep(50);
       const logged = win.logged.map((a) => a[0] as { metricId: number; sessionId: string; frame: string; percentage: number });
-      expect(logged.map((r) => [r.metricId, r.sessionId, r.frame])).to.deep.equal([[1, '1', 'metric_updated'], [3, '1', 'metric'], [5, '1', 'metric_updated']]);
+      expect(logged.map((r) => [r.metricId, r.sessionId, r.frame])).to.deep.equal([
+        [1, '1', 'metric_updated'],
+        [3, '1', 'metric'],
+        [5, '1', 'metric_updated'],
+      ]);
       expect(logged[0]!.percentage).to.equal(1);
       frame.remove();
     });

@@ -6,7 +6,11 @@ import { metric } from './helpers/frames.js';
 import type { KimiErrorDetail, KimiRealtime, KimiStatusDetail } from '../../src/index.js';
 
 /** `n` elements in one container, with the attributes (and properties) given for each index. */
-async function mountMany(n: number, attrs: (i: number) => Record<string, string | boolean>, props?: (el: KimiRealtime, i: number) => void): Promise<{ container: HTMLElement; els: KimiRealtime[] }> {
+async function mountMany(
+  n: number,
+  attrs: (i: number) => Record<string, string | boolean>,
+  props?: (el: KimiRealtime, i: number) => void,
+): Promise<{ container: HTMLElement; els: KimiRealtime[] }> {
   const container = await fixture<HTMLDivElement>(html`<div></div>`);
   const els: KimiRealtime[] = [];
   for (let i = 0; i < n; i++) {
@@ -39,8 +43,12 @@ async function countParses(body: () => Promise<void>): Promise<number> {
 describe('shared connection', function () {
   this.timeout(30_000);
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('20 elements with the same URL: 1 socket at the server, each frame parsed once, each element filtering for itself', async () => {
     const { els } = await mountMany(20, (i) => ({ url: sim.url, 'session-id': String((i % 2) + 1) }));
@@ -56,7 +64,10 @@ describe('shared connection', function () {
     expect(parses, 'JSON.parse calls for 50 frames and 20 elements').to.equal(frames);
     els.forEach((el, i) => {
       const session = (i % 2) + 1;
-      expect(seen[i]!.map((m) => m.metric_id), `element ${i}`).to.deep.equal(Array.from({ length: frames / 2 }, (_, k) => 2 * k + session - 1));
+      expect(
+        seen[i]!.map((m) => m.metric_id),
+        `element ${i}`,
+      ).to.deep.equal(Array.from({ length: frames / 2 }, (_, k) => 2 * k + session - 1));
       expect([el.stats.delivered, el.stats.filtered]).to.deep.equal([frames / 2, frames / 2]);
     });
   });
@@ -120,7 +131,11 @@ describe('shared connection', function () {
     const calls = { old: 0, new: 0 };
     const oldToken = () => (calls.old++, 'a');
     const newToken = () => (calls.new++, 'b');
-    const { els } = await mountMany(4, () => ({ url: sim.url, 'reconnect-delay': '100' }), (el) => (el.token = oldToken));
+    const { els } = await mountMany(
+      4,
+      () => ({ url: sim.url, 'reconnect-delay': '100' }),
+      (el) => (el.token = oldToken),
+    );
     await until(() => els.every((e) => e.state === 'open'));
     expect(calls).to.deep.equal({ old: 1, new: 0 });
     const statuses = els.map((el) => record<KimiStatusDetail>(el, 'kimi:status'));
@@ -158,7 +173,11 @@ describe('shared connection', function () {
     await sleep(200);
     const received = (await sim.state()).received.map((r) => JSON.parse(r.text) as { from: number; n: number });
     expect(received.length).to.equal(6);
-    for (let i = 0; i < 3; i++) expect(received.filter((m) => m.from === i).map((m) => m.n), `element ${i}, in order`).to.deep.equal([1, 2]);
+    for (let i = 0; i < 3; i++)
+      expect(
+        received.filter((m) => m.from === i).map((m) => m.n),
+        `element ${i}, in order`,
+      ).to.deep.equal([1, 2]);
     // A manual element joining the open socket sends what it queued at once.
     const late = document.createElement('kimi-realtime');
     late.manual = true;

@@ -6,8 +6,20 @@ import { SocketMachine, type ConnectionSettings, type SocketIdentity, type Socke
 import type { KimiErrorDetail, KimiStatusDetail } from '../../src/index.js';
 
 const settings = (url: string, extra: Partial<ConnectionSettings> = {}): ConnectionSettings => ({
-  resolvedUrl: url, reconnectDelay: 100, reconnectDelayMax: 1000, reconnectGrowth: 2, reconnectJitter: 0, stableAfter: 5000,
-  connectTimeout: 4000, idleTimeout: 0, pingInterval: 0, token: null, authVia: 'query', authCloseCodes: [4401], debug: false, ...extra,
+  resolvedUrl: url,
+  reconnectDelay: 100,
+  reconnectDelayMax: 1000,
+  reconnectGrowth: 2,
+  reconnectJitter: 0,
+  stableAfter: 5000,
+  connectTimeout: 4000,
+  idleTimeout: 0,
+  pingInterval: 0,
+  token: null,
+  authVia: 'query',
+  authCloseCodes: [4401],
+  debug: false,
+  ...extra,
 });
 
 const identityOf = (s: ConnectionSettings): SocketIdentity => ({ url: s.resolvedUrl, token: s.token, authVia: s.authVia, own: true });
@@ -36,8 +48,12 @@ function phases(machine: SocketMachine): SocketPhase[] {
 
 describe('socket layer', () => {
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('checks the partysocket members it replaces when constructed, and fails loudly without them', () => {
     expect(() => checkInternals({})).to.throw(/no _handleMessage.*partysocket 1\.3\.0/);
@@ -90,7 +106,12 @@ describe('socket layer', () => {
 
   it('closed for good: no attempt after stop(), even one started in the same task, and the token is not read', async () => {
     let reads = 0;
-    const s = settings(sim.url, { token: () => { reads++; return 't'; } });
+    const s = settings(sim.url, {
+      token: () => {
+        reads++;
+        return 't';
+      },
+    });
     const machine = machineFor(s);
     const { m } = member(s);
     machine.join(m);

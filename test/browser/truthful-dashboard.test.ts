@@ -43,13 +43,20 @@ async function panel(sim: Sim, attrs: Record<string, string> = {}, before?: (sou
   const root = await fixture<HTMLDivElement>(html`<div style="width: 640px">${source}</div>`);
   const el = root.querySelector('kimi-realtime')!;
   await until(() => el.state === 'open', { what: 'open' });
-  return { source: el, gauge: el.querySelector('kimi-context-gauge')!, chart: el.querySelector('kimi-metric-chart')!, feed: el.querySelector('kimi-alert-feed')! };
+  return {
+    source: el,
+    gauge: el.querySelector('kimi-context-gauge')!,
+    chart: el.querySelector('kimi-metric-chart')!,
+    feed: el.querySelector('kimi-alert-feed')!,
+  };
 }
 
 describe('a dashboard that tells the truth (realistic simulator)', function () {
   this.timeout(30_000);
   let sim: Sim;
-  afterEach(async () => { await sim?.close(); });
+  afterEach(async () => {
+    await sim?.close();
+  });
 
   it('a page that only listens to kimi:metric gets every usage reading of its session, whatever frame carried it', async () => {
     sim = await Sim.create({ sessions: [1, 2], activeSession: 1 });
@@ -70,7 +77,11 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     await until(() => readings.length >= before + 3, { what: 'three live readings' });
     await sleep(50);
     const live = readings.slice(before).filter((r) => r.origin === 'live');
-    expect(live.map((r) => [r.source, r.frame])).to.deep.equal([['proxy', 'metric_updated'], ['continue', 'log_metric'], ['kimi-cli', 'log_metric']]);
+    expect(live.map((r) => [r.source, r.frame])).to.deep.equal([
+      ['proxy', 'metric_updated'],
+      ['continue', 'log_metric'],
+      ['kimi-cli', 'log_metric'],
+    ]);
     expect(live[0]!.metricId).to.equal(metricId);
     expect(live[0]!.tokens).to.equal(120_000);
     expect(live[1]!.window, 'Continue keeps its own window').to.equal(131_072);
@@ -80,7 +91,7 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     }
   });
 
-  it('never labels the proxy reading with a log frame\'s window; the feed and the gauge agree on the level', async () => {
+  it("never labels the proxy reading with a log frame's window; the feed and the gauge agree on the level", async () => {
     sim = await Sim.create({ sessions: [1], activeSession: 1 });
     const { source, gauge, feed } = await panel(sim, { 'session-id': '1' });
     await request(sim, { tokens: 241_000 }); // 91.9 % of 262,144: warning
@@ -105,7 +116,10 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
       await request(sim, { tokens });
       await until(() => text(gauge, 'tokens').startsWith(`${tokens.toLocaleString('en')} /`), { what: `reading of ${tokens}` });
       await nextFrame();
-      const [used, window] = text(gauge, 'tokens').replace(/ tokens$/, '').split(' / ').map((n) => Number(n.replace(/,/g, '')));
+      const [used, window] = text(gauge, 'tokens')
+        .replace(/ tokens$/, '')
+        .split(' / ')
+        .map((n) => Number(n.replace(/,/g, '')));
       expect(text(gauge, 'value'), `${tokens} tokens`).to.equal(`${((used! / window!) * 100).toFixed(1)} %`);
     }
   });
@@ -171,7 +185,11 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     const after = chart.points;
     const ids = after.filter((p) => p.metricId !== null).map((p) => p.metricId);
     expect(new Set(ids).size, 'each request once').to.equal(ids.length);
-    for (const key of before) expect(after.map((p) => `${p.source}:${p.metricId ?? p.time}`), 'nothing removed').to.include(key);
+    for (const key of before)
+      expect(
+        after.map((p) => `${p.source}:${p.metricId ?? p.time}`),
+        'nothing removed',
+      ).to.include(key);
     for (let i = 1; i < after.length; i++) expect(after[i]!.time, 'time order').to.be.at.least(after[i - 1]!.time);
     // The page saw each request once too, although init and hydration sent every row again.
     const seen = dispatched.filter((r) => r.metricId !== null).map((r) => r.metricId);
@@ -217,7 +235,7 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     await until(() => /77,777/.test(text(gauge, 'tokens')));
   });
 
-  it('puts server times on this browser\'s clock when the server runs in another zone', async () => {
+  it("puts server times on this browser's clock when the server runs in another zone", async () => {
     sim = await Sim.create({ sessions: [1], activeSession: 1, tz: 'Asia/Tokyo' });
     const { source, chart } = await panel(sim, { 'session-id': '1' });
     chart.setAttribute('usage-sources', 'all');
@@ -239,7 +257,13 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
   it('a listener that switches sessions during a frame: the children never record that frame after clearing', async () => {
     sim = await Sim.create({ sessions: [1, 2], activeSession: 1 });
     const { source, gauge, chart } = await panel(sim, { 'session-id': '1', 'no-hydrate': '' });
-    source.addEventListener('kimi:metric_updated', () => { source.sessionId = '2'; }, { once: true });
+    source.addEventListener(
+      'kimi:metric_updated',
+      () => {
+        source.sessionId = '2';
+      },
+      { once: true },
+    );
     await request(sim, { tokens: 123_456 });
     await until(() => source.activeSessionId === '2');
     await sleep(100);

@@ -10,17 +10,24 @@ class LateRealtime extends KimiRealtime {}
 class EarlyGauge extends KimiContextGauge {}
 
 const updated = (pct: number) => ({
-  type: 'metric_updated', metric_id: 1, session_id: 1,
+  type: 'metric_updated',
+  metric_id: 1,
+  session_id: 1,
   real_tokens: { total: 1, prompt: 1, completion: 0, percentage: pct },
-  cumulative_tokens: Math.round((pct * 262144) / 100), cumulative_percentage: pct, alert: null, source: 'proxy',
+  cumulative_tokens: Math.round((pct * 262144) / 100),
+  cumulative_percentage: pct,
+  alert: null,
+  source: 'proxy',
 });
 const value = (gauge: Element) => gauge.shadowRoot?.querySelector('[part="value"]')?.textContent?.trim() ?? '';
 
 describe('dashboard children: order of upgrade', () => {
   it('a child defined before its parent attaches once the parent is defined', async () => {
-    const root = await fixture<HTMLDivElement>(html`<div>
-      <order-realtime manual session-id="1"><order-gauge></order-gauge></order-realtime>
-    </div>`);
+    const root = await fixture<HTMLDivElement>(
+      html`<div>
+        <order-realtime manual session-id="1"><order-gauge></order-gauge></order-realtime>
+      </div>`,
+    );
     customElements.define('order-gauge', EarlyGauge);
     const gauge = root.querySelector('order-gauge') as EarlyGauge;
     await until(() => value(gauge) === '–', { what: 'gauge rendered without a source' });
@@ -31,10 +38,12 @@ describe('dashboard children: order of upgrade', () => {
   });
 
   it('a child moved to another parent follows it and leaves the old one', async () => {
-    const root = await fixture<HTMLDivElement>(html`<div>
-      <order-realtime id="a" manual session-id="1"><order-gauge></order-gauge></order-realtime>
-      <order-realtime id="b" manual session-id="1"></order-realtime>
-    </div>`);
+    const root = await fixture<HTMLDivElement>(
+      html`<div>
+        <order-realtime id="a" manual session-id="1"><order-gauge></order-gauge></order-realtime>
+        <order-realtime id="b" manual session-id="1"></order-realtime>
+      </div>`,
+    );
     const a = root.querySelector('#a') as LateRealtime;
     const b = root.querySelector('#b') as LateRealtime;
     const gauge = root.querySelector('order-gauge') as EarlyGauge;

@@ -45,7 +45,10 @@ export function colorSchemePlugin() {
         else await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
         return { applied: true };
       }
-      return { applied: false, reason: `${browser.name} over WebDriver classic cannot emulate prefers-color-scheme (the dark scheme is tested in Chromium and Firefox)` };
+      return {
+        applied: false,
+        reason: `${browser.name} over WebDriver classic cannot emulate prefers-color-scheme (the dark scheme is tested in Chromium and Firefox)`,
+      };
     },
   };
 }

@@ -45,7 +45,10 @@ async function startDriver(driver, env) {
   const end = Date.now() + 15_000;
   for (;;) {
     const ready = await Promise.race([
-      fetch(`http://127.0.0.1:${port}/status`).then((r) => r.ok, () => false),
+      fetch(`http://127.0.0.1:${port}/status`).then(
+        (r) => r.ok,
+        () => false,
+      ),
       exited,
     ]);
     if (ready) return { child, port };

@@ -30,9 +30,14 @@ let hub;
 let browser;
 
 const metric = (session, id, percentage) => ({
-  type: 'metric_updated', metric_id: id, session_id: session,
+  type: 'metric_updated',
+  metric_id: id,
+  session_id: session,
   real_tokens: { total: 100, prompt: 90, completion: 10, percentage: 1 },
-  cumulative_tokens: percentage * 1000, cumulative_percentage: percentage, alert: null, source: 'proxy',
+  cumulative_tokens: percentage * 1000,
+  cumulative_percentage: percentage,
+  alert: null,
+  source: 'proxy',
 });
 
 /** Copies test/apps/<name> to a directory outside the repository and installs the tarball into it. */
@@ -68,17 +73,36 @@ function viteBuild(dir) {
 /** `vite` (dev server) in `dir` on a free port; resolves to its URL and a stop function. */
 async function viteDev(dir, env = {}) {
   const port = await new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => { const { port: p } = probe.address(); probe.close(() => resolve(p)); });
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address();
+      probe.close(() => resolve(p));
+    });
   });
-  const child = spawn(process.execPath, [VITE, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [VITE, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   await new Promise((resolve, reject) => {
-    const onData = (d) => { output += d; if (output.includes(`127.0.0.1:${port}`)) resolve(); };
+    const onData = (d) => {
+      output += d;
+      if (output.includes(`127.0.0.1:${port}`)) resolve();
+    };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
     child.on('exit', (code) => reject(new Error(`vite exited with ${code}: ${output}`)));
   });
-  return { url: `http://127.0.0.1:${port}/`, stop: () => new Promise((r) => { child.once('exit', r); child.kill(); }) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    stop: () =>
+      new Promise((r) => {
+        child.once('exit', r);
+        child.kill();
+      }),
+  };
 }
 
 /** Serves `dir` and opens `path?ws=…` in Chromium; returns the page and a cleanup. */
@@ -87,10 +111,21 @@ async function open(dir, path) {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+  });
   await page.goto(`${server.url}${path}?ws=${encodeURIComponent(hub.main.url)}`, { waitUntil: 'load' });
-  return { page, errors, close: async () => { await page.close(); await server.close(); } };
+  return {
+    page,
+    errors,
+    close: async () => {
+      await page.close();
+      await server.close();
+    },
+  };
 }
 
 /** Waits until the page's <kimi-realtime>s are connected, pushes frames of session 1 and 2, and returns what the page recorded. */
@@ -124,9 +159,14 @@ test('plain page: script-tag bundle from the tarball, page script type-checked b
   const { page, errors, close } = await open(dir, '/index.html');
   try {
     const events = await exchange(page, { sockets: 1, via: ['document'] });
-    assert.deepEqual(events.map((e) => e.id), [1, 3], 'session 1 only, in order');
+    assert.deepEqual(
+      events.map((e) => e.id),
+      [1, 3],
+      'session 1 only, in order',
+    );
     const info = await page.evaluate(() => window.__info);
-    for (const name of ['KimiRealtime', 'KimiContextGauge', 'define', 'parseKimiTimestamp']) assert.ok(info.globals.includes(name), `window.KimiRealtime.${name}`);
+    for (const name of ['KimiRealtime', 'KimiContextGauge', 'define', 'parseKimiTimestamp'])
+      assert.ok(info.globals.includes(name), `window.KimiRealtime.${name}`);
     assert.equal(info.parsed, Date.UTC(2026, 4, 7, 7, 5, 58));
     assert.equal(info.plainTag, true, 'KimiRealtime.define(tag) after the bundle registered');
     await page.waitForFunction(() => /42\.5/.test(document.querySelector('kimi-context-gauge')?.shadowRoot?.textContent ?? ''), { timeout: 5000 });
@@ -143,7 +183,10 @@ test('Vite + TypeScript app: npm build through the bundler, strict tsc, define(t
   const { page, errors, close } = await open(join(dir, 'dist'), '/index.html');
   try {
     const events = await exchange(page, { sockets: 1, via: ['app-realtime'] });
-    assert.deepEqual(events.map((e) => e.id), [1, 3]);
+    assert.deepEqual(
+      events.map((e) => e.id),
+      [1, 3],
+    );
     const info = await page.evaluate(() => ({ ...window.__info, states: window.__states }));
     assert.equal(info.subclass, true);
     assert.equal(info.defaultTag, true);
@@ -163,7 +206,11 @@ test('React 19 app: wrappers with camel-case event props, typed plain tags with 
   try {
     const events = await exchange(page, { sockets: 2, via: ['wrapper', 'jsx', 'effect'] });
     for (const via of ['wrapper', 'jsx', 'effect']) {
-      assert.deepEqual(events.filter((e) => e.via === via).map((e) => e.id), [1, 3], `${via}: session 1 only, each once (StrictMode mounts twice)`);
+      assert.deepEqual(
+        events.filter((e) => e.via === via).map((e) => e.id),
+        [1, 3],
+        `${via}: session 1 only, each once (StrictMode mounts twice)`,
+      );
     }
     const state = await page.$eval('#react-state', (el) => el.textContent);
     assert.equal(state, '42.5 %', 'React state updated from the wrapper event prop');
@@ -180,7 +227,7 @@ test('moduleResolution node (node10): every subpath resolves through typesVersio
   typecheck(dir);
 });
 
-test('Vite dev server: with `url` left empty the socket goes to Vite and hangs; the README\'s /ws proxy fixes it', { timeout: 120_000 }, async () => {
+test("Vite dev server: with `url` left empty the socket goes to Vite and hangs; the README's /ws proxy fixes it", { timeout: 120_000 }, async () => {
   const dir = makeApp('vite');
   for (const proxied of [false, true]) {
     const dev = await viteDev(dir, proxied ? { KIMI_WS_TARGET: `ws://127.0.0.1:${hub.main.port}` } : {});
@@ -193,7 +240,11 @@ test('Vite dev server: with `url` left empty the socket goes to Vite and hangs; 
         assert.equal(await page.evaluate(() => document.querySelector('app-realtime').state), 'connecting', 'Vite never answers the socket');
       } else {
         const events = await exchange(page, { sockets: 1, via: ['app-realtime'] });
-        assert.deepEqual(events.map((e) => e.id), [1, 3], 'through the proxy');
+        assert.deepEqual(
+          events.map((e) => e.id),
+          [1, 3],
+          'through the proxy',
+        );
       }
     } finally {
       await page.close();

@@ -6,18 +6,28 @@ import { ALL_BROWSERS, BROWSERS, installAdvice, locateBrowsers, selectedBrowsers
 
 const ENV = ['CHROME_PATH', 'CHROMIUM_PATH', 'FIREFOX_PATH', 'WEBKIT_WEBDRIVER_PATH', 'MINIBROWSER_PATH', 'XVFB_PATH'];
 const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
-test.beforeEach(() => { for (const k of ENV) delete process.env[k]; });
-test.after(() => { for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v; });
+test.beforeEach(() => {
+  for (const k of ENV) delete process.env[k];
+});
+test.after(() => {
+  for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+});
 
 /** Every candidate path of the named browsers. */
 const pathsOf = (...names) => names.flatMap((n) => Object.values(BROWSERS[n].parts).flatMap((p) => p.candidates));
-const fs = (paths) => { const set = new Set(paths); return (path) => set.has(path); };
+const fs = (paths) => {
+  const set = new Set(paths);
+  return (path) => set.has(path);
+};
 const noInstall = () => assert.fail('nothing should be installed');
 /** MiniBrowser's first candidate (under this machine's multiarch folder, or /usr/libexec). */
 const MINI = BROWSERS.webkit.parts.browser.candidates[0];
 
 test('finds every binary of each browser: the first existing candidate', () => {
-  const found = locateBrowsers(ALL_BROWSERS, { exists: fs(['/usr/bin/chromium', '/usr/bin/google-chrome', '/usr/bin/firefox-esr', '/usr/bin/WebKitWebDriver', MINI, '/usr/bin/Xvfb']), install: noInstall });
+  const found = locateBrowsers(ALL_BROWSERS, {
+    exists: fs(['/usr/bin/chromium', '/usr/bin/google-chrome', '/usr/bin/firefox-esr', '/usr/bin/WebKitWebDriver', MINI, '/usr/bin/Xvfb']),
+    install: noInstall,
+  });
   assert.deepEqual(found, {
     chromium: { browser: '/usr/bin/chromium' },
     firefox: { browser: '/usr/bin/firefox-esr' },
@@ -28,7 +38,10 @@ test('finds every binary of each browser: the first existing candidate', () => {
 test('an environment variable wins over the candidates', () => {
   process.env.CHROME_PATH = '/opt/chrome/chrome';
   process.env.FIREFOX_PATH = '/opt/firefox/firefox';
-  const found = locateBrowsers(['chromium', 'firefox'], { exists: fs(['/opt/chrome/chrome', '/opt/firefox/firefox', ...pathsOf('chromium', 'firefox')]), install: noInstall });
+  const found = locateBrowsers(['chromium', 'firefox'], {
+    exists: fs(['/opt/chrome/chrome', '/opt/firefox/firefox', ...pathsOf('chromium', 'firefox')]),
+    install: noInstall,
+  });
   assert.deepEqual(found, { chromium: { browser: '/opt/chrome/chrome' }, firefox: { browser: '/opt/firefox/firefox' } });
 });
 
@@ -68,15 +81,19 @@ test('WebKit with one part missing (no Xvfb) counts as missing', () => {
 });
 
 test('without root or apt: stops with a message that says exactly what to install', () => {
-  for (const [isRoot, hasApt] of [[false, true], [true, false]]) {
+  for (const [isRoot, hasApt] of [
+    [false, true],
+    [true, false],
+  ]) {
     assert.throws(
       () => locateBrowsers(ALL_BROWSERS, { exists: fs(['/usr/bin/chromium']), isRoot, hasApt, install: noInstall }),
-      (e) => e.message === installAdvice(['firefox', 'webkit'])
-        && e.message.includes('sudo apt-get update && sudo apt-get install -y firefox-esr webkit2gtk-driver xvfb xauth')
-        && e.message.includes('Firefox, WebKit')
-        && e.message.includes('FIREFOX_PATH')
-        && e.message.includes('BROWSERS=chromium npm test')
-        && !e.message.includes(' chromium '),
+      (e) =>
+        e.message === installAdvice(['firefox', 'webkit']) &&
+        e.message.includes('sudo apt-get update && sudo apt-get install -y firefox-esr webkit2gtk-driver xvfb xauth') &&
+        e.message.includes('Firefox, WebKit') &&
+        e.message.includes('FIREFOX_PATH') &&
+        e.message.includes('BROWSERS=chromium npm test') &&
+        !e.message.includes(' chromium '),
     );
   }
 });

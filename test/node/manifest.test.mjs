@@ -12,7 +12,20 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'custom-elements.json'), 'ut
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const elements = manifest.modules.flatMap((mod) => (mod.declarations ?? []).filter((d) => d.tagName).map((d) => ({ ...d, module: mod.path })));
 const byTag = new Map(elements.map((e) => [e.tagName, e]));
-const SHARED_TOKENS = ['--kimi-color-surface', '--kimi-color-text', '--kimi-color-muted', '--kimi-color-border', '--kimi-color-accent', '--kimi-color-ok', '--kimi-color-caution', '--kimi-color-warning', '--kimi-color-critical', '--kimi-radius', '--kimi-font', '--kimi-font-mono'];
+const SHARED_TOKENS = [
+  '--kimi-color-surface',
+  '--kimi-color-text',
+  '--kimi-color-muted',
+  '--kimi-color-border',
+  '--kimi-color-accent',
+  '--kimi-color-ok',
+  '--kimi-color-caution',
+  '--kimi-color-warning',
+  '--kimi-color-critical',
+  '--kimi-radius',
+  '--kimi-font',
+  '--kimi-font-mono',
+];
 
 /** Every `module` reference anywhere in a value. */
 function references(node, out = []) {
@@ -49,14 +62,25 @@ test('module paths and references point at shipped JavaScript with declarations 
     assert.ok(existsSync(join(ROOT, mod.path.replace(/\.js$/, '.d.ts'))), `${mod.path} has a .d.ts`);
     for (const ref of references(mod)) assert.ok(paths.has(ref), `${mod.path} refers to ${ref}, which is a module of the manifest`);
   }
-  assert.ok(pkg.files.some((f) => f.replace(/\/$/, '') === 'dist'), 'dist/ is in the package');
+  assert.ok(
+    pkg.files.some((f) => f.replace(/\/$/, '') === 'dist'),
+    'dist/ is in the package',
+  );
 });
 
 test('every tag has a custom-element-definition in the module that registers it, and no other definitions exist', () => {
-  const definitions = manifest.modules.flatMap((mod) => (mod.exports ?? []).filter((e) => e.kind === 'custom-element-definition').map((e) => ({ ...e, in: mod.path })));
-  const full = definitions.filter((d) => d.in === 'dist/define.js').map((d) => d.name).sort();
+  const definitions = manifest.modules.flatMap((mod) =>
+    (mod.exports ?? []).filter((e) => e.kind === 'custom-element-definition').map((e) => ({ ...e, in: mod.path })),
+  );
+  const full = definitions
+    .filter((d) => d.in === 'dist/define.js')
+    .map((d) => d.name)
+    .sort();
   assert.deepEqual(full, [...byTag.keys()].sort(), 'dist/define.js defines every element');
-  assert.deepEqual(definitions.filter((d) => d.in === 'dist/define-core.js').map((d) => d.name), ['kimi-realtime']);
+  assert.deepEqual(
+    definitions.filter((d) => d.in === 'dist/define-core.js').map((d) => d.name),
+    ['kimi-realtime'],
+  );
   for (const d of definitions) {
     assert.ok(['dist/define.js', 'dist/define-core.js'].includes(d.in), `${d.name} defined in ${d.in}, which registers nothing`);
     const el = byTag.get(d.name);
@@ -148,7 +172,10 @@ test('events: every server type and lifecycle event on <kimi-realtime>, each typ
       assert.ok(exported.has(e.type.text), `${e.name}: ${e.type.text} is exported by the package`);
     }
   }
-  assert.deepEqual(byTag.get('kimi-alert-feed').events.map((e) => [e.name, e.type.text]), [['kimi:alert-dismiss', 'AlertItem']]);
+  assert.deepEqual(
+    byTag.get('kimi-alert-feed').events.map((e) => [e.name, e.type.text]),
+    [['kimi:alert-dismiss', 'AlertItem']],
+  );
   assert.equal(realtime.events.find((e) => e.name === 'kimi:metric_updated').type.text, 'MetricUpdatedMessage');
   assert.equal(realtime.events.find((e) => e.name === 'kimi:status').type.text, 'KimiStatusDetail');
 });

@@ -8,12 +8,15 @@ import { join, posix } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }).toString());
+const packed = JSON.parse(
+  execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }).toString(),
+);
 const files = new Set(packed[0].files.map((f) => f.path));
 const read = (path) => readFileSync(join(ROOT, path), 'utf8');
 
 test('the tarball has the license, the manifest, the docs the README links to, and every source a map names', () => {
-  for (const f of ['LICENSE', 'README.md', 'custom-elements.json', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cdn/kimi-realtime.iife.js']) assert.ok(files.has(f), f);
+  for (const f of ['LICENSE', 'README.md', 'custom-elements.json', 'package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/cdn/kimi-realtime.iife.js'])
+    assert.ok(files.has(f), f);
   assert.match(read('LICENSE'), /MIT License[\s\S]*kimi-realtime contributors/);
   assert.equal(pkg.license, 'MIT');
 });
@@ -41,13 +44,17 @@ test('every package the shipped modules and declarations import is a dependency 
   const typesOf = (name) => (name.startsWith('@types/') ? name : null);
   for (const f of files) {
     if (!/^dist\/.*\.(js|d\.ts)$/.test(f) || f.startsWith('dist/cdn/')) continue;
-    const text = read(f).replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // code, not comments
+    const text = read(f)
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, ''); // code, not comments
     const specifiers = [
       /^\s*(?:import|export)\b[^;'"`]*?\sfrom\s*['"]([^'"]+)['"]/gm, // import … from 'x', export … from 'x'
       /^\s*import\s*['"]([^'"]+)['"]/gm, // import 'x'
       /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, // import('x'), import("x").T in declarations
       /\bdeclare module\s+['"]([^'"]+)['"]/g, // augmentations
-    ].flatMap((re) => [...text.matchAll(re)].map(([, s]) => s)).filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
+    ]
+      .flatMap((re) => [...text.matchAll(re)].map(([, s]) => s))
+      .filter((s) => !s.startsWith('.') && !s.startsWith('node:'));
     for (const s of specifiers) {
       const name = s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0];
       assert.ok(declared.has(name) || typesOf(name), `${f} imports ${s}, but ${name} is not declared`);

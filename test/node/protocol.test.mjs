@@ -26,7 +26,10 @@ test('parseFrame reads every fixture message and knows its type', () => {
 });
 
 test('parseFrame classifies malformed frames and never throws', () => {
-  const kinds = (frame) => { const r = parseFrame(frame); return r instanceof FrameProblem ? r.kind : 'ok'; };
+  const kinds = (frame) => {
+    const r = parseFrame(frame);
+    return r instanceof FrameProblem ? r.kind : 'ok';
+  };
   assert.equal(kinds(''), 'empty-frame');
   assert.equal(kinds('Internal Server Error'), 'invalid-json');
   assert.equal(kinds('[]'), 'not-an-object');
@@ -84,11 +87,37 @@ test('SessionFilter pins, compares as strings and follows the active session', (
 
 test('session ids: only strings and finite numbers; numeric text is the number it denotes', () => {
   for (const [given, canonical] of [
-    [1, '1'], ['1', '1'], ['01', '1'], ['1.0', '1'], [' 1 ', '1'], ['+1', '1'], ['-0', '0'], [-0, '0'],
-    ['1e21', '1e+21'], [1e21, '1e+21'], ['.5', '0.5'], ['abc', 'abc'], [' abc ', 'abc'], ['0x10', '0x10'],
-    ['1e400', '1e400'], ['Infinity', 'Infinity'], ['', null], ['   ', null], [null, null], [undefined, null],
-    [NaN, false], [Infinity, false], [true, false], [false, false], [[1], false], [{}, false],
-    [{ toString: 1 }, false], [Object.create(null), false], [() => 1, false], [1n, false], [Symbol('s'), false],
+    [1, '1'],
+    ['1', '1'],
+    ['01', '1'],
+    ['1.0', '1'],
+    [' 1 ', '1'],
+    ['+1', '1'],
+    ['-0', '0'],
+    [-0, '0'],
+    ['1e21', '1e+21'],
+    [1e21, '1e+21'],
+    ['.5', '0.5'],
+    ['abc', 'abc'],
+    [' abc ', 'abc'],
+    ['0x10', '0x10'],
+    ['1e400', '1e400'],
+    ['Infinity', 'Infinity'],
+    ['', null],
+    ['   ', null],
+    [null, null],
+    [undefined, null],
+    [NaN, false],
+    [Infinity, false],
+    [true, false],
+    [false, false],
+    [[1], false],
+    [{}, false],
+    [{ toString: 1 }, false],
+    [Object.create(null), false],
+    [() => 1, false],
+    [1n, false],
+    [Symbol('s'), false],
   ]) {
     assert.equal(sessionIdOf(given), canonical, `sessionIdOf(${inspect(given)})`);
   }
@@ -97,7 +126,16 @@ test('session ids: only strings and finite numbers; numeric text is the number i
 
 test('SessionFilter: "01", "1.0", "-0", "1e21", " 1 " match the number they denote, both ways', () => {
   const f = new SessionFilter();
-  const cases = [['01', 1], ['1.0', 1], ['-0', 0], ['1e21', 1e21], [' 1 ', 1], ['1', '01'], ['1', ' 1.0 '], ['0', -0]];
+  const cases = [
+    ['01', 1],
+    ['1.0', 1],
+    ['-0', 0],
+    ['1e21', 1e21],
+    [' 1 ', 1],
+    ['1', '01'],
+    ['1', ' 1.0 '],
+    ['0', -0],
+  ];
   for (const [pinned, wire] of cases) {
     f.pin(pinned);
     assert.equal(f.classify({ type: 'metric_updated', session_id: wire }), 'pass', `pinned ${JSON.stringify(pinned)} vs ${JSON.stringify(wire)}`);
@@ -187,7 +225,10 @@ test('retryDelay has a floor: no retry sooner than MIN_RETRY_DELAY, whatever the
   }
   // From a delay under the floor, later retries still grow from it.
   const zero = { initialDelay: 0, maxDelay: 30000, growth: 2, jitter: 0 };
-  assert.deepEqual([1, 2, 3, 4].map((n) => retryDelay(n, zero, () => 1)), [100, 200, 400, 800]);
+  assert.deepEqual(
+    [1, 2, 3, 4].map((n) => retryDelay(n, zero, () => 1)),
+    [100, 200, 400, 800],
+  );
 });
 
 test('subprotocol tokens: base64url of UTF-8, valid for any string; a server decodes them back', () => {
@@ -200,7 +241,10 @@ test('subprotocol tokens: base64url of UTF-8, valid for any string; a server dec
 
 test('redact: tokens in URLs and subprotocols never reach a text', () => {
   assert.equal(redact('ws://h/ws?token=abc%2B1&x=1'), 'ws://h/ws?token=[redacted]&x=1');
-  assert.equal(redact("Failed to construct 'WebSocket': The URL 'ws://h/ws?a=1&token=s3cret' is invalid."), "Failed to construct 'WebSocket': The URL 'ws://h/ws?a=1&token=[redacted]' is invalid.");
+  assert.equal(
+    redact("Failed to construct 'WebSocket': The URL 'ws://h/ws?a=1&token=s3cret' is invalid."),
+    "Failed to construct 'WebSocket': The URL 'ws://h/ws?a=1&token=[redacted]' is invalid.",
+  );
   assert.equal(redact('protocols kimi, kimi-token.czNjcmV0'), 'protocols kimi, kimi-token.[redacted]');
   assert.equal(redact('nothing to hide'), 'nothing to hide');
 });
@@ -245,11 +289,26 @@ test('toBoolean / toInteger read echoed values', () => {
 test('retryDelay: first retry near the initial delay, growing with jitter, capped', () => {
   const o = { initialDelay: 3000, maxDelay: 30000, growth: 2, jitter: 0.2 };
   assert.equal(retryDelay(0, o), 0);
-  assert.equal(retryDelay(1, o, () => 0), 2400);
-  assert.equal(retryDelay(1, o, () => 1), 3600);
-  assert.equal(retryDelay(3, o, () => 1), 14400);
-  assert.equal(retryDelay(10, o, () => 1), 30000);
-  assert.equal(retryDelay(10, o, () => 0), 2400);
+  assert.equal(
+    retryDelay(1, o, () => 0),
+    2400,
+  );
+  assert.equal(
+    retryDelay(1, o, () => 1),
+    3600,
+  );
+  assert.equal(
+    retryDelay(3, o, () => 1),
+    14400,
+  );
+  assert.equal(
+    retryDelay(10, o, () => 1),
+    30000,
+  );
+  assert.equal(
+    retryDelay(10, o, () => 0),
+    2400,
+  );
   const samples = Array.from({ length: 1000 }, () => retryDelay(1, o));
   assert.ok(Math.min(...samples) >= 2400 && Math.max(...samples) <= 3600);
   assert.ok(new Set(samples).size > 100, 'jitter spreads retries');
@@ -258,11 +317,13 @@ test('retryDelay: first retry near the initial delay, growing with jitter, cappe
 test('BoundedQueue keeps order, drops the oldest, resizes', () => {
   const q = new BoundedQueue(3);
   assert.equal(q.push(1), undefined);
-  q.push(2); q.push(3);
+  q.push(2);
+  q.push(3);
   assert.deepEqual(q.push(4), { dropped: 1 });
   assert.equal(q.size, 3);
   assert.deepEqual([q.shift(), q.shift()], [2, 3]);
-  q.push(5); q.push(6);
+  q.push(5);
+  q.push(6);
   assert.deepEqual(q.resize(2), [4]);
   assert.deepEqual([q.shift(), q.shift(), q.shift()], [5, 6, undefined]);
   const zero = new BoundedQueue(0);

@@ -14,7 +14,9 @@ import { localIso, zoneOffsetMs } from '../../simulator/format.mjs';
 
 /** Every simulator started by a test; stopped at the end even when a test fails. */
 const sims = [];
-after(async () => { await Promise.all(sims.map((s) => s.stop())); });
+after(async () => {
+  await Promise.all(sims.map((s) => s.stop()));
+});
 
 async function sim(options = {}) {
   const s = new KimiSimulator({ rate: 0, ...options });
@@ -34,34 +36,59 @@ function client(url, protocols) {
   const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
   const c = { ws, texts: [], frames: [], listeners: new Set() };
   ws.on('error', () => {});
-  c.opened = new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  c.opened = new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
   c.opened.catch(() => {});
   c.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   ws.on('message', (data, isBinary) => {
     const text = isBinary ? null : data.toString();
     let json = null;
-    try { json = JSON.parse(text); } catch { /* keep null */ }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* keep null */
+    }
     c.texts.push(text);
     c.frames.push(json);
     for (const l of c.listeners) l();
   });
   /** Resolves with the first frame matching pred (already received or future). */
-  c.waitFor = (pred, ms = 2000) => new Promise((resolve, reject) => {
-    const check = () => {
-      const f = c.frames.find((x) => x !== null && pred(x));
-      if (f) { c.listeners.delete(check); clearTimeout(timer); resolve(f); }
-    };
-    const timer = setTimeout(() => { c.listeners.delete(check); reject(new Error(`timeout waiting for frame (${c.frames.length} received)`)); }, ms);
-    c.listeners.add(check);
-    check();
-  });
+  c.waitFor = (pred, ms = 2000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const f = c.frames.find((x) => x !== null && pred(x));
+        if (f) {
+          c.listeners.delete(check);
+          clearTimeout(timer);
+          resolve(f);
+        }
+      };
+      const timer = setTimeout(() => {
+        c.listeners.delete(check);
+        reject(new Error(`timeout waiting for frame (${c.frames.length} received)`));
+      }, ms);
+      c.listeners.add(check);
+      check();
+    });
   /** Resolves once at least n frames arrived. */
-  c.waitCount = (n, ms = 5000) => new Promise((resolve, reject) => {
-    const check = () => { if (c.frames.length >= n) { c.listeners.delete(check); clearTimeout(timer); resolve(c.frames); } };
-    const timer = setTimeout(() => { c.listeners.delete(check); reject(new Error(`timeout: ${c.frames.length}/${n} frames`)); }, ms);
-    c.listeners.add(check);
-    check();
-  });
+  c.waitCount = (n, ms = 5000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        if (c.frames.length >= n) {
+          c.listeners.delete(check);
+          clearTimeout(timer);
+          resolve(c.frames);
+        }
+      };
+      const timer = setTimeout(() => {
+        c.listeners.delete(check);
+        reject(new Error(`timeout: ${c.frames.length}/${n} frames`));
+      }, ms);
+      c.listeners.add(check);
+      check();
+    });
   c.send = (x) => ws.send(typeof x === 'string' ? x : JSON.stringify(x));
   return c;
 }
@@ -93,7 +120,11 @@ describe('connection', () => {
     assert.equal('session_id' in init, false);
     assert.ok(init.recent_metrics.length > 0 && init.recent_metrics.length <= 50);
     const ids = init.recent_metrics.map((m) => m.id);
-    assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => b - a),
+      'newest first',
+    );
     assert.equal(init.stats.total_requests, init.recent_metrics.length);
     assert.match(init.recent_metrics[0].timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     const text = c.texts[0];
@@ -188,7 +219,10 @@ describe('client frames', () => {
     a.send({ type: 'memory_compress_execute', requestId: 'x-1' });
     const reply = await a.waitFor((f) => f.type === 'memory_compress_result_response');
     assert.equal(reply.requestId, 'x-1');
-    assert.deepEqual(a.frames.map((f) => f.type), ['memory_compression_completed', 'memory_compress_result_response']);
+    assert.deepEqual(
+      a.frames.map((f) => f.type),
+      ['memory_compression_completed', 'memory_compress_result_response'],
+    );
     const done = await b.waitFor((f) => f.type === 'memory_compression_completed');
     assert.equal(done.strategy, 'token');
     assert.equal(done.threshold, 0.3);
@@ -222,7 +256,10 @@ describe('client frames', () => {
     s.push('{"type":"after_binary"}');
     await other.waitFor((f) => f.type === 'after_binary');
     await sleep(50);
-    assert.equal(c.frames.some((f) => f.type === 'after_binary'), false);
+    assert.equal(
+      c.frames.some((f) => f.type === 'after_binary'),
+      false,
+    );
     assert.equal(c.ws.readyState, WebSocket.OPEN, 'not closed');
     assert.equal(s.clientCount, 2);
   });
@@ -274,7 +311,9 @@ describe('failure levers', () => {
     s.stall(true);
     assert.equal(s.stalled, true);
     let pongs = 0;
-    a.ws.on('pong', () => { pongs += 1; });
+    a.ws.on('pong', () => {
+      pongs += 1;
+    });
     a.ws.ping();
     a.send({ type: 'memory_compress_preview', requestId: 'during-stall' });
     s.push({ type: 'during' });
@@ -292,7 +331,10 @@ describe('failure levers', () => {
     await a.waitFor((f) => f.requestId === 'during-stall'); // read once resumed
     await sleep(50);
     assert.equal(pongs, 1);
-    assert.equal(a.frames.some((f) => f.type === 'during'), false);
+    assert.equal(
+      a.frames.some((f) => f.type === 'during'),
+      false,
+    );
   });
 });
 
@@ -333,7 +375,7 @@ describe('concurrent (stress) mode', () => {
         assert.equal(f.session_id, 1, 'log_metric carries the active session');
         assert.match(f.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/);
         assert.equal(typeof f.source_family, 'string');
-        assert.ok([131072, 262144].includes(f.metrics.max_context), 'the IDE window or the session\'s');
+        assert.ok([131072, 262144].includes(f.metrics.max_context), "the IDE window or the session's");
       } else if (f.type === 'compaction_event') {
         assert.equal(f.compaction.compacted, true);
         assert.equal(f.compaction.tokens_saved, f.compaction.original_tokens - f.compaction.compacted_tokens);
@@ -374,7 +416,11 @@ describe('concurrent (stress) mode', () => {
     s.setRate(0);
     // `init` is the direct frame a socket gets on connect (a session may be active by then): no broadcast seq.
     const objs = c.frames.filter((f) => f.type !== 'raw' && f.type !== 'init');
-    assert.equal(objs.some((f) => f.type === 'metric' || f.type === 'memory_metrics_update'), false, 'no legacy types by default');
+    assert.equal(
+      objs.some((f) => f.type === 'metric' || f.type === 'memory_metrics_update'),
+      false,
+      'no legacy types by default',
+    );
     const seqs = objs.map((f) => f.seq);
     for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1);
     assert.equal(c.frames.find((f) => f.type === 'raw').seq, undefined, 'raw strings are verbatim');
@@ -406,7 +452,10 @@ describe('concurrent (stress) mode', () => {
     await d.waitCount(50);
     const mid = d.texts.reduce((t, x) => t + Buffer.byteLength(x), 0) / 50;
     assert.ok(mid > 950 && mid < 1100, `medium ≈ 1 KB (got ${mid})`);
-    assert.deepEqual(d.frames.map((f) => f.seq), [...Array(50).keys()]);
+    assert.deepEqual(
+      d.frames.map((f) => f.seq),
+      [...Array(50).keys()],
+    );
     assert.ok(d.frames.every((f) => f.session_id === 3 && typeof f.request.content_preview === 'string'));
     assert.equal(c.frames.length - before, 50);
   });
@@ -427,8 +476,10 @@ function walk(frames) {
   const changes = [];
   for (const f of frames) {
     if (f.type === 'init') active = f.session.id;
-    else if (CHANGES.has(f.type)) { active = f.type === 'session_activated' ? f.session_id : f.session.id; changes.push(f); }
-    else if (f.type === 'sessions_bulk_deleted') changes.push(f);
+    else if (CHANGES.has(f.type)) {
+      active = f.type === 'session_activated' ? f.session_id : f.session.id;
+      changes.push(f);
+    } else if (f.type === 'sessions_bulk_deleted') changes.push(f);
     else if (BOOKED.has(f.type)) {
       perSession.set(f.session_id, (perSession.get(f.session_id) ?? 0) + 1);
       if (f.session_id !== active) misbooked.push({ frame: f, active });
@@ -442,7 +493,11 @@ async function api(s, path, init) {
   const r = await fetch(s.url.replace(/^ws:/, 'http:').replace(/\/ws$/, '') + path, init);
   const text = await r.text();
   let body = null;
-  try { body = JSON.parse(text); } catch { /* plain text */ }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* plain text */
+  }
   return { status: r.status, headers: r.headers, text, body };
 }
 
@@ -456,8 +511,20 @@ const NAIVE_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/;
 
 /** Offset of an IANA zone from UTC right now, in minutes, from Intl (independent of format.mjs). */
 function offsetMinutes(tz, at = Date.now()) {
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric',
-    day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' }).formatToParts(at).map((x) => [x.type, Number(x.value)]));
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+      .formatToParts(at)
+      .map((x) => [x.type, Number(x.value)]),
+  );
   return Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000) / 60000);
 }
 /** A naive timestamp read as if it were UTC, in ms. */
@@ -484,8 +551,16 @@ describe('realistic by default (PROTOCOL §15)', () => {
     assert.ok((perSession.get(3) ?? 0) > 600, `session 3 streams (${perSession.get(3)})`);
     const metricUpdated = c.frames.filter((f) => f.type === 'metric_updated');
     assert.ok(metricUpdated.length > 300 && metricUpdated.every((f) => f.session_id === 3));
-    assert.equal(c.frames.some((f) => f.type === 'metric' || f.type === 'memory_metrics_update'), false, 'no legacy types unless asked');
-    for (const t of ['log_metric', 'streaming_error', 'compaction_event', 'compression_event']) assert.ok(c.frames.some((f) => f.type === t), `saw ${t}`);
+    assert.equal(
+      c.frames.some((f) => f.type === 'metric' || f.type === 'memory_metrics_update'),
+      false,
+      'no legacy types unless asked',
+    );
+    for (const t of ['log_metric', 'streaming_error', 'compaction_event', 'compression_event'])
+      assert.ok(
+        c.frames.some((f) => f.type === t),
+        `saw ${t}`,
+      );
   });
 
   test('with auto-session off, the default session itself is booked', async () => {
@@ -580,9 +655,15 @@ describe('realistic by default (PROTOCOL §15)', () => {
     assert.ok(matched > 30, `most rows were live (${matched})`);
     const silent = rows.filter((r) => !liveIds.has(r.id));
     assert.ok(silent.length > 0, 'some rows never produced a live frame');
-    assert.ok(silent.every((r) => r.is_estimated === 1 && r.prompt_tokens === 0), 'and they stay estimates');
+    assert.ok(
+      silent.every((r) => r.is_estimated === 1 && r.prompt_tokens === 0),
+      'and they stay estimates',
+    );
     const ids = live.map((f) => f.metric_id);
-    assert.ok(ids.some((id, i) => i > 0 && id - ids[i - 1] > 1), 'metric ids seen live have gaps');
+    assert.ok(
+      ids.some((id, i) => i > 0 && id - ids[i - 1] > 1),
+      'metric ids seen live have gaps',
+    );
   });
 
   test('three context windows at once, never mixed within a source', async () => {
@@ -622,7 +703,10 @@ describe('realistic by default (PROTOCOL §15)', () => {
     assert.equal(a.frames.filter((f) => f.type === 'metric' || f.type === 'memory_metrics_update').length, 0);
     const legacyFrames = b.frames.filter((f) => f.type === 'metric' || f.type === 'memory_metrics_update');
     assert.ok(legacyFrames.length > 100);
-    assert.deepEqual(walk(b.frames).misbooked.filter((x) => BOOKED.has(x.frame.type)), []);
+    assert.deepEqual(
+      walk(b.frames).misbooked.filter((x) => BOOKED.has(x.frame.type)),
+      [],
+    );
     let active = null;
     for (const f of b.frames) {
       if (f.type === 'init' || CHANGES.has(f.type)) active = f.type === 'session_activated' ? f.session_id : f.session.id;
@@ -643,12 +727,19 @@ describe('HTTP session routes (PROTOCOL §14)', () => {
     const list = await api(s, '/api/sessions');
     assert.equal(list.status, 200);
     assert.equal(list.headers.get('content-type'), 'application/json');
-    assert.deepEqual(list.body.map((r) => r.id), [4, 3, 2, 1], 'ORDER BY created_at DESC');
+    assert.deepEqual(
+      list.body.map((r) => r.id),
+      [4, 3, 2, 1],
+      'ORDER BY created_at DESC',
+    );
     for (const row of list.body) {
       assert.deepEqual(Object.keys(row), SESSION_KEYS);
       assert.match(row.created_at, SQLITE_UTC);
     }
-    assert.deepEqual(list.body.map((r) => r.is_active), [0, 1, 0, 0]);
+    assert.deepEqual(
+      list.body.map((r) => r.is_active),
+      [0, 1, 0, 0],
+    );
     assert.ok(!list.text.includes(': ') && list.text.includes('Session par défaut'), 'compact, raw UTF-8');
 
     const active = await api(s, '/api/sessions/active');
@@ -658,18 +749,36 @@ describe('HTTP session routes (PROTOCOL §14)', () => {
     assert.deepEqual(Object.keys(a), ['session', 'provider', 'memory', 'stats', 'recent_metrics']);
     assert.deepEqual(Object.keys(a.session), [...SESSION_KEYS, 'max_context']);
     assert.equal(a.session.max_context, 262144);
-    assert.deepEqual(a.provider, { key: 'managed:kimi-code', name: '🌙 Kimi Code', info: { type: 'kimi', base_url: 'https://api.kimi.com/coding/v1' }, color: 'purple', icon: 'bot' });
+    assert.deepEqual(a.provider, {
+      key: 'managed:kimi-code',
+      name: '🌙 Kimi Code',
+      info: { type: 'kimi', base_url: 'https://api.kimi.com/coding/v1' },
+      color: 'purple',
+      icon: 'bot',
+    });
     assert.deepEqual(Object.keys(a.stats), STATS_KEYS);
     // Input: prompt_tokens when known, else the estimate; output: completion_tokens (database.py).
     const input = 117300 + 119100 + 121500;
-    assert.deepEqual(a.stats, { total_requests: 3, max_tokens: 121500, avg_tokens: (118000 + 120000 + 121500) / 3, current_input_tokens: input,
-      current_output_tokens: 1600, current_total_tokens: input + 1600, cumulative_input_tokens: input,
-      cumulative_output_tokens: 1600, cumulative_total_tokens: input + 1600 });
+    assert.deepEqual(a.stats, {
+      total_requests: 3,
+      max_tokens: 121500,
+      avg_tokens: (118000 + 120000 + 121500) / 3,
+      current_input_tokens: input,
+      current_output_tokens: 1600,
+      current_total_tokens: input + 1600,
+      cumulative_input_tokens: input,
+      cumulative_output_tokens: 1600,
+      cumulative_total_tokens: input + 1600,
+    });
     const even = await sim({ sessions: [1], history: 0, autoSession: false });
     even.recordRequest({ tokens: 1000 });
     even.recordRequest({ tokens: 3000 });
     assert.match((await api(even, '/api/sessions/1')).text, /"max_tokens":3000,"avg_tokens":2000\.0,/, 'AVG() is a float, MAX() an integer');
-    assert.deepEqual(a.recent_metrics.map((r) => r.is_estimated), [1, 0, 0], 'newest first');
+    assert.deepEqual(
+      a.recent_metrics.map((r) => r.is_estimated),
+      [1, 0, 0],
+      'newest first',
+    );
     for (const r of a.recent_metrics) {
       assert.deepEqual(Object.keys(r), METRIC_KEYS);
       assert.match(r.timestamp, SQLITE_UTC);
@@ -682,13 +791,26 @@ describe('HTTP session routes (PROTOCOL §14)', () => {
     assert.equal(inactive.session.is_active, 0);
     assert.equal(inactive.recent_metrics.length, 12, 'history of a session that is not active');
     const ids = inactive.recent_metrics.map((r) => r.id);
-    assert.deepEqual(ids, [...ids].sort((x, y) => y - x), 'newest first');
+    assert.deepEqual(
+      ids,
+      [...ids].sort((x, y) => y - x),
+      'newest first',
+    );
     assert.deepEqual(inactive.memory, { memory_tokens: 0, chat_tokens: 0, memory_ratio: 0 });
 
     const empty = (await api(s, '/api/sessions/4')).body;
     assert.equal(empty.session.model, null);
-    assert.deepEqual(empty.stats, { total_requests: 0, max_tokens: null, avg_tokens: null, current_input_tokens: 0, current_output_tokens: 0,
-      current_total_tokens: 0, cumulative_input_tokens: 0, cumulative_output_tokens: 0, cumulative_total_tokens: 0 });
+    assert.deepEqual(empty.stats, {
+      total_requests: 0,
+      max_tokens: null,
+      avg_tokens: null,
+      current_input_tokens: 0,
+      current_output_tokens: 0,
+      current_total_tokens: 0,
+      cumulative_input_tokens: 0,
+      cumulative_output_tokens: 0,
+      cumulative_total_tokens: 0,
+    });
     assert.deepEqual(empty.recent_metrics, []);
 
     // init carries the same session, stats and rows (minus max_context), the fixture's shape.
@@ -706,7 +828,10 @@ describe('HTTP session routes (PROTOCOL §14)', () => {
     for (let i = 0; i < 70; i++) booked.push(s.recordRequest({ tokens: 1000 + i * 10, live: i % 7 !== 3 }).metricId);
     const { body } = await api(s, '/api/sessions/1');
     assert.equal(body.stats.total_requests, 12 + 70);
-    assert.deepEqual(body.recent_metrics.map((r) => r.id), booked.slice(-50).reverse());
+    assert.deepEqual(
+      body.recent_metrics.map((r) => r.id),
+      booked.slice(-50).reverse(),
+    );
   });
 
   test('unknown id, no active session, bad ids and paths', async () => {
@@ -729,8 +854,14 @@ describe('HTTP session routes (PROTOCOL §14)', () => {
       const r = await api(s, path, { headers: { origin: 'http://page.example' } });
       assert.equal(r.headers.get('access-control-allow-origin'), '*', path);
     }
-    const pre = await api(s, '/api/sessions/1', { method: 'OPTIONS', headers: {
-      origin: 'http://page.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-custom, content-type' } });
+    const pre = await api(s, '/api/sessions/1', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://page.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'x-custom, content-type',
+      },
+    });
     assert.equal(pre.status, 200);
     assert.equal(pre.text, 'OK');
     assert.equal(pre.headers.get('access-control-allow-origin'), 'http://page.example', 'Starlette echoes the origin when credentials are allowed');
@@ -770,7 +901,7 @@ describe('HTTP session routes (PROTOCOL §14)', () => {
 });
 
 describe('server clock (--tz)', () => {
-  test('naive ISO timestamps are the zone\'s wall time; SQLite rows stay UTC', async () => {
+  test("naive ISO timestamps are the zone's wall time; SQLite rows stay UTC", async () => {
     const paris = await sim({ tz: 'Europe/Paris', activeSession: 2, switchEvery: 0 });
     const utc = await sim({ tz: 'UTC', activeSession: 2, switchEvery: 0 });
     const kolkata = await sim({ tz: 'Asia/Kolkata', activeSession: 2, switchEvery: 0 });
@@ -815,18 +946,26 @@ describe('server clock (--tz)', () => {
   });
 
   test('the command line takes --tz and the hub commands use that clock', async () => {
-    const child = spawn(process.execPath, ['simulator/cli.mjs', '--port', '0', '--control-port', '0', '--rate', '0', '--tz', 'Asia/Kolkata'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['simulator/cli.mjs', '--port', '0', '--control-port', '0', '--rate', '0', '--tz', 'Asia/Kolkata'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const line = await new Promise((resolve, reject) => {
         let out = '';
-        child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out); });
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(out);
+        });
         child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
       });
       assert.match(line, /clock Asia\/Kolkata/);
       const control = /control (http:\/\/\S+?)\)/.exec(line)[1];
       const t0 = Date.now();
-      const r = await fetch(`${control}/sim/main/log`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"source":"kimi_session_usage","totalTokens":4000}' });
+      const r = await fetch(`${control}/sim/main/log`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"source":"kimi_session_usage","totalTokens":4000}',
+      });
       const { frame } = await r.json();
       assert.equal(frame.session_id, 1);
       assert.ok(Math.abs(naiveMs(frame.timestamp) - t0 - 330 * 60_000) < 3000, frame.timestamp);
@@ -871,14 +1010,20 @@ describe('database across restarts and the session levers', () => {
     const quiet = s.recordRequest({ tokens: 40000, live: false });
     assert.deepEqual({ ...quiet, metricId: typeof quiet.metricId }, { sessionId: 1, metricId: 'number', autoCreated: null, frames: [] });
     const live = s.recordRequest({ tokens: 50000, completion: 1000, streamError: 'timeout_error' });
-    assert.deepEqual(live.frames.map((f) => f.type), ['metric_updated', 'streaming_error']);
+    assert.deepEqual(
+      live.frames.map((f) => f.type),
+      ['metric_updated', 'streaming_error'],
+    );
     assert.equal(live.frames[0].metric_id, live.metricId);
     assert.equal(live.metricId, quiet.metricId + 1);
     assert.deepEqual(live.frames[0].real_tokens, { total: 50000, prompt: 49000, completion: 1000, percentage: (50000 / 262144) * 100 });
     assert.equal(live.frames[1].error_message, 'Timeout lors de la lecture du stream');
     const auto = s.recordRequest({ model: 'kimi-for-coding', tokens: 2000 });
     assert.equal(auto.autoCreated, 3);
-    assert.deepEqual(auto.frames.map((f) => f.type), ['auto_session_created', 'metric_updated']);
+    assert.deepEqual(
+      auto.frames.map((f) => f.type),
+      ['auto_session_created', 'metric_updated'],
+    );
     assert.equal(auto.frames[1].session_id, 3);
     const same = s.recordRequest({ model: 'kimi-for-coding' });
     assert.equal(same.autoCreated, null, 'same model: same session');
@@ -929,13 +1074,15 @@ describe('control hub', () => {
     try {
       const api = async (method, path, body) => {
         const r = await fetch(hub.controlUrl + path, {
-          method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          method,
+          headers: body === undefined ? {} : { 'content-type': 'application/json' },
           body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
         });
         return { status: r.status, headers: r.headers, body: await r.json() };
       };
       const pre = await fetch(`${hub.controlUrl}/sim/main/push`, {
-        method: 'OPTIONS', headers: { origin: 'http://example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        method: 'OPTIONS',
+        headers: { origin: 'http://example.test', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
       });
       assert.equal(pre.status, 204);
       assert.equal(pre.headers.get('access-control-allow-origin'), '*');
@@ -1022,7 +1169,7 @@ describe('switching through the list', () => {
   });
 });
 
-describe('control hub: levers for the element\'s hardening tests', () => {
+describe("control hub: levers for the element's hardening tests", () => {
   test('push with expand builds megabyte frames on the server; hold leaves new handshakes unanswered', async () => {
     const hub = await startHub({ port: 0, controlPort: 0 });
     try {
@@ -1045,11 +1192,24 @@ describe('control hub: levers for the element\'s hardening tests', () => {
 
       assert.deepEqual((await post(`/sim/${id}/hold`, { on: true })).body, { holding: true });
       const held = client(url);
-      const outcome = await Promise.race([held.opened.then(() => 'opened', () => 'failed'), sleep(300).then(() => 'waiting')]);
+      const outcome = await Promise.race([
+        held.opened.then(
+          () => 'opened',
+          () => 'failed',
+        ),
+        sleep(300).then(() => 'waiting'),
+      ]);
       assert.equal(outcome, 'waiting', 'the handshake gets no answer');
       assert.equal((await (await fetch(`${hub.controlUrl}/sim/${id}`)).json()).heldHandshakes, 1);
       await post(`/sim/${id}/hold`, { on: false });
-      assert.equal(await held.opened.then(() => 'opened', () => 'failed'), 'failed', 'released: dropped');
+      assert.equal(
+        await held.opened.then(
+          () => 'opened',
+          () => 'failed',
+        ),
+        'failed',
+        'released: dropped',
+      );
       await connected(url);
     } finally {
       await hub.close();
@@ -1062,15 +1222,29 @@ describe('control hub: session commands', () => {
     const hub = await startHub({ port: 0, controlPort: 0, rate: 0, switchEvery: 0 });
     try {
       const cmd = async (path, body) => {
-        const r = await fetch(`${hub.controlUrl}/sim/main/${path}`, body === undefined ? {} : {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const r = await fetch(
+          `${hub.controlUrl}/sim/main/${path}`,
+          body === undefined
+            ? {}
+            : {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(body),
+              },
+        );
         return { status: r.status, body: await r.json() };
       };
       const c = await connected(hub.main.url);
       await c.waitFor((f) => f.type === 'init');
       const read = (await cmd('sessions')).body;
       assert.equal(read.active, 1);
-      assert.deepEqual(read.sessions.map((x) => [x.id, x.is_active, x.max_context, x.auto_session, x.total_requests]), [[2, 0, 262144, true, 12], [1, 1, 262144, true, 12]]);
+      assert.deepEqual(
+        read.sessions.map((x) => [x.id, x.is_active, x.max_context, x.auto_session, x.total_requests]),
+        [
+          [2, 0, 262144, true, 12],
+          [1, 1, 262144, true, 12],
+        ],
+      );
 
       assert.deepEqual((await cmd('switch', {})).body, { changed: true, active: 2 });
       assert.equal((await c.waitFor((f) => f.type === 'session_activated')).session_id, 2);
@@ -1088,7 +1262,8 @@ describe('control hub: session commands', () => {
       assert.deepEqual([booked.sessionId, booked.frames[0].type, booked.frames[0].alert], [4, 'metric_updated', null]);
       const quiet = (await cmd('request', { tokens: 250000, live: false })).body;
       assert.deepEqual([quiet.sessionId, quiet.metricId, quiet.frames], [4, booked.metricId + 1, []]);
-      const log = (await cmd('log', { source: 'continue_compile_chat', toolsTokens: 10000, systemTokens: 3000, totalTokens: 13000, contextLength: 131072 })).body.frame;
+      const log = (await cmd('log', { source: 'continue_compile_chat', toolsTokens: 10000, systemTokens: 3000, totalTokens: 13000, contextLength: 131072 }))
+        .body.frame;
       assert.deepEqual([log.session_id, log.metrics.max_context, log.source_family], [4, 131072, 'continue_compile']);
       const next = (await cmd('log', { source: 'kimi_session_usage', totalTokens: 26214 })).body.frame;
       assert.equal(next.metrics.max_context, 131072, 'the watcher labels with the last context any log gave');
@@ -1099,8 +1274,13 @@ describe('control hub: session commands', () => {
       assert.deepEqual((await cmd('delete', { sessionIds: [1, 3] })).body, { success: true, deleted_count: 2, failed_ids: [] });
       assert.deepEqual(await c.waitFor((f) => f.type === 'sessions_bulk_deleted'), { type: 'sessions_bulk_deleted', session_ids: [1, 3], deleted_count: 2 });
       assert.equal((await cmd('delete', { sessionIds: [99] })).status, 409);
-      assert.deepEqual((await cmd('sessions')).body.sessions.map((x) => [x.id, x.auto_session, x.total_requests, x.last_metric_id]),
-        [[4, false, 2, quiet.metricId], [2, true, 12, (await cmd('sessions')).body.sessions[1].last_metric_id]]);
+      assert.deepEqual(
+        (await cmd('sessions')).body.sessions.map((x) => [x.id, x.auto_session, x.total_requests, x.last_metric_id]),
+        [
+          [4, false, 2, quiet.metricId],
+          [2, true, 12, (await cmd('sessions')).body.sessions[1].last_metric_id],
+        ],
+      );
       assert.equal((await cmd('active', { sessionId: 77 })).body.active, null, 'unknown id: none active');
       assert.deepEqual((await cmd('request', { tokens: 5 })).body.sessionId, null);
       assert.equal((await cmd('log', {})).body.frame, null, 'no log frame without an active session');
@@ -1125,9 +1305,19 @@ function rawClient(url, offer) {
   let buf = Buffer.alloc(0);
   socket.on('error', () => {});
   socket.on('connect', () => {
-    socket.write([`GET ${pathname} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
-      `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`, 'Sec-WebSocket-Version: 13',
-      ...(offer === null ? [] : [`Sec-WebSocket-Extensions: ${offer}`]), '', ''].join('\r\n'));
+    socket.write(
+      [
+        `GET ${pathname} HTTP/1.1`,
+        `Host: ${hostname}:${port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+        'Sec-WebSocket-Version: 13',
+        ...(offer === null ? [] : [`Sec-WebSocket-Extensions: ${offer}`]),
+        '',
+        '',
+      ].join('\r\n'),
+    );
   });
   socket.on('data', (d) => {
     buf = Buffer.concat([buf, d]);
@@ -1143,40 +1333,63 @@ function rawClient(url, offer) {
       if (buf.length < 2) break;
       let len = buf[1] & 0x7f;
       let off = 2;
-      if (len === 126) { if (buf.length < 4) break; len = buf.readUInt16BE(2); off = 4; }
-      else if (len === 127) { if (buf.length < 10) break; len = Number(buf.readBigUInt64BE(2)); off = 10; }
+      if (len === 126) {
+        if (buf.length < 4) break;
+        len = buf.readUInt16BE(2);
+        off = 4;
+      } else if (len === 127) {
+        if (buf.length < 10) break;
+        len = Number(buf.readBigUInt64BE(2));
+        off = 10;
+      }
       if (buf.length < off + len) break;
       c.frames.push({ rsv1: (buf[0] & 0x40) !== 0, opcode: buf[0] & 0x0f, fin: (buf[0] & 0x80) !== 0, payload: buf.subarray(off, off + len), wire: off + len });
       buf = buf.subarray(off + len);
     }
     for (const l of c.listeners) l();
   });
-  c.until = (pred, ms = 3000, what = 'condition') => new Promise((resolve, reject) => {
-    const check = () => { if (pred()) { c.listeners.delete(check); clearTimeout(timer); resolve(undefined); } };
-    const timer = setTimeout(() => { c.listeners.delete(check); reject(new Error(`timeout waiting for ${what} (${c.frames.length} frames)`)); }, ms);
-    c.listeners.add(check);
-    check();
-  });
+  c.until = (pred, ms = 3000, what = 'condition') =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        if (pred()) {
+          c.listeners.delete(check);
+          clearTimeout(timer);
+          resolve(undefined);
+        }
+      };
+      const timer = setTimeout(() => {
+        c.listeners.delete(check);
+        reject(new Error(`timeout waiting for ${what} (${c.frames.length} frames)`));
+      }, ms);
+      c.listeners.add(check);
+      check();
+    });
   return c;
 }
 
 /** Decodes permessage-deflate payloads of one connection in order (context takeover: one inflate stream). */
 function inflater() {
   const inflate = zlib.createInflateRaw({ windowBits: 15 });
-  return (payload) => new Promise((resolve, reject) => {
-    const out = [];
-    const onData = (d) => out.push(d);
-    inflate.on('data', onData);
-    inflate.write(Buffer.concat([payload, Buffer.from([0x00, 0x00, 0xff, 0xff])]));
-    inflate.flush(zlib.constants.Z_SYNC_FLUSH, (err) => {
-      inflate.off('data', onData);
-      if (err) reject(err); else resolve(Buffer.concat(out).toString('utf8'));
+  return (payload) =>
+    new Promise((resolve, reject) => {
+      const out = [];
+      const onData = (d) => out.push(d);
+      inflate.on('data', onData);
+      inflate.write(Buffer.concat([payload, Buffer.from([0x00, 0x00, 0xff, 0xff])]));
+      inflate.flush(zlib.constants.Z_SYNC_FLUSH, (err) => {
+        inflate.off('data', onData);
+        if (err) reject(err);
+        else resolve(Buffer.concat(out).toString('utf8'));
+      });
     });
-  });
 }
 
 /** The extension parameters of a Sec-WebSocket-Extensions value, e.g. "permessage-deflate; a; b=1". */
-const extensionParams = (value) => value.split(';').map((p) => p.trim()).filter(Boolean);
+const extensionParams = (value) =>
+  value
+    .split(';')
+    .map((p) => p.trim())
+    .filter(Boolean);
 
 describe('permessage-deflate (option deflate, on by default like uvicorn)', () => {
   test("answers Chromium's and Firefox's offers as uvicorn's websockets does: the bare extension", async () => {
@@ -1195,14 +1408,21 @@ describe('permessage-deflate (option deflate, on by default like uvicorn)', () =
     // Parameters a client asks for are granted, as ServerPerMessageDeflateFactory() does with no limits of its own.
     const asked = rawClient(s.url, 'permessage-deflate; server_no_context_takeover; server_max_window_bits=10; client_max_window_bits=12');
     await asked.until(() => asked.head !== null, 3000, 'handshake');
-    assert.deepEqual(extensionParams(asked.head.headers['sec-websocket-extensions']),
-      ['permessage-deflate', 'server_no_context_takeover', 'server_max_window_bits=10', 'client_max_window_bits=12']);
+    assert.deepEqual(extensionParams(asked.head.headers['sec-websocket-extensions']), [
+      'permessage-deflate',
+      'server_no_context_takeover',
+      'server_max_window_bits=10',
+      'client_max_window_bits=12',
+    ]);
     // Then ws, unlike websockets, would leave messages under its 1 KB threshold uncompressed: not here.
     await asked.until(() => asked.frames.length === 0 && s.clientCount === 1, 3000, 'connection');
     s.push('{"type":"x"}');
     await asked.until(() => asked.frames.length === 1, 3000, 'a frame');
     assert.equal(asked.frames[0].rsv1, true, 'compressed without context takeover too');
-    assert.equal(zlib.inflateRawSync(Buffer.concat([asked.frames[0].payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString(), '{"type":"x"}');
+    assert.equal(
+      zlib.inflateRawSync(Buffer.concat([asked.frames[0].payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString(),
+      '{"type":"x"}',
+    );
     asked.socket.destroy();
     const none = rawClient(s.url, null);
     await none.until(() => none.head !== null, 3000, 'handshake');
@@ -1228,8 +1448,10 @@ describe('permessage-deflate (option deflate, on by default like uvicorn)', () =
     assert.equal(texts[2], tiny);
     assert.deepEqual(JSON.parse(texts[1]), JSON.parse(metric), 'the booked frame as sent');
     assert.equal(texts[3], metric, 'a pushed string goes out verbatim');
-    assert.ok(c.frames[3].payload.length < c.frames[1].payload.length / 2,
-      `the same text again costs a back-reference (${c.frames[3].payload.length} B after ${c.frames[1].payload.length} B): context takeover is on`);
+    assert.ok(
+      c.frames[3].payload.length < c.frames[1].payload.length / 2,
+      `the same text again costs a back-reference (${c.frames[3].payload.length} B after ${c.frames[1].payload.length} B): context takeover is on`,
+    );
     c.socket.destroy();
   });
 
@@ -1256,7 +1478,11 @@ describe('permessage-deflate (option deflate, on by default like uvicorn)', () =
       s.setRate(2000);
       await c.until(() => c.frames.length >= 400, 5000, '400 frames');
       s.setRate(0);
-      await c.until(() => s.wireBytesOut - before === c.socket.bytesRead, 3000, `the server's count (${s.wireBytesOut - before}) to equal the bytes read (${c.socket.bytesRead})`);
+      await c.until(
+        () => s.wireBytesOut - before === c.socket.bytesRead,
+        3000,
+        `the server's count (${s.wireBytesOut - before}) to equal the bytes read (${c.socket.bytesRead})`,
+      );
       assert.equal(c.socket.bytesRead, c.headBytes + c.frames.reduce((n, f) => n + f.wire, 0), 'nothing but the answer and whole frames');
       const decode = inflater();
       let text = 0;
@@ -1272,12 +1498,16 @@ describe('permessage-deflate (option deflate, on by default like uvicorn)', () =
   });
 
   test('the command line (--no-deflate) and the control hub (POST /sim {deflate}) set it', async () => {
-    const child = spawn(process.execPath, ['simulator/cli.mjs', '--port', '0', '--control-port', '0', '--rate', '0', '--no-deflate'],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['simulator/cli.mjs', '--port', '0', '--control-port', '0', '--rate', '0', '--no-deflate'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const line = await new Promise((resolve, reject) => {
         let out = '';
-        child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out); });
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(out);
+        });
         child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
       });
       assert.match(line, /no permessage-deflate/);

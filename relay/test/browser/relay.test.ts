@@ -58,10 +58,14 @@ async function pushAndSettle(elements: KimiRealtime[], frames: (string | object)
   await until(() => seen.every((list) => list.some((m) => m['end'] === marker.end)), { what: 'the end marker everywhere', timeout: 10_000 });
 }
 
-describe('relayRoomUrl: PartySocket\'s address of a room', () => {
+describe("relayRoomUrl: PartySocket's address of a room", () => {
   it('wss for public hosts, ws for loopback and private ones; party main by default; session and since in the query', () => {
-    expect(relayRoomUrl({ host: 'relay.example.workers.dev', party: '', room: 'lab' }, null, null)).to.equal('wss://relay.example.workers.dev/parties/main/lab');
-    expect(relayRoomUrl({ host: 'https://relay.example.workers.dev/', party: 'kimi', room: 'a b' }, '1', 42)).to.equal('wss://relay.example.workers.dev/parties/kimi/a%20b?session=1&since=42');
+    expect(relayRoomUrl({ host: 'relay.example.workers.dev', party: '', room: 'lab' }, null, null)).to.equal(
+      'wss://relay.example.workers.dev/parties/main/lab',
+    );
+    expect(relayRoomUrl({ host: 'https://relay.example.workers.dev/', party: 'kimi', room: 'a b' }, '1', 42)).to.equal(
+      'wss://relay.example.workers.dev/parties/kimi/a%20b?session=1&since=42',
+    );
     expect(relayRoomUrl({ host: '127.0.0.1:8787', party: 'main', room: 'r' }, null, 0)).to.equal('ws://127.0.0.1:8787/parties/main/r?since=0');
     expect(relayRoomUrl({ host: 'localhost:8787', party: 'main', room: 'r' }, '2', null)).to.equal('ws://localhost:8787/parties/main/r?session=2');
     expect(relayRoomUrl({ host: '192.168.1.5:1999', party: 'main', room: 'r' }, null, null)).to.match(/^ws:/);
@@ -133,7 +137,10 @@ describe('<kimi-realtime> through the relay', () => {
   });
 
   it('after the relay restarts, the element resumes from its last relay_seq: every frame once, in order', async () => {
-    const el = await mountAtRelay({ host: relay.host, room: relay.room, 'session-id': '1', 'reconnect-delay': '100', 'reconnect-jitter': '0' }, relay.tokens.one);
+    const el = await mountAtRelay(
+      { host: relay.host, room: relay.room, 'session-id': '1', 'reconnect-delay': '100', 'reconnect-jitter': '0' },
+      relay.tokens.one,
+    );
     const got = record<Record<string, unknown>>(el, 'kimi:metric_updated');
     let n = 0;
     let pushing = true;
@@ -144,7 +151,17 @@ describe('<kimi-realtime> through the relay', () => {
         for (let i = 0; i < 5; i++) {
           n++;
           const session = (n % 2) + 1;
-          frames.push({ type: 'metric_updated', metric_id: 50_000 + n, session_id: session, real_tokens: { total: n, prompt: n, completion: 0, percentage: 0.1 }, cumulative_tokens: n, cumulative_percentage: 0.1, alert: null, source: 'proxy', n });
+          frames.push({
+            type: 'metric_updated',
+            metric_id: 50_000 + n,
+            session_id: session,
+            real_tokens: { total: n, prompt: n, completion: 0, percentage: 0.1 },
+            cumulative_tokens: n,
+            cumulative_percentage: 0.1,
+            alert: null,
+            source: 'proxy',
+            n,
+          });
           if (session === 1) pushed.push(n);
         }
         await push(...frames);
@@ -165,7 +182,10 @@ describe('<kimi-realtime> through the relay', () => {
     expect(pushed.length).to.be.greaterThan(50);
   });
 
-  for (const [name, token, code] of [['a forged token', 'forged', 4401], ['a token for another room', 'otherRoom', 4403]] as const) {
+  for (const [name, token, code] of [
+    ['a forged token', 'forged', 4401],
+    ['a token for another room', 'otherRoom', 4403],
+  ] as const) {
     it(`refused for ${name}: kimi:error of kind auth (${code}), closed, and no retry`, async () => {
       const el = await mountRealtime({ manual: true, host: relay.host, room: relay.room, 'reconnect-delay': '50' }, { waitOpen: false });
       const errors = record<KimiErrorDetail>(el, 'kimi:error');

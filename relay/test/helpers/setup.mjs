@@ -14,7 +14,14 @@ export async function startSystem({ room = 'proxy-1', relayOptions = {}, kimiOpt
     uplink: null,
     viewers: [],
     startUplink(options = {}) {
-      const up = new Uplink({ kimiUrl: kimi.wsUrl, relayUrl: relay.roomUrl(room), uplinkSecret: relay.secrets.uplink, reconnectMin: 50, reconnectMax: 400, ...options });
+      const up = new Uplink({
+        kimiUrl: kimi.wsUrl,
+        relayUrl: relay.roomUrl(room),
+        uplinkSecret: relay.secrets.uplink,
+        reconnectMin: 50,
+        reconnectMax: 400,
+        ...options,
+      });
       up.start();
       system.uplink = up;
       return up;
@@ -33,7 +40,9 @@ export async function startSystem({ room = 'proxy-1', relayOptions = {}, kimiOpt
       return viewer;
     },
     async status() {
-      const response = await fetch(`${system.relay.httpUrl}/parties/main/${room}`, { headers: { authorization: `Bearer ${await system.relay.uplinkToken(room)}` } });
+      const response = await fetch(`${system.relay.httpUrl}/parties/main/${room}`, {
+        headers: { authorization: `Bearer ${await system.relay.uplinkToken(room)}` },
+      });
       return response.json();
     },
     /** Waits until the uplink is connected to both sides and the room knows it. */

@@ -141,12 +141,7 @@ export function alertFromMessage(message: KimiMessage): AlertCandidate | null {
         kind: 'context-limit',
         level: 'critical',
         text: str(m.message) || 'The provider rejected the request: context limit exceeded',
-        detail: joined(
-          str(m.provider),
-          str(m.model),
-          est && max ? `${est} of ${max} tokens estimated` : null,
-          excerpt(m.error),
-        ),
+        detail: joined(str(m.provider), str(m.model), est && max ? `${est} of ${max} tokens estimated` : null, excerpt(m.error)),
       };
     }
     case 'compaction_event': {

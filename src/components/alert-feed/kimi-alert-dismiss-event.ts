@@ -10,4 +10,3 @@ export class KimiAlertDismissEvent extends CustomEvent<AlertItem> {
     super('kimi:alert-dismiss', { detail: item, bubbles: true, composed: true });
   }
 }
-

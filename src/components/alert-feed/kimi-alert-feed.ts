@@ -7,7 +7,16 @@ import type { UsageReading } from '../../protocol/usage-readings.js';
 import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';
 import { themeTokens } from '../shared/theme.js';
 import { alertFeedStyles } from './alert-feed.styles.js';
-import { READING_ALERT_TYPES, AlertList, type AlertCandidate, DEFAULT_COLLAPSE_WINDOW, DEFAULT_MAX_ITEMS, alertFromMessage, levelText, type AlertItem } from './alert-model.js';
+import {
+  READING_ALERT_TYPES,
+  AlertList,
+  type AlertCandidate,
+  DEFAULT_COLLAPSE_WINDOW,
+  DEFAULT_MAX_ITEMS,
+  alertFromMessage,
+  levelText,
+  type AlertItem,
+} from './alert-model.js';
 import { KimiAlertDismissEvent } from './kimi-alert-dismiss-event.js';
 import { langOf, relativeTime } from '../shared/locale.js';
 
@@ -163,11 +172,13 @@ export class KimiAlertFeed extends DashboardElement {
     const now = Date.now();
     const locale = langOf(this);
     return html`
-      ${items.length
-        ? html`<ul part="list" class="data" aria-label=${this.label}>
-            ${items.map((item, index) => this.renderItem(item, index, now, locale))}
-          </ul>`
-        : html`<p part="empty" tabindex="-1"><slot name="empty">${this.dataStatus === 'not-found' ? 'No alerts: session not found' : 'No alerts'}</slot></p>`}
+      ${
+        items.length
+          ? html`<ul part="list" class="data" aria-label=${this.label}>
+              ${items.map((item, index) => this.renderItem(item, index, now, locale))}
+            </ul>`
+          : html`<p part="empty" tabindex="-1"><slot name="empty">${this.dataStatus === 'not-found' ? 'No alerts: session not found' : 'No alerts'}</slot></p>`
+      }
       ${this.renderNotice()}
       <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${this.politeText}</div>
       <div class="sr-only" role="alert" aria-live="assertive" aria-atomic="true">${this.assertiveText}</div>
@@ -190,10 +201,14 @@ export class KimiAlertFeed extends DashboardElement {
             ${item.detail ? html`<span class="detail">${item.detail}</span>` : nothing}
           </span>
           <span class="meta">
-            ${item.count > 1
-              ? html`<span class="count"><span aria-hidden="true">×${item.count}</span><span class="sr-only">${item.count} times</span></span>`
-              : nothing}
-            <time datetime=${new Date(item.lastAt).toISOString()} title=${new Date(item.lastAt).toLocaleString(locale)}>${relativeTime(item.lastAt, now, locale)}</time>
+            ${
+              item.count > 1
+                ? html`<span class="count"><span aria-hidden="true">×${item.count}</span><span class="sr-only">${item.count} times</span></span>`
+                : nothing
+            }
+            <time datetime=${new Date(item.lastAt).toISOString()} title=${new Date(item.lastAt).toLocaleString(locale)}
+              >${relativeTime(item.lastAt, now, locale)}</time
+            >
           </span>
           <button part="dismiss" type="button" aria-label=${`Dismiss ${level.toLowerCase()}: ${item.text}`} @click=${() => this.onDismiss(item, index)}>
             <span aria-hidden="true">×</span>
@@ -201,7 +216,9 @@ export class KimiAlertFeed extends DashboardElement {
         </li>
       `;
     } catch {
-      return html`<li part="item" class="item" data-level="warning" data-kind="unreadable"><span class="level">Warning</span><span class="main">An alert could not be shown.</span></li>`;
+      return html`<li part="item" class="item" data-level="warning" data-kind="unreadable">
+        <span class="level">Warning</span><span class="main">An alert could not be shown.</span>
+      </li>`;
     }
   }
 

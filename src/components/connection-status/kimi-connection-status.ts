@@ -78,7 +78,9 @@ export class KimiConnectionStatus extends DashboardElement {
     // A new source has sent its `kimi:status` already: start from what it exposes now. Losing the
     // source shows "No source".
     const stats = source?.stats ?? null;
-    this.status = source ? { state: source.state, attempt: 0, nextRetryAt: null, closeCode: stats?.lastCloseCode ?? null, closeReason: stats?.lastCloseReason ?? '' } : null;
+    this.status = source
+      ? { state: source.state, attempt: 0, nextRetryAt: null, closeCode: stats?.lastCloseCode ?? null, closeReason: stats?.lastCloseReason ?? '' }
+      : null;
     this.stats = stats;
   }
 
@@ -119,13 +121,20 @@ export class KimiConnectionStatus extends DashboardElement {
     const since = s?.connectedSince ?? null;
     return html`
       <dl part="stats">
-        <dt>Received</dt><dd>${n(s?.framesReceived)}</dd>
-        <dt>Delivered</dt><dd>${n(s?.delivered)}</dd>
-        <dt>Filtered</dt><dd>${n(s?.filtered)}</dd>
-        <dt>Malformed</dt><dd>${n(s?.malformed)}</dd>
-        <dt>Reconnects</dt><dd>${n(s?.reconnects)}</dd>
-        <dt>Queued</dt><dd>${n(s?.queueDepth)}</dd>
-        <dt>Last close</dt><dd>${close}</dd>
+        <dt>Received</dt>
+        <dd>${n(s?.framesReceived)}</dd>
+        <dt>Delivered</dt>
+        <dd>${n(s?.delivered)}</dd>
+        <dt>Filtered</dt>
+        <dd>${n(s?.filtered)}</dd>
+        <dt>Malformed</dt>
+        <dd>${n(s?.malformed)}</dd>
+        <dt>Reconnects</dt>
+        <dd>${n(s?.reconnects)}</dd>
+        <dt>Queued</dt>
+        <dd>${n(s?.queueDepth)}</dd>
+        <dt>Last close</dt>
+        <dd>${close}</dd>
         <dt>Connected since</dt>
         <dd>${since === null ? '—' : html`<time datetime=${new Date(since).toISOString()}>${formatSince(since, langOf(this))}</time>`}</dd>
         ${s?.connection ? this.renderMetrics(s.connection) : nothing}
@@ -141,30 +150,46 @@ export class KimiConnectionStatus extends DashboardElement {
     const drops = m.reconnects.slice(-3).reverse();
     const locale = langOf(this);
     return html`
-      <dt>Held by</dt><dd>${m.heldBy === 'this-tab' ? 'this tab' : 'another tab'}${m.sharedBy > 1 ? `, shared by ${m.sharedBy} elements` : ''}</dd>
+      <dt>Held by</dt>
+      <dd>${m.heldBy === 'this-tab' ? 'this tab' : 'another tab'}${m.sharedBy > 1 ? `, shared by ${m.sharedBy} elements` : ''}</dd>
       <dt>Rate</dt>
       <dd>
         ${count.format(m.framesPerSecond)} frames/s, ${bytesText(m.bytesPerSecond)}/s
-        ${rates.length >= 2
-          ? html`<svg part="rate" viewBox="0 0 ${CHART.width} ${CHART.height}" preserveAspectRatio="none" role="img" aria-label=${label}>
-              ${svg`<polyline class="rate-line" points=${sparkline(rates, CHART.width, CHART.height)}></polyline>`}
-            </svg>`
-          : nothing}
+        ${
+          rates.length >= 2
+            ? html`<svg part="rate" viewBox="0 0 ${CHART.width} ${CHART.height}" preserveAspectRatio="none" role="img" aria-label=${label}>
+                ${svg`<polyline class="rate-line" points=${sparkline(rates, CHART.width, CHART.height)}></polyline>`}
+              </svg>`
+            : nothing
+        }
       </dd>
-      <dt>Bytes in</dt><dd>${bytesText(m.bytes)}</dd>
-      <dt>Handshake</dt><dd>${ms(m.handshakeMs)}</dd>
-      <dt>First frame</dt><dd>${ms(m.firstFrameMs)}</dd>
-      <dt>Uptime</dt><dd>${(m.uptimeRatio * 100).toFixed(1)} %</dd>
-      <dt>Round trip</dt><dd>${ms(m.rttMs)}</dd>
-      <dt>Compression</dt><dd>${capText(m.extensions, 120) || 'none'}</dd>
-      ${m.protocol ? html`<dt>Subprotocol</dt><dd>${capText(m.protocol, 120)}</dd>` : nothing}
+      <dt>Bytes in</dt>
+      <dd>${bytesText(m.bytes)}</dd>
+      <dt>Handshake</dt>
+      <dd>${ms(m.handshakeMs)}</dd>
+      <dt>First frame</dt>
+      <dd>${ms(m.firstFrameMs)}</dd>
+      <dt>Uptime</dt>
+      <dd>${(m.uptimeRatio * 100).toFixed(1)} %</dd>
+      <dt>Round trip</dt>
+      <dd>${ms(m.rttMs)}</dd>
+      <dt>Compression</dt>
+      <dd>${capText(m.extensions, 120) || 'none'}</dd>
+      ${
+        m.protocol
+          ? html`<dt>Subprotocol</dt>
+              <dd>${capText(m.protocol, 120)}</dd>`
+          : nothing
+      }
       <dt>Last drops</dt>
       <dd>
-        ${drops.length === 0
-          ? '—'
-          : html`<ul class="drops">
-              ${drops.map((d) => html`<li><time datetime=${new Date(d.at).toISOString()}>${formatSince(d.at, locale)}</time> ${d.code}${d.reason ? ` ${capText(d.reason, 60)}` : ''}, ${d.downtimeMs === null ? 'still down' : `down ${(d.downtimeMs / 1000).toFixed(1)} s`}</li>`)}
-            </ul>`}
+        ${
+          drops.length === 0
+            ? '—'
+            : html`<ul class="drops">
+                ${drops.map((d) => html`<li><time datetime=${new Date(d.at).toISOString()}>${formatSince(d.at, locale)}</time> ${d.code}${d.reason ? ` ${capText(d.reason, 60)}` : ''}, ${d.downtimeMs === null ? 'still down' : `down ${(d.downtimeMs / 1000).toFixed(1)} s`}</li>`)}
+              </ul>`
+        }
       </dd>
     `;
   }

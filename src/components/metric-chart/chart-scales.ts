@@ -59,9 +59,24 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const TIME_STEPS = [
-  SECOND, 2 * SECOND, 5 * SECOND, 10 * SECOND, 15 * SECOND, 30 * SECOND,
-  MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
-  HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, 24 * HOUR,
+  SECOND,
+  2 * SECOND,
+  5 * SECOND,
+  10 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  24 * HOUR,
 ];
 
 /** Oldest/newest time and highest percentage over one or several series, in one pass. Null when all are empty. */
@@ -141,7 +156,8 @@ export function computeScales(
   measure: MeasureText,
   now = Date.now(),
   windowMs = 0,
-  timeLabel: TimeLabel = (t, withDates) => new Date(t).toLocaleString(undefined, withDates ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { timeStyle: 'medium' }),
+  timeLabel: TimeLabel = (t, withDates) =>
+    new Date(t).toLocaleString(undefined, withDates ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { timeStyle: 'medium' }),
 ): ChartScales {
   const p1 = percentCeiling(extent?.maxPercentage ?? 0);
   const t1 = extent ? extent.maxTime : now;

@@ -273,7 +273,12 @@ export class KimiMetricChart extends DashboardElement {
     if (this.canvas.height !== deviceHeight) this.canvas.height = deviceHeight;
     const locale = this.locale;
     const palette = this.palette;
-    const series: ChartSeries[] = [...this.lines.values()].map((points, i) => ({ points, colour: palette.lines[i] ?? palette.axis, dash: DASHES[i] ?? [], fill: this.lines.size === 1 }));
+    const series: ChartSeries[] = [...this.lines.values()].map((points, i) => ({
+      points,
+      colour: palette.lines[i] ?? palette.axis,
+      dash: DASHES[i] ?? [],
+      fill: this.lines.size === 1,
+    }));
     drawChart(this.context, {
       scales: this.scales,
       series,
@@ -374,7 +379,9 @@ export class KimiMetricChart extends DashboardElement {
       const p = line.last;
       if (!p) continue;
       const n = line.size;
-      parts.push(`${sourceLabel(source)} ${formatPercent(p.percentage, locale)} (${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens) at ${formatClock(p.time, locale)}, ${n} ${n === 1 ? 'point' : 'points'}`);
+      parts.push(
+        `${sourceLabel(source)} ${formatPercent(p.percentage, locale)} (${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens) at ${formatClock(p.time, locale)}, ${n} ${n === 1 ? 'point' : 'points'}`,
+      );
     }
     const notice = this.noticeText();
     return `${this.label}: ${parts.length ? parts.join('; ') : 'no data yet'}${notice ? `. ${notice}` : ''}`;
@@ -416,20 +423,28 @@ export class KimiMetricChart extends DashboardElement {
           ${this.renderHover()}
         </div>
         <div part="readout" class="readout ${p && s ? 'active' : ''}" aria-live="polite">
-          ${p && s
-            ? html`<time>${formatClock(p.time, locale, s.withDates)}</time>
-                <span>${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens</span>
-                <span>${formatPercent(p.percentage, locale)}</span>
-                <span class="source">${sourceLabel(p.source)}${p.origin === 'history' ? ' (history)' : ''}</span>`
-            : nothing}
+          ${
+            p && s
+              ? html`<time>${formatClock(p.time, locale, s.withDates)}</time>
+                  <span>${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens</span>
+                  <span>${formatPercent(p.percentage, locale)}</span>
+                  <span class="source">${sourceLabel(p.source)}${p.origin === 'history' ? ' (history)' : ''}</span>`
+              : nothing
+          }
         </div>
       </div>
       ${this.renderNotice()}
       <p id="summary" class="sr-only">${this.summary()}</p>
       <ul part="legend" class="legend">
-        ${(lines.length ? lines : [[this.usageSources.trim().split(/\s+/)[0] === 'all' ? 'proxy' : (this.usageSources.trim().split(/\s+/)[0] ?? 'proxy'), null] as const]).map(
+        ${(lines.length
+          ? lines
+          : [[this.usageSources.trim().split(/\s+/)[0] === 'all' ? 'proxy' : (this.usageSources.trim().split(/\s+/)[0] ?? 'proxy'), null] as const]
+        ).map(
           ([source, line], i) =>
-            html`<li><span class=${`swatch line line-${i + 1}`}></span>${sourceLabel(source)}${line?.last?.window ? `, window ${formatNumber(line.last.window, locale)} tokens` : ''}</li>`,
+            html`<li>
+              <span class=${`swatch line line-${i + 1}`}></span
+              >${sourceLabel(source)}${line?.last?.window ? `, window ${formatNumber(line.last.window, locale)} tokens` : ''}
+            </li>`,
         )}
         ${THRESHOLDS.map((t) => html`<li><span class=${`swatch dashed ${t.level}`}></span>${t.percentage} % ${t.level}</li>`)}
       </ul>

@@ -1,6 +1,13 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { BoundedQueue } from '../../internal/bounded-queue.js';
-import { CLOSED_BY_PAGE, sameIdentity, type ConnectionSettings, type SocketIdentity, type SocketMachine, type SocketMember } from '../../internal/socket-machine.js';
+import {
+  CLOSED_BY_PAGE,
+  sameIdentity,
+  type ConnectionSettings,
+  type SocketIdentity,
+  type SocketMachine,
+  type SocketMember,
+} from '../../internal/socket-machine.js';
 import { renameSocket, socketFor } from '../../internal/socket-registry.js';
 import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
@@ -289,7 +296,8 @@ export class ConnectionController implements ReactiveController, SocketMember {
     this.attempt = detail.attempt;
     // The socket closed by itself (credentials refused): it is not ours any more.
     if (detail.state === 'closed') this.socket = null;
-    if (detail.state !== 'open') this.failRequests(detail.state !== 'closed', `the connection closed before the reply came (code ${detail.closeCode ?? 'none'})`);
+    if (detail.state !== 'open')
+      this.failRequests(detail.state !== 'closed', `the connection closed before the reply came (code ${detail.closeCode ?? 'none'})`);
     const opened = detail.state === 'open' && this.state !== 'open';
     if (opened) {
       if (this.everOpened) this.reconnects++;

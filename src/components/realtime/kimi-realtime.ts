@@ -148,7 +148,6 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
    */
   @property({ type: Boolean, attribute: 'own-connection' }) ownConnection = false;
 
-
   /** Log connection steps and every message to the console (development only). */
   @property({ type: Boolean }) debug = false;
 
@@ -266,7 +265,12 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   constructor() {
     super();
     this.internals = this.attachInternals();
-    this.router = new MessageRouter(this, this.filter, (detail) => this.reportError(detail), () => this.sessionFollowed());
+    this.router = new MessageRouter(
+      this,
+      this.filter,
+      (detail) => this.reportError(detail),
+      () => this.sessionFollowed(),
+    );
     this.router.afterDispatch = (message) => this.usage.take(message, Date.now());
     this.router.onRelayHydration = (message) => {
       const id = (message as { session_id?: unknown }).session_id;
@@ -276,12 +280,17 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
         this.reportError({ kind: 'hydration', message: `Relay hydration: ${(error as Error).message}.` });
       }
     };
-    this.connection = new ConnectionController(this, this, {
-      onFrame: (message, bytes) => this.router.take(message, bytes),
-      onSkip: (bytes) => this.router.skip(bytes),
-      onStatus: (detail) => this.reportStatus(detail),
-      onError: (detail) => this.reportError(detail),
-    }, () => this.socketIdentity());
+    this.connection = new ConnectionController(
+      this,
+      this,
+      {
+        onFrame: (message, bytes) => this.router.take(message, bytes),
+        onSkip: (bytes) => this.router.skip(bytes),
+        onStatus: (detail) => this.reportStatus(detail),
+        onError: (detail) => this.reportError(detail),
+      },
+      () => this.socketIdentity(),
+    );
     this.hydrator = new HydrationController(this, this.usage.clock, {
       onHydrated: (detail) => this.onHydrated(detail),
       onError: (detail) => this.reportError(detail),
@@ -396,7 +405,11 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   // `kimi:stats` runs only while someone listens on the element: the DOM cannot be asked, so listeners
   // of that event are reported to the ticker as they come and go.
   /** As on any element; a `kimi:stats` listener also starts the once-a-second `kimi:stats` events (the first one does). */
-  override addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   /** @internal */
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
   /** @internal */
@@ -407,7 +420,11 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   }
 
   /** As on any element; removing the last `kimi:stats` listener stops the `kimi:stats` events. */
-  override removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  override removeEventListener<K extends keyof HTMLElementEventMap>(
+    type: K,
+    listener: (this: HTMLElement, ev: HTMLElementEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
   /** @internal */
   override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
   /** @internal */

@@ -33,7 +33,6 @@ export class KimiRequestError extends Error {
   }
 }
 
-
 const PAGE = Math.random().toString(36).slice(2, 10);
 let counter = 0;
 

@@ -2,13 +2,7 @@ import { KimiMetricEvent } from '../../events/kimi-metric-event.js';
 import type { KimiHydration } from '../../protocol/hydration.js';
 import type { InitMessage, KimiMessage, LogMetricMessage, MetricMessage, MetricUpdatedMessage } from '../../protocol/messages.js';
 import { ServerClock } from '../../protocol/server-clock.js';
-import {
-  readingFromLegacyMetric,
-  readingFromLogMetric,
-  readingFromMetricUpdated,
-  readingsFromRows,
-  type UsageReading,
-} from '../../protocol/usage-readings.js';
+import { readingFromLegacyMetric, readingFromLogMetric, readingFromMetricUpdated, readingsFromRows, type UsageReading } from '../../protocol/usage-readings.js';
 import { RingBuffer } from '../../internal/ring-buffer.js';
 import { sessionIdOf } from '../../protocol/session-filter.js';
 

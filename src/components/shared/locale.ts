@@ -74,7 +74,12 @@ export function formatClock(time: number, locale: string | undefined, withDate =
   const key = `${locale ?? ''}|${withDate}`;
   let format = clocks.get(key);
   if (!format) {
-    format = new Intl.DateTimeFormat(locale, withDate ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' } : { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    format = new Intl.DateTimeFormat(
+      locale,
+      withDate
+        ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+        : { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' },
+    );
     clocks.set(key, format);
   }
   return format.format(time);

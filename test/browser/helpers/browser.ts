@@ -36,7 +36,10 @@ export async function setColorScheme(scheme: Scheme): Promise<boolean> {
 /** `setColorScheme(scheme)`, skipping the test (with the reason) where the browser cannot switch to it. */
 export async function useColorScheme(ctx: Mocha.Context, scheme: Scheme): Promise<void> {
   if (await setColorScheme(scheme)) return;
-  skipBecause(ctx, `cannot emulate prefers-color-scheme: ${scheme} (WebDriver classic has no such command); the ${scheme} scheme is tested in Chromium and Firefox`);
+  skipBecause(
+    ctx,
+    `cannot emulate prefers-color-scheme: ${scheme} (WebDriver classic has no such command); the ${scheme} scheme is tested in Chromium and Firefox`,
+  );
 }
 
 /** The JS heap size after a forced collection, or `null` where `performance.memory` or `gc()` is missing. */

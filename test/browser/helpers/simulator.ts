@@ -81,7 +81,11 @@ async function call<T>(path: string, method = 'POST', body?: unknown): Promise<T
 
 /** One simulator instance of its own, so tests do not disturb each other. */
 export class Sim {
-  private constructor(readonly id: string, readonly url: string, readonly port: number) {}
+  private constructor(
+    readonly id: string,
+    readonly url: string,
+    readonly port: number,
+  ) {}
 
   static async create(options: SimOptions = {}): Promise<Sim> {
     const { id, url, port } = await call<{ id: string; url: string; port: number }>('/sim', 'POST', {
@@ -138,7 +142,9 @@ export class Sim {
   }
 
   /** Creates a session that becomes active: 'http' broadcasts new_session, 'auto' auto_session_created. */
-  createSession(spec: { via?: 'http' | 'auto'; name?: string; provider?: string; model?: string | null; externalSessionId?: string | null; maxContext?: number } = {}): Promise<{ session: SimSession; active: number }> {
+  createSession(
+    spec: { via?: 'http' | 'auto'; name?: string; provider?: string; model?: string | null; externalSessionId?: string | null; maxContext?: number } = {},
+  ): Promise<{ session: SimSession; active: number }> {
     return call(`/sim/${this.id}/session`, 'POST', spec);
   }
 
@@ -148,12 +154,24 @@ export class Sim {
   }
 
   /** Books a proxied request to the active session (or a new auto-session when `model` differs). */
-  request(spec: { tokens?: number; completion?: number; live?: boolean; model?: string | null; preview?: string; streamError?: boolean | string } = {}): Promise<Booked> {
+  request(
+    spec: { tokens?: number; completion?: number; live?: boolean; model?: string | null; preview?: string; streamError?: boolean | string } = {},
+  ): Promise<Booked> {
     return call(`/sim/${this.id}/request`, 'POST', spec);
   }
 
   /** One log_metric for the active session (null when none is active). */
-  log(spec: { source?: string; totalTokens?: number; promptTokens?: number; completionTokens?: number; toolsTokens?: number; systemTokens?: number; contextLength?: number } = {}): Promise<{ frame: Record<string, unknown> | null }> {
+  log(
+    spec: {
+      source?: string;
+      totalTokens?: number;
+      promptTokens?: number;
+      completionTokens?: number;
+      toolsTokens?: number;
+      systemTokens?: number;
+      contextLength?: number;
+    } = {},
+  ): Promise<{ frame: Record<string, unknown> | null }> {
     return call(`/sim/${this.id}/log`, 'POST', spec);
   }
 
