@@ -51,10 +51,24 @@ export interface SocketMember {
   /** Every change of state and every scheduled retry. */
   status(detail: KimiStatusDetail): void;
   error(detail: KimiErrorDetail): void;
-  /** A frame, parsed once for every member, and its size. */
-  frame(message: KimiMessage | FrameProblem, bytes: number): void;
+  /** A frame, parsed once for every member, its size, and the frame itself. */
+  frame(message: KimiMessage | FrameProblem, bytes: number, data: unknown): void;
   /** A frame that is not for this member (a `pong` while the socket pings, another member's reply). */
   skip(bytes: number): void;
+}
+
+/** What an element uses: a `SocketMachine` of this tab, or a `TabLink` to the socket another tab holds. */
+export interface PageSocket {
+  readonly identity: SocketIdentity;
+  readonly members: readonly SocketMember[];
+  readonly isOpen: boolean;
+  readonly connectedSince: number | null;
+  readonly snapshot: KimiConnectionMetrics;
+  join(member: SocketMember): void;
+  leave(member: SocketMember): void;
+  /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */
+  send(text: string, reply?: string, from?: SocketMember): void;
+  retryNow(): boolean;
 }
 
 /**
@@ -102,7 +116,7 @@ type Options = Omit<ConnectionSettings, 'resolvedUrl' | 'token' | 'authVia' | 'o
  * Each frame is parsed once here and handed to every member, except a direct reply to a command
  * (`expectReply`), which goes to the member that sent it only.
  */
-export class SocketMachine {
+export class SocketMachine implements PageSocket {
   phase: SocketPhase = 'idle';
   /** Retry number of the next attempt: 0 before the first one and after a stable connection. */
   attempt = 0;
@@ -301,13 +315,13 @@ export class SocketMachine {
       if (owners?.length === 0) this.awaited.delete(key);
       if (owner) {
         for (let i = 0; i < members.length; i++) {
-          if (members[i] === owner) owner.frame(message, bytes);
+          if (members[i] === owner) owner.frame(message, bytes, data);
           else members[i]!.skip(bytes);
         }
         return;
       }
     }
-    for (let i = 0; i < members.length; i++) members[i]!.frame(message, bytes);
+    for (let i = 0; i < members.length; i++) members[i]!.frame(message, bytes, data);
   }
 
   private handleOpen(): void {

@@ -4,8 +4,8 @@ import {
   CLOSED_BY_PAGE,
   sameIdentity,
   type ConnectionSettings,
+  type PageSocket,
   type SocketIdentity,
-  type SocketMachine,
   type SocketMember,
 } from '../../internal/socket-machine.js';
 import { renameSocket, socketFor } from '../../internal/socket-registry.js';
@@ -63,8 +63,9 @@ export class ConnectionController implements ReactiveController, SocketMember {
   /** When false the host connects only through `connect()`. */
   auto = true;
 
-  private socket: SocketMachine | null = null;
+  private socket: PageSocket | null = null;
   private checking = false;
+  private told: KimiStatusDetail | null = null;
   private everOpened = false;
   private readonly queue: BoundedQueue<Outgoing>;
   private readonly requests = new Set<PendingRequest>();
@@ -289,6 +290,10 @@ export class ConnectionController implements ReactiveController, SocketMember {
 
   /** From the socket (and `disconnect()`): the state changed or a retry was scheduled. */
   status(detail: KimiStatusDetail): void {
+    // A socket of another tab may repeat itself (a tab joining asks for it): told once.
+    const last = this.told;
+    if (last && last.state === detail.state && last.attempt === detail.attempt && last.nextRetryAt === detail.nextRetryAt && last.closeCode === detail.closeCode) return;
+    this.told = detail;
     if (detail.closeCode !== null) {
       this.lastCloseCode = detail.closeCode;
       this.lastCloseReason = detail.closeReason;

@@ -143,8 +143,9 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   @property({ type: Boolean }) manual = false;
 
   /**
-   * Use a socket of its own. By default, elements of a page with the same URL and credentials (the
-   * same `token` string or function, the same `auth-via`) share one socket.
+   * Use a socket of its own. By default, elements with the same URL and credentials (the same `token`
+   * string or function, the same `auth-via`) share one socket: in the page, and with the other tabs of
+   * the origin where the browser has Web Locks and BroadcastChannel.
    */
   @property({ type: Boolean, attribute: 'own-connection' }) ownConnection = false;
 
