@@ -97,11 +97,11 @@ export class TabLink implements PageSocket {
     readonly identity: SocketIdentity,
     private readonly onClosed: () => void,
   ) {
-    const link = this;
+    const members = (): readonly SocketMember[] => this.members;
     this.relay = {
       // Read through this tab's first element: the relay joins the machine first (see `lead`).
       get settings() {
-        return link.members[0]!.settings;
+        return members()[0]!.settings;
       },
       identity,
       status: (d) => {
@@ -223,7 +223,13 @@ export class TabLink implements PageSocket {
   private leaderFacts(): Facts {
     const machine = this.machine;
     const m = machine?.metrics;
-    return { since: machine?.connectedSince ?? null, extensions: m?.extensions ?? '', protocol: m?.protocol ?? '', handshakeMs: m?.handshakeMs ?? null, rttMs: m?.rttMs ?? null };
+    return {
+      since: machine?.connectedSince ?? null,
+      extensions: m?.extensions ?? '',
+      protocol: m?.protocol ?? '',
+      handshakeMs: m?.handshakeMs ?? null,
+      rttMs: m?.rttMs ?? null,
+    };
   }
 
   /** As the leader: sends what waited for the connection, in order. */
@@ -325,7 +331,10 @@ export class TabLink implements PageSocket {
       const owner = owners?.shift();
       if (owners?.length === 0) this.awaited.delete(key);
       if (owner) {
-        for (let i = 0; i < members.length; i++) members[i] === owner ? owner.frame(message, bytes, data) : members[i]!.skip(bytes);
+        for (let i = 0; i < members.length; i++) {
+          if (members[i] === owner) owner.frame(message, bytes, data);
+          else members[i]!.skip(bytes);
+        }
         return;
       }
     }

@@ -33,7 +33,9 @@ describe('one socket per origin (tabs)', function () {
   this.timeout(60_000);
   let sim: Sim;
   let tabs: Tab[] = [];
-  beforeEach(async () => { sim = await Sim.create(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
   afterEach(async () => {
     for (const t of tabs) t.frame.remove();
     tabs = [];
@@ -72,7 +74,10 @@ describe('one socket per origin (tabs)', function () {
     leader!.frame.remove();
     // Commands from every other tab while the leader is gone.
     rest.forEach((t, i) => t.els[0]!.send({ type: 'note', tab: i, n: 1 }));
-    await until(() => rest.every((t) => t.received[0]!.some((r) => r.at > closedAt + 1) && t.received[1]!.some((r) => r.at > closedAt + 1)), { timeout: 5000, what: 'frames in every remaining tab' });
+    await until(() => rest.every((t) => t.received[0]!.some((r) => r.at > closedAt + 1) && t.received[1]!.some((r) => r.at > closedAt + 1)), {
+      timeout: 5000,
+      what: 'frames in every remaining tab',
+    });
     const resumed = rest.map((t) => Math.max(...[0, 1].map((i) => t.received[i]!.find((r) => r.at > closedAt)!.at - closedAt)));
     console.warn(`[measured] leader tab closed: frames resumed in the ${rest.length} other tabs after ${resumed.map((ms) => ms.toFixed(0)).join(', ')} ms`);
     expect(Math.max(...resumed)).to.be.below(1000);
@@ -83,17 +88,23 @@ describe('one socket per origin (tabs)', function () {
     await pusher;
     await sleep(300);
     const notes = (await sim.state()).received.map((r) => JSON.parse(r.text) as { tab: number; n: number });
-    for (let i = 0; i < rest.length; i++) expect(notes.filter((m) => m.tab === i).map((m) => m.n), `tab ${i}: each command once, in order`).to.deep.equal([1, 2]);
+    for (let i = 0; i < rest.length; i++)
+      expect(
+        notes.filter((m) => m.tab === i).map((m) => m.n),
+        `tab ${i}: each command once, in order`,
+      ).to.deep.equal([1, 2]);
     const state = await sim.state();
     expect(state.clientCount).to.equal(1);
   });
 
-  it("a direct reply reaches only the tab (and element) that asked; the broadcast reaches every tab", async () => {
+  it('a direct reply reaches only the tab (and element) that asked; the broadcast reaches every tab', async () => {
     tabs = await openTabs(3, sim.url);
     const [asker] = tabs.filter((t) => !leaderOf(tabs).includes(t));
     const reply = await asker!.els[1]!.request({ type: 'memory_compress_execute' });
     expect(reply.type).to.equal('memory_compress_result_response');
-    await until(() => tabs.every((t) => t.received.every((r) => r.some((x) => x.message.type === 'memory_compression_completed'))), { what: 'the broadcast everywhere' });
+    await until(() => tabs.every((t) => t.received.every((r) => r.some((x) => x.message.type === 'memory_compression_completed'))), {
+      what: 'the broadcast everywhere',
+    });
     await sleep(100);
     const replies = tabs.map((t) => t.received.map((r) => r.filter((x) => x.message.type === 'memory_compress_result_response').length));
     expect(replies).to.deep.equal(tabs.map((t) => (t === asker ? [0, 1] : [0, 0])));

@@ -292,7 +292,14 @@ export class ConnectionController implements ReactiveController, SocketMember {
   status(detail: KimiStatusDetail): void {
     // A socket of another tab may repeat itself (a tab joining asks for it): told once.
     const last = this.told;
-    if (last && last.state === detail.state && last.attempt === detail.attempt && last.nextRetryAt === detail.nextRetryAt && last.closeCode === detail.closeCode) return;
+    if (
+      last &&
+      last.state === detail.state &&
+      last.attempt === detail.attempt &&
+      last.nextRetryAt === detail.nextRetryAt &&
+      last.closeCode === detail.closeCode
+    )
+      return;
     this.told = detail;
     if (detail.closeCode !== null) {
       this.lastCloseCode = detail.closeCode;
