@@ -73,7 +73,10 @@ describe('<kimi-realtime> connection', () => {
     const scheduled = statuses.filter((s) => s.nextRetryAt !== null);
     // One retry for the lost connection, then one per failed attempt.
     expect(errors.length, 'one error per failed attempt').to.equal(scheduled.length - 1);
-    expect(errors.length).to.be.at.least(2);
+    // At least one failed attempt while the server is down. Not two: Firefox spaces reconnects to a host
+    // that keeps failing (network.websocket.delay-failed-reconnects, browser-wide), so after the earlier
+    // tests' restarts it may try only once in the second the server is down.
+    expect(errors.length).to.be.at.least(1);
     for (const e of errors) {
       expect(e).to.include({ kind: 'connection', closeCode: 1006 });
       expect(e.message).to.contain(`127.0.0.1:${sim.port}`);
