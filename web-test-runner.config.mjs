@@ -1,11 +1,12 @@
 // Browser tests in Chromium, Firefox and WebKit, each from Debian's packages (never a downloaded browser;
 // see scripts/find-browsers.mjs), against the real Kimi Proxy simulator, which this config starts on
-// 127.0.0.1 (in a process of its own) and hands to the pages as window.__KIMI_SIM__. `BROWSERS=firefox,webkit` picks browsers.
+// 127.0.0.1 (in a process of its own) and hands to the pages as window.__KIMI_SIM__.
+// `BROWSERS=firefox,webkit` picks browsers; `npm test` runs them one after the other.
 import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS, findBrowsers, selectedBrowsers } from './scripts/find-browsers.mjs';
+import { BROWSERS, CHROMIUM_ARGS, findBrowsers, selectedBrowsers } from './scripts/find-browsers.mjs';
 import { webkitLauncher } from './test/launchers/webkit.mjs';
 import { colorSchemePlugin } from './test/launchers/color-scheme.mjs';
 import { typingPlugin } from './test/launchers/typing.mjs';
@@ -62,7 +63,7 @@ const browsers = names.map((name) => {
   const initialize = launcher.initialize.bind(launcher);
   launcher.initialize = async (...args) => {
     await initialize(...args);
-    launcher.name = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' }[name];
+    launcher.name = BROWSERS[name].label;
   };
   return launcher;
 });
