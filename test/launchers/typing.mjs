@@ -12,6 +12,8 @@ export const COMMAND = 'kimi-typing';
 
 /** A safety stop for a test that fails before it says stop. */
 const MAX_TYPING_MS = 120_000;
+/** How long stop waits for the press in flight. */
+const STOP_WAIT_MS = 30_000;
 
 const epochNow = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -63,7 +65,16 @@ export function typingPlugin() {
         if (!typist) throw new Error(`${COMMAND}: not typing in this page`);
         typist.stop = true;
         typists.delete(session.id);
-        await typist.done;
+        // A press returns once the browser has dispatched it, which may wait for the page; not forever.
+        let timer;
+        const stuck = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${COMMAND}: a key press had not returned ${STOP_WAIT_MS / 1000} s after stop`)), STOP_WAIT_MS);
+        });
+        try {
+          await Promise.race([typist.done, stuck]);
+        } finally {
+          clearTimeout(timer);
+        }
         if (typist.error) throw typist.error;
         return { sent: typist.sent };
       }
