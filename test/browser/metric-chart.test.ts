@@ -432,13 +432,24 @@ describe('<kimi-metric-chart>', () => {
         else resolve();
       };
     });
+    // Frames that begin while the tasks run may each rightly render once: in WebKit, or on a loaded
+    // machine, the tasks sometimes spill over a frame boundary.
+    let framesDuring = 0;
+    let counting = true;
+    const tick = () => {
+      if (!counting) return;
+      framesDuring++;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
     channel.port2.postMessage(null);
     await done;
+    counting = false;
     await chart.updateComplete;
     await frame();
     channel.port1.close();
     expect(chart.points.length).to.equal(100);
-    expect(chart[RENDERS] - before).to.equal(1);
+    expect(chart[RENDERS] - before).to.be.within(1, 1 + framesDuring);
   });
 
   it('says the latest values in its text alternative, updated with the render', async () => {
