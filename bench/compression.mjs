@@ -12,6 +12,7 @@
 // defaults, bench/compression_uvicorn.py) for comparison.
 // Options: --frames=5000, --no-write (print only), --no-uvicorn.
 import { spawn, spawnSync } from 'node:child_process';
+import { waitForOutput } from '../scripts/child-output.mjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -142,14 +143,7 @@ async function viaUvicorn(frames, browser, versions) {
     { env: { ...process.env, KIMI_FRAMES: file }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   try {
-    await new Promise((resolve, reject) => {
-      let err = '';
-      child.stderr.on('data', (d) => {
-        err += d;
-        if (err.includes('Uvicorn running')) resolve(undefined);
-      });
-      child.once('exit', (code) => reject(new Error(`uvicorn exited ${code}: ${err}`)));
-    });
+    await waitForOutput(child, 'Uvicorn running', { ms: 30_000, what: 'uvicorn' });
     const r = await receive(`ws://127.0.0.1:${port}/ws`, browser, frames.length, null);
     await close(r.ws);
     const offer = browser === 'Chromium' ? 'permessage-deflate; client_max_window_bits' : 'permessage-deflate';

@@ -17,6 +17,7 @@ import puppeteer from 'puppeteer-core';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-chromium.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { startHub } from '../../simulator/control.mjs';
+import { stopChild, waitForOutput } from '../../scripts/child-output.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const APPS = join(ROOT, 'test/apps');
@@ -28,6 +29,8 @@ let tarball;
 let pkg;
 let hub;
 let browser;
+/** Dev servers still running: stopped in `after` whatever happened, so a failed test cannot keep the process alive. */
+const children = new Set();
 
 const metric = (session, id, percentage) => ({
   type: 'metric_updated',
@@ -83,26 +86,15 @@ async function viteDev(dir, env = {}) {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  await new Promise((resolve, reject) => {
-    const onData = (d) => {
-      output += d;
-      if (output.includes(`127.0.0.1:${port}`)) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('exit', (code) => reject(new Error(`vite exited with ${code}: ${output}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    stop: () =>
-      new Promise((r) => {
-        child.once('exit', r);
-        child.kill();
-      }),
-  };
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  try {
+    await waitForOutput(child, `127.0.0.1:${port}`, { ms: 30_000, what: 'vite' });
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${port}/`, stop: () => stopChild(child) };
 }
 
 /** Serves `dir` and opens `path?ws=…` in Chromium; returns the page and a cleanup. */
@@ -148,6 +140,7 @@ before(async () => {
 });
 
 after(async () => {
+  await Promise.all([...children].map((child) => stopChild(child)));
   await browser?.close();
   await hub?.close();
   if (work) rmSync(work, { recursive: true, force: true });

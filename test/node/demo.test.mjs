@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
+import { stopChild, waitForOutput } from '../../scripts/child-output.mjs';
 import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-browsers.mjs';
 
 function startDemo() {
@@ -14,15 +15,13 @@ function startDemo() {
     env: { ...process.env, PORT: '0', SIM_PORT: '0', SIM_CONTROL_PORT: '0', RATE: '150', SWITCH_EVERY: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /Demo dashboard:\s+(\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`demo server exited with ${code}: ${out}`)));
-  });
+  return waitForOutput(child, /Demo dashboard:\s+(\S+)/, { ms: 60_000, what: 'npm start' }).then(
+    (m) => ({ child, url: m[1] }),
+    async (error) => {
+      await stopChild(child);
+      throw error;
+    },
+  );
 }
 
 test('the demo dashboard: the panel that follows the active session shows live values in every element, in light and dark', { timeout: 120_000 }, async () => {
@@ -141,6 +140,6 @@ test('the demo dashboard: the panel that follows the active session shows live v
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
-    child.kill('SIGTERM');
+    await stopChild(child);
   }
 });

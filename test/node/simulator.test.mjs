@@ -2,6 +2,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { stopChild, waitForOutput } from '../../scripts/child-output.mjs';
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import zlib from 'node:zlib';
@@ -950,14 +951,7 @@ describe('server clock (--tz)', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      const line = await new Promise((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-          if (out.includes('\n')) resolve(out);
-        });
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-      });
+      const [line] = await waitForOutput(child, /^.*\n/, { ms: 20_000, what: 'simulator/cli.mjs' });
       assert.match(line, /clock Asia\/Kolkata/);
       const control = /control (http:\/\/\S+?)\)/.exec(line)[1];
       const t0 = Date.now();
@@ -973,7 +967,7 @@ describe('server clock (--tz)', () => {
       assert.equal(bad.status, 2);
       assert.match(bad.stderr, /--tz: unknown time zone "Nowhere\/Town"/);
     } finally {
-      child.kill('SIGTERM');
+      await stopChild(child);
     }
   });
 });
@@ -1502,14 +1496,7 @@ describe('permessage-deflate (option deflate, on by default like uvicorn)', () =
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      const line = await new Promise((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-          if (out.includes('\n')) resolve(out);
-        });
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-      });
+      const [line] = await waitForOutput(child, /^.*\n/, { ms: 20_000, what: 'simulator/cli.mjs' });
       assert.match(line, /no permessage-deflate/);
       const control = /control (http:\/\/\S+?)\)/.exec(line)[1];
       const main = await (await fetch(`${control}/sim/main`)).json();
@@ -1519,7 +1506,7 @@ describe('permessage-deflate (option deflate, on by default like uvicorn)', () =
       assert.equal(c.head.headers['sec-websocket-extensions'], undefined);
       c.socket.destroy();
     } finally {
-      child.kill('SIGTERM');
+      await stopChild(child);
     }
     const hub = await startHub({ port: 0, controlPort: 0, rate: 0 });
     try {
