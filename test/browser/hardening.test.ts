@@ -670,6 +670,34 @@ function withLeaf(message: Record<string, unknown>, path: (string | number)[], v
   return copy;
 }
 
+describe('hardening: what is kept from large frames', function () {
+  this.timeout(120_000);
+  let sim: Sim;
+  beforeEach(async () => { sim = await Sim.create(); });
+  afterEach(async () => { await sim.close(); });
+
+  it('ten usage frames of 5 MB: the readings kept by the element and the dashboard keep a compact copy, not the megabytes', async () => {
+    const root = await fixture<HTMLDivElement>(DASHBOARD(sim.url));
+    const source = root.querySelector('kimi-realtime')!;
+    await until(() => source.state === 'open', { what: 'open' });
+    const before = await heapAfterGc();
+    const expand = { marker: '@@HOSTILE@@', text: 'W', times: 5 << 20 };
+    const frames = Array.from({ length: 10 }, (_, i) => JSON.stringify(i % 2
+      ? metric(1, 100 + i, { cumulative_percentage: 91, real_tokens: { total: 9, prompt: 9, completion: 0, percentage: 91 }, alert: { level: 'warning', color: '#f97316', message: `${i}:${expand.marker}` }, padding: `${i}:${expand.marker}` })
+      : { type: 'log_metric', source: 'continue_logs', source_family: 'continue_logs', source_label: `${i}:${expand.marker}`, session_id: 1, metrics: { total_tokens: 1000 + i, context_length: 131072, percentage: 1 }, timestamp: '2026-05-07T09:06:05.402117' }));
+    const base = source.stats.framesReceived;
+    for (const frame of frames) await sim.pushExpanded(expand, frame);
+    await until(() => source.stats.framesReceived === base + frames.length, { timeout: 60_000, what: 'the large frames' });
+    await rendered(root);
+    const kept = (source as unknown as { readings: { message: unknown }[] }).readings;
+    expect(kept.length, 'readings kept').to.equal(frames.length);
+    expect(Math.max(...kept.map((r) => JSON.stringify(r.message).length)), 'largest kept message').to.be.below(2000);
+    const growth = (await heapAfterGc()) - before;
+    console.warn(`[measured] 10 usage frames of 5 MB: heap +${(growth / 1048576).toFixed(2)} MB after GC with the dashboard mounted`);
+    expect(growth, 'heap kept after GC (bytes)').to.be.below(5 * 1048576);
+  });
+});
+
 describe('hardening: hostile strings in every field of every message type', function () {
   this.timeout(STRESS ? 3_600_000 : 120_000);
   const sizes = STRESS ? [1 << 20, 10 << 20] : [1 << 16];
