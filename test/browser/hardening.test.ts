@@ -673,8 +673,12 @@ function withLeaf(message: Record<string, unknown>, path: (string | number)[], v
 describe('hardening: what is kept from large frames', function () {
   this.timeout(120_000);
   let sim: Sim;
-  beforeEach(async () => { sim = await Sim.create(); });
-  afterEach(async () => { await sim.close(); });
+  beforeEach(async () => {
+    sim = await Sim.create();
+  });
+  afterEach(async () => {
+    await sim.close();
+  });
 
   it('ten usage frames of 5 MB: the readings kept by the element and the dashboard keep a compact copy, not the megabytes', async () => {
     const root = await fixture<HTMLDivElement>(DASHBOARD(sim.url));
@@ -682,9 +686,26 @@ describe('hardening: what is kept from large frames', function () {
     await until(() => source.state === 'open', { what: 'open' });
     const before = await heapAfterGc();
     const expand = { marker: '@@HOSTILE@@', text: 'W', times: 5 << 20 };
-    const frames = Array.from({ length: 10 }, (_, i) => JSON.stringify(i % 2
-      ? metric(1, 100 + i, { cumulative_percentage: 91, real_tokens: { total: 9, prompt: 9, completion: 0, percentage: 91 }, alert: { level: 'warning', color: '#f97316', message: `${i}:${expand.marker}` }, padding: `${i}:${expand.marker}` })
-      : { type: 'log_metric', source: 'continue_logs', source_family: 'continue_logs', source_label: `${i}:${expand.marker}`, session_id: 1, metrics: { total_tokens: 1000 + i, context_length: 131072, percentage: 1 }, timestamp: '2026-05-07T09:06:05.402117' }));
+    const frames = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify(
+        i % 2
+          ? metric(1, 100 + i, {
+              cumulative_percentage: 91,
+              real_tokens: { total: 9, prompt: 9, completion: 0, percentage: 91 },
+              alert: { level: 'warning', color: '#f97316', message: `${i}:${expand.marker}` },
+              padding: `${i}:${expand.marker}`,
+            })
+          : {
+              type: 'log_metric',
+              source: 'continue_logs',
+              source_family: 'continue_logs',
+              source_label: `${i}:${expand.marker}`,
+              session_id: 1,
+              metrics: { total_tokens: 1000 + i, context_length: 131072, percentage: 1 },
+              timestamp: '2026-05-07T09:06:05.402117',
+            },
+      ),
+    );
     const base = source.stats.framesReceived;
     for (const frame of frames) await sim.pushExpanded(expand, frame);
     await until(() => source.stats.framesReceived === base + frames.length, { timeout: 60_000, what: 'the large frames' });
@@ -728,7 +749,7 @@ describe('hardening: hostile strings in every field of every message type', func
       // disposing of 10 MB) and the whole trip are measured and reported apart.
       const router = (source as unknown as { router: { take(parsed: unknown, bytes: number): void } }).router;
       const take = router.take;
-      let hostileIn = 0;
+      let hostileIn: number;
       let hostileOut = 0;
       let nextIn = 0;
       router.take = function (this: unknown, parsed: unknown, bytes: number) {
@@ -788,7 +809,9 @@ describe('hardening: hostile strings in every field of every message type', func
         const v = [...values].sort((a, b) => a - b);
         return `median ${v[v.length >> 1]!.toFixed(0)} ms, p95 ${v[Math.floor(v.length * 0.95)]!.toFixed(0)} ms, worst ${v.at(-1)!.toFixed(0)} ms`;
       };
-      console.warn(`[measured] ${label} in each of ${times.length} leaf fields of ${messages.length} fixture messages: element's time (hostile frame handled, next frame handled and rendered) ${stats(times)} (worst: ${worst.where}); from the hostile frame's arrival to the next frame rendered ${stats(arrivals)}; from the push request ${stats(trips)}; ${countAllNodes(root)} nodes`);
+      console.warn(
+        `[measured] ${label} in each of ${times.length} leaf fields of ${messages.length} fixture messages: element's time (hostile frame handled, next frame handled and rendered) ${stats(times)} (worst: ${worst.where}); from the hostile frame's arrival to the next frame rendered ${stats(arrivals)}; from the push request ${stats(trips)}; ${countAllNodes(root)} nodes`,
+      );
       expect(pageErrors).to.deep.equal([]);
       expect(worst.ms, `slowest: ${worst.where}`).to.be.below(1000);
       expect(source.state).to.equal('open');

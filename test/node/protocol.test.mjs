@@ -242,7 +242,17 @@ test('subprotocol tokens: base64url of UTF-8, valid for any string; a server dec
 
 test('compactMessage: strings, lists and objects cut, depth bounded, server keys never reach the prototype', () => {
   const big = 'x'.repeat(1 << 20);
-  const message = JSON.parse(JSON.stringify({ type: 'metric_updated', n: 1, ok: true, none: null, text: big, list: Array.from({ length: 1000 }, (_, i) => i), deep: { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } } }).replace('"n":1', '"n":1,"__proto__":{"polluted":true}'));
+  const message = JSON.parse(
+    JSON.stringify({
+      type: 'metric_updated',
+      n: 1,
+      ok: true,
+      none: null,
+      text: big,
+      list: Array.from({ length: 1000 }, (_, i) => i),
+      deep: { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } },
+    }).replace('"n":1', '"n":1,"__proto__":{"polluted":true}'),
+  );
   const small = compactMessage(message);
   assert.equal(small.type, 'metric_updated');
   assert.deepEqual([small.n, small.ok, small.none], [1, true, null]);
@@ -254,7 +264,10 @@ test('compactMessage: strings, lists and objects cut, depth bounded, server keys
   assert.ok(JSON.stringify(small).length < 2000);
   let level = small.deep;
   let depth = 1;
-  while (level && typeof level === 'object') { level = Object.values(level)[0]; depth++; }
+  while (level && typeof level === 'object') {
+    level = Object.values(level)[0];
+    depth++;
+  }
   assert.ok(depth <= 9, `depth ${depth}`);
   assert.equal(message.text.length, 1 << 20, 'the original is untouched');
 });
