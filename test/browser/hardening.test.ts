@@ -680,7 +680,7 @@ describe('hardening: what is kept from large frames', function () {
     await sim.close();
   });
 
-  it('ten usage frames of 5 MB: the readings kept by the element and the dashboard keep a compact copy, not the megabytes', async () => {
+  it('ten usage frames of 5 MB: the readings kept by the element and the dashboard keep a compact copy, not the megabytes', async function () {
     const root = await fixture<HTMLDivElement>(DASHBOARD(sim.url));
     const source = root.querySelector('kimi-realtime')!;
     await until(() => source.state === 'open', { what: 'open' });
@@ -714,6 +714,7 @@ describe('hardening: what is kept from large frames', function () {
     expect(kept.length, 'readings kept').to.equal(frames.length);
     expect(Math.max(...kept.map((r) => JSON.stringify(r.message).length)), 'largest kept message').to.be.below(2000);
     const growth = (await heapAfterGc()) - before;
+    if (Number.isNaN(growth)) skipBecause(this, 'the kept copies are small as asserted, but the heap cannot be measured here (no performance.memory or gc())');
     console.warn(`[measured] 10 usage frames of 5 MB: heap +${(growth / 1048576).toFixed(2)} MB after GC with the dashboard mounted`);
     expect(growth, 'heap kept after GC (bytes)').to.be.below(5 * 1048576);
   });
