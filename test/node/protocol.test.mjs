@@ -10,6 +10,7 @@ import { toBoolean, toInteger } from '../../dist/protocol/coerce.js';
 import { retryDelay, MIN_RETRY_DELAY } from '../../dist/internal/backoff.js';
 import { readNumberOption } from '../../dist/internal/options.js';
 import { protocolToken, redact } from '../../dist/internal/secrets.js';
+import { compactMessage, MAX_KEPT_STRING } from '../../dist/internal/compact.js';
 import { BoundedQueue } from '../../dist/internal/bounded-queue.js';
 import { KNOWN_MESSAGE_TYPES, RESERVED_EVENT_TYPES } from '../../dist/protocol/known-types.js';
 import { KIMI_LIBRARY_EVENTS } from '../../dist/events/event-map.js';
@@ -237,6 +238,38 @@ test('subprotocol tokens: base64url of UTF-8, valid for any string; a server dec
     assert.match(protocol, /^kimi-token\.[A-Za-z0-9_-]*$/, 'only subprotocol token characters');
     assert.equal(Buffer.from(protocol.slice('kimi-token.'.length), 'base64url').toString('utf8'), token);
   }
+});
+
+test('compactMessage: strings, lists and objects cut, depth bounded, server keys never reach the prototype', () => {
+  const big = 'x'.repeat(1 << 20);
+  const message = JSON.parse(
+    JSON.stringify({
+      type: 'metric_updated',
+      n: 1,
+      ok: true,
+      none: null,
+      text: big,
+      list: Array.from({ length: 1000 }, (_, i) => i),
+      deep: { a: { b: { c: { d: { e: { f: { g: { h: { i: 1 } } } } } } } } },
+    }).replace('"n":1', '"n":1,"__proto__":{"polluted":true}'),
+  );
+  const small = compactMessage(message);
+  assert.equal(small.type, 'metric_updated');
+  assert.deepEqual([small.n, small.ok, small.none], [1, true, null]);
+  assert.equal(small.text.length, MAX_KEPT_STRING);
+  assert.ok(small.text.endsWith('…'));
+  assert.equal(small.list.length, 50);
+  assert.equal(Object.getPrototypeOf(small), Object.prototype);
+  assert.equal(small.polluted, undefined);
+  assert.ok(JSON.stringify(small).length < 2000);
+  let level = small.deep;
+  let depth = 1;
+  while (level && typeof level === 'object') {
+    level = Object.values(level)[0];
+    depth++;
+  }
+  assert.ok(depth <= 9, `depth ${depth}`);
+  assert.equal(message.text.length, 1 << 20, 'the original is untouched');
 });
 
 test('redact: tokens in URLs and subprotocols never reach a text', () => {

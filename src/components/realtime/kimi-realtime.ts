@@ -272,7 +272,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       (detail) => this.reportError(detail),
       () => this.sessionFollowed(),
     );
-    this.router.afterDispatch = (message) => this.usage.take(message, Date.now());
+    this.router.afterDispatch = (message, bytes) => this.usage.take(message, Date.now(), bytes);
     this.router.onRelayHydration = (message) => {
       const id = (message as { session_id?: unknown }).session_id;
       try {

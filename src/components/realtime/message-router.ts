@@ -30,7 +30,7 @@ export class MessageRouter {
   bytesIn = 0;
   debug = false;
   /** Runs after `kimi:<type>` while the message still belongs to the shown session (usage readings). */
-  afterDispatch: ((message: KimiMessage) => void) | null = null;
+  afterDispatch: ((message: KimiMessage, bytes: number) => void) | null = null;
   /** The last `relay_seq` received (frames through a Kimi relay are numbered), or null. */
   relaySeq: number | null = null;
   /** Through a relay: its hydration frames become the element's hydration instead of events of their own. */
@@ -104,7 +104,7 @@ export class MessageRouter {
     // belongs to what is shown and stops here. Unmoved, this is one comparison per step.
     if (filter.version !== version && !filter.accepts(message)) return;
     if (this.afterDispatch) {
-      this.afterDispatch(message);
+      this.afterDispatch(message, bytes);
       if (filter.version !== version && !filter.accepts(message)) return;
     }
     this.target.dispatchEvent(new KimiMessageEvent('kimi:message', message));

@@ -5,9 +5,16 @@ import { ServerClock } from '../../protocol/server-clock.js';
 import { readingFromLegacyMetric, readingFromLogMetric, readingFromMetricUpdated, readingsFromRows, type UsageReading } from '../../protocol/usage-readings.js';
 import { RingBuffer } from '../../internal/ring-buffer.js';
 import { sessionIdOf } from '../../protocol/session-filter.js';
+import { compactMessage } from '../../internal/compact.js';
 
 /** Readings of the shown session kept for dashboard elements that attach later. */
 const KEPT_READINGS = 1000;
+/**
+ * Frames larger than this (bytes) give readings whose `message` is a compact copy
+ * (`compactMessage`): readings are kept here and by the dashboard elements, and a kept reading must
+ * not keep megabytes of a frame alive. Real Kimi Proxy frames are far below it.
+ */
+export const MAX_KEPT_FRAME = 64 * 1024;
 
 /**
  * Turns delivered frames into `kimi:metric` readings, learns the server's clock from them, and keeps
@@ -20,6 +27,8 @@ export class UsageTracker {
   private readonly kept = new RingBuffer<UsageReading>(KEPT_READINGS);
   /** Metric ids of the requests kept: a history row of a request already dispatched is not sent again. */
   private readonly requests = new Set<number>();
+  /** The frame being read is large: its readings get a compact copy of it. */
+  private compact = false;
 
   constructor(private readonly target: EventTarget) {}
 
@@ -28,8 +37,9 @@ export class UsageTracker {
     return this.kept.toArray();
   }
 
-  /** A frame was delivered as `kimi:<type>`: dispatch the readings it carries. */
-  take(message: KimiMessage, now: number): void {
+  /** A frame of `bytes` was delivered as `kimi:<type>`: dispatch the readings it carries. */
+  take(message: KimiMessage, now: number, bytes = 0): void {
+    this.compact = bytes > MAX_KEPT_FRAME;
     switch (message.type) {
       case 'metric_updated':
         this.emit(readingFromMetricUpdated(message as MetricUpdatedMessage, now));
@@ -55,7 +65,10 @@ export class UsageTracker {
   /** The session's HTTP state arrived (already dispatched as `kimi:hydrate`): dispatch its history. */
   hydrated(hydration: KimiHydration): void {
     this.hydration = hydration;
+    // An HTTP answer has no size at hand here, and comes once per connection or session: always compact.
+    this.compact = true;
     for (const reading of hydration.readings) this.emit(reading);
+    this.compact = false;
   }
 
   /** Another session is shown: what was kept belonged to the old one. */
@@ -81,6 +94,7 @@ export class UsageTracker {
       const evicted = this.kept.at(0)!.metricId;
       if (evicted !== null) this.requests.delete(evicted);
     }
+    if (this.compact) reading.message = compactMessage(reading.message);
     this.kept.push(reading);
     this.target.dispatchEvent(new KimiMetricEvent(reading));
   }
