@@ -109,6 +109,8 @@ export class TabLink implements PageSocket {
       status: (d) => {
         this.post({ k: 'status', from: TAB, d, f: this.leaderFacts() });
         if (d.state === 'open') this.drain();
+        // Replies come on the connection that was asked only.
+        else this.replyTabs.clear();
       },
       error: (d) => this.post({ k: 'error', d }),
       frame: (message, _bytes, data) => {
@@ -254,6 +256,8 @@ export class TabLink implements PageSocket {
       return;
     }
     if ((this.taken.get(command.from) ?? 0) < command.id) {
+      // Tabs come and go: the oldest is forgotten past MAX_HELD (its commands then all went out long ago).
+      if (this.taken.size >= MAX_HELD && !this.taken.has(command.from)) this.taken.delete(this.taken.keys().next().value!);
       this.taken.set(command.from, command.id);
       if (command.reply !== undefined) this.replyTabs.set(command.reply, [...(this.replyTabs.get(command.reply) ?? []), command.from]);
       machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.relay);
