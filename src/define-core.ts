@@ -1,4 +1,4 @@
-/** Registers `<kimi-realtime>` only: the entry of the core script-tag bundle (kept under 16 KB min+gzip). */
+/** Registers `<kimi-realtime>` only: the entry of the core script-tag bundle (its budget is in scripts/size.mjs). */
 import { KimiRealtime } from './components/realtime/kimi-realtime.js';
 
 KimiRealtime.define();

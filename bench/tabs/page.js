@@ -40,13 +40,13 @@
   });
 
   /**
-   * Which part this tab plays in cross-tab sharing, from `<kimi-realtime>`'s stats: `stats.leader`
-   * (true in the tab that holds the socket). null when the build does not say, i.e. has no cross-tab
-   * sharing. The one place to change if the field is named otherwise.
+   * Which part this tab plays in cross-tab sharing, from `<kimi-realtime>`'s stats:
+   * `stats.connection.heldBy` (`this-tab` in the tab that holds the socket, `another-tab` in the others).
+   * null when the build does not say, i.e. has no cross-tab sharing.
    */
   function role(el) {
-    const leader = el.stats?.leader;
-    return typeof leader === 'boolean' ? (leader ? 'leader' : 'follower') : null;
+    const heldBy = el.stats?.connection?.heldBy;
+    return heldBy === 'this-tab' ? 'leader' : heldBy === 'another-tab' ? 'follower' : null;
   }
 
   window.__tabs = {

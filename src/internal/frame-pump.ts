@@ -7,6 +7,10 @@
  * run between slices. Order is kept and nothing is dropped; the backlog is bounded: past
  * `maxBacklog` frames it is drained at once (memory stays bounded; the page is then busy for that
  * long). In steady traffic every frame is handled synchronously; the cost per frame is two clock reads.
+ *
+ * In a hidden tab every frame is handled at once (what waited first): there is no input or rendering to
+ * keep answerable there, and the drain's timer would be throttled to one slice a second, delaying frames
+ * for this tab and for the tabs it relays them to.
  */
 export class FramePump<T> {
   private backlog: T[] = [];
@@ -30,6 +34,11 @@ export class FramePump<T> {
   }
 
   push(item: T): void {
+    if (document.hidden) {
+      if (this.head < this.backlog.length) this.drain(Infinity);
+      this.handle(item);
+      return;
+    }
     if (this.head < this.backlog.length) {
       this.backlog.push(item);
       if (this.backlog.length - this.head > this.maxBacklog) this.drain(Infinity);

@@ -1,4 +1,5 @@
 import { SocketMachine, type PageSocket, type SocketIdentity, type SocketMember } from './socket-machine.js';
+import { FramePump } from './frame-pump.js';
 import { ConnectionMetrics, utf8Length, type KimiConnectionMetrics } from './connection-metrics.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { KimiStatusDetail } from '../events/kimi-status-event.js';
@@ -80,6 +81,7 @@ export class TabLink implements PageSocket {
   private facts: Facts = { since: null, extensions: '', protocol: '', handshakeMs: null, rttMs: null };
   private leader = '';
   private readonly metrics = new ConnectionMetrics();
+  private readonly pump = new FramePump<Wire>((message) => this.follow(message));
   private sampler: ReturnType<typeof setInterval>;
   /** As a follower: commands posted and not acknowledged, and the members awaiting replies. */
   private readonly unacked = new Map<number, { text: string; reply: string | undefined; from: SocketMember | undefined }>();
@@ -107,6 +109,8 @@ export class TabLink implements PageSocket {
       status: (d) => {
         this.post({ k: 'status', from: TAB, d, f: this.leaderFacts() });
         if (d.state === 'open') this.drain();
+        // Replies come on the connection that was asked only.
+        else this.replyTabs.clear();
       },
       error: (d) => this.post({ k: 'error', d }),
       frame: (message, _bytes, data) => {
@@ -252,6 +256,8 @@ export class TabLink implements PageSocket {
       return;
     }
     if ((this.taken.get(command.from) ?? 0) < command.id) {
+      // Tabs come and go: the oldest is forgotten past MAX_HELD (its commands then all went out long ago).
+      if (this.taken.size >= MAX_HELD && !this.taken.has(command.from)) this.taken.delete(this.taken.keys().next().value!);
       this.taken.set(command.from, command.id);
       if (command.reply !== undefined) this.replyTabs.set(command.reply, [...(this.replyTabs.get(command.reply) ?? []), command.from]);
       machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.relay);
@@ -268,6 +274,13 @@ export class TabLink implements PageSocket {
       else if (message.k === 'hello') this.relay.status(this.machine.status);
       return;
     }
+    // Following: in order, through a pump like the leader's frames, so a burst yields to input.
+    this.pump.push(message);
+  }
+
+  /** As a follower: what the leader relayed. */
+  private follow(message: Wire): void {
+    if (this.closed) return;
     switch (message.k) {
       case 'frame':
         this.frame(message.t, message.to);

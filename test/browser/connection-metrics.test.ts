@@ -93,8 +93,8 @@ describe('connection metrics', function () {
     expect(el.stats.connection, 'not connected: no metrics').to.equal(null);
   });
 
-  it('reports the negotiated subprotocol', async () => {
-    const secured = await Sim.create({ auth: { token: 't', via: 'protocol' } });
+  it('reports the negotiated subprotocol, and no extension from a server that offers no compression', async () => {
+    const secured = await Sim.create({ auth: { token: 't', via: 'protocol' }, deflate: false });
     try {
       const el = document.createElement('kimi-realtime');
       el.url = secured.url;
@@ -104,6 +104,7 @@ describe('connection metrics', function () {
       await fixture(html`<div>${el}</div>`);
       await until(() => el.state === 'open');
       expect(el.stats.connection!.protocol).to.equal('kimi');
+      expect(el.stats.connection!.extensions).to.equal('');
     } finally {
       await secured.close();
     }

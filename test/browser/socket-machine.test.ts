@@ -2,6 +2,7 @@
 import { expect } from '@open-wc/testing';
 import { Sim, until, sleep } from './helpers/simulator.js';
 import { checkInternals } from '../../src/internal/partysocket-adapter.js';
+import { FramePump } from '../../src/internal/frame-pump.js';
 import { SocketMachine, type ConnectionSettings, type SocketIdentity, type SocketMember, type SocketPhase } from '../../src/internal/socket-machine.js';
 import type { KimiErrorDetail, KimiStatusDetail } from '../../src/index.js';
 
@@ -121,5 +122,31 @@ describe('socket layer', () => {
     expect(machine.phase).to.equal('closed');
     expect((await sim.state()).connectionsTotal).to.equal(0);
     expect(() => machine.join(m)).to.throw(/closed socket/);
+  });
+
+  it('frame pump: a burst waits in slices while the tab is visible, and is handled at once while hidden (no throttled timer in between)', async () => {
+    const handled: number[] = [];
+    const slow = (n: number) => {
+      const end = performance.now() + 3;
+      while (performance.now() < end);
+      handled.push(n);
+    };
+    const visible = new FramePump<number>(slow);
+    for (let n = 0; n < 20; n++) visible.push(n);
+    expect(visible.waiting, 'visible: the rest of the burst waits for the next slice').to.be.above(0);
+    await until(() => visible.waiting === 0, { what: 'drained' });
+    expect(handled).to.deep.equal(Array.from({ length: 20 }, (_, n) => n));
+    handled.length = 0;
+    const hidden = new FramePump<number>(slow);
+    for (let n = 0; n < 5; n++) hidden.push(n);
+    expect(hidden.waiting).to.be.above(0);
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    try {
+      for (let n = 5; n < 20; n++) hidden.push(n);
+      expect(hidden.waiting, 'hidden: nothing waits').to.equal(0);
+      expect(handled, 'in order, the waiting ones first').to.deep.equal(Array.from({ length: 20 }, (_, n) => n));
+    } finally {
+      delete (document as { hidden?: boolean }).hidden;
+    }
   });
 });

@@ -7,6 +7,8 @@ declare global {
 }
 
 export interface SimOptions {
+  /** Offer permessage-deflate as uvicorn does (the simulator's default: on). */
+  deflate?: boolean;
   sessions?: number[];
   activeSession?: number | null;
   rate?: number;
