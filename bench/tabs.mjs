@@ -10,8 +10,8 @@
 // the pages. Nothing is changed from what users get: Firefox's network.websocket.delay-failed-reconnects
 // stays on, and puppeteer's switches that stop Chromium throttling background tabs are taken off.
 //
-// With cross-tab sharing (a build whose `<kimi-realtime>` says in `stats.leader` whether its tab holds
-// the socket; see page.js `role()`), it also measures leader failover (the leader tab closed → frames
+// With cross-tab sharing (some tab's `<kimi-realtime>` says `stats.connection.heldBy: 'another-tab'`:
+// another tab holds the socket; see page.js `role()`), it also measures leader failover (the leader tab closed → frames
 // again in every other tab) and delivery through a follower tab against the leader (frames/s of a blast,
 // ratio). Without it, those print "n/a (no cross-tab sharing in this build)".
 //
@@ -179,7 +179,7 @@ async function measureSharing(sim, pages) {
 
 /**
  * What this browser offers to a server that offers permessage-deflate as uvicorn does, and what it reads
- * back: on a bare WebSocket (`extensions`) and on a <kimi-realtime> (`stats.extensions`, when the build has it).
+ * back: on a bare WebSocket (`extensions`) and on a <kimi-realtime> (`stats.connection.extensions`, when the build has it).
  */
 async function negotiation(page) {
   const probe = new KimiSimulator({ rate: 0 });
@@ -208,7 +208,7 @@ async function negotiation(page) {
             resolve(v);
           };
           el.addEventListener('kimi:status', (e) => {
-            if (e.detail.state === 'open') done(el.stats.extensions ?? null);
+            if (e.detail.state === 'open') done(el.stats.connection?.extensions ?? null);
           });
           setTimeout(() => done(null), 10_000);
           document.body.append(el);
@@ -262,7 +262,8 @@ async function run(kind, tabs, round, probe) {
     result.handshakes = sim.connectionsTotal - handshakesBefore;
     result.socketsAfter = sim.clientCount;
     result.roles = reads.map((r) => r.role);
-    result.sharing = reads.some((r) => r.role !== null) ? await measureSharing(sim, pages) : null;
+    // Cross-tab sharing shows as a tab whose elements get their frames from another tab's socket.
+    result.sharing = reads.some((r) => r.role === 'follower') ? await measureSharing(sim, pages) : null;
   } finally {
     await browser.close().catch(() => {});
     await sim.stop();
@@ -335,7 +336,7 @@ const delivery = shared.length
     ]
   : [NA];
 const probes = results.filter((r) => r.offer !== undefined);
-const negotiated = `Against a server offering permessage-deflate as uvicorn does: ${probes.map((r) => `${r.browser} offers \`${r.offer}\`, \`WebSocket.extensions\` reads \`${r.extensions}\`, \`<kimi-realtime>\`'s \`stats.extensions\` ${r.statsExtensions === null ? 'is not in this build' : `reads \`${r.statsExtensions}\``}`).join('; ')}.`;
+const negotiated = `Against a server offering permessage-deflate as uvicorn does: ${probes.map((r) => `${r.browser} offers \`${r.offer}\`, \`WebSocket.extensions\` reads \`${r.extensions}\`, \`<kimi-realtime>\`'s \`stats.connection.extensions\` ${r.statsExtensions === null ? 'is not in this build' : `reads \`${r.statsExtensions}\``}`).join('; ')}.`;
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 const visibility =
   KINDS.map((k) => {

@@ -40,13 +40,14 @@
   });
 
   /**
-   * Which part this tab plays in cross-tab sharing, from `<kimi-realtime>`'s stats: `stats.leader`
-   * (true in the tab that holds the socket). null when the build does not say, i.e. has no cross-tab
-   * sharing. The one place to change if the field is named otherwise.
+   * Which part this tab plays in sharing, from `<kimi-realtime>`'s connection metrics:
+   * `stats.connection.heldBy` is `this-tab` where the tab holds the socket, `another-tab` where another
+   * tab holds it and passes its frames on. null while not connected or when the build has no such field.
+   * A build without cross-tab sharing says `this-tab` in every tab: the harness looks for a follower.
    */
   function role(el) {
-    const leader = el.stats?.leader;
-    return typeof leader === 'boolean' ? (leader ? 'leader' : 'follower') : null;
+    const heldBy = el.stats?.connection?.heldBy;
+    return heldBy === 'this-tab' ? 'leader' : heldBy === 'another-tab' ? 'follower' : null;
   }
 
   window.__tabs = {
