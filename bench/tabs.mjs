@@ -122,11 +122,12 @@ async function measureSharing(sim, pages) {
     120_000,
   )
     .then((d) => {
-      const tabs = d.map((x, i) => ({ role: reads[i].role, fps: ((x.count - 1) * 1000) / x.ms, p50: x.p50, p95: x.p95 }));
+      const tabs = d.map((x, i) => ({ role: reads[i].role, visibility: reads[i].visibility, fps: ((x.count - 1) * 1000) / x.ms, p50: x.p50, p95: x.p95 }));
       const leader = tabs.find((t) => t.role === 'leader');
       const followers = tabs.filter((t) => t.role === 'follower');
       if (leader && followers.length) {
         out.delivery = {
+          leaderVisibility: leader.visibility,
           leaderFps: leader.fps,
           followerFps: median(followers.map((t) => t.fps)),
           ratio: median(followers.map((t) => t.fps)) / leader.fps,
@@ -326,12 +327,12 @@ const failover = shared.length
   : [NA];
 const delivery = shared.length
   ? [
-      '| browser | tabs | leader frames/s | follower frames/s (median) | follower / leader | p50 latency leader / follower (ms) | p95 (ms) |',
-      '|---|---|---|---|---|---|---|',
+      '| browser | tabs | leader tab | leader frames/s | follower frames/s (median) | follower / leader | p50 latency leader / follower (ms) | p95 (ms) |',
+      '|---|---|---|---|---|---|---|---|',
       ...shared.map((r) =>
         r.sharing.delivery
-          ? `| ${r.browser} | ${r.tabs} | ${Math.round(r.sharing.delivery.leaderFps).toLocaleString('en-US')} | ${Math.round(r.sharing.delivery.followerFps).toLocaleString('en-US')} | ${r.sharing.delivery.ratio.toFixed(2)} | ${r.sharing.delivery.leaderP50.toFixed(1)} / ${r.sharing.delivery.followerP50.toFixed(1)} | ${r.sharing.delivery.leaderP95.toFixed(1)} / ${r.sharing.delivery.followerP95.toFixed(1)} |`
-          : `| ${r.browser} | ${r.tabs} | ${r.sharing.deliveryError ?? 'no leader/follower pair'} | | | | |`,
+          ? `| ${r.browser} | ${r.tabs} | ${r.sharing.delivery.leaderVisibility} | ${Math.round(r.sharing.delivery.leaderFps).toLocaleString('en-US')} | ${Math.round(r.sharing.delivery.followerFps).toLocaleString('en-US')} | ${r.sharing.delivery.ratio.toFixed(2)} | ${r.sharing.delivery.leaderP50.toFixed(1)} / ${r.sharing.delivery.followerP50.toFixed(1)} | ${r.sharing.delivery.leaderP95.toFixed(1)} / ${r.sharing.delivery.followerP95.toFixed(1)} |`
+          : `| ${r.browser} | ${r.tabs} | ${r.sharing.deliveryError ?? 'no leader/follower pair'} | | | | | |`,
       ),
     ]
   : [NA];
