@@ -40,9 +40,10 @@
   });
 
   /**
-   * Which part this tab plays in cross-tab sharing, from `<kimi-realtime>`'s stats:
-   * `stats.connection.heldBy` (`this-tab` in the tab that holds the socket, `another-tab` in the others).
-   * null when the build does not say, i.e. has no cross-tab sharing.
+   * Which part this tab plays in sharing, from `<kimi-realtime>`'s connection metrics:
+   * `stats.connection.heldBy` is `this-tab` where the tab holds the socket, `another-tab` where another
+   * tab holds it and passes its frames on. null while not connected or when the build has no such field.
+   * A build without cross-tab sharing says `this-tab` in every tab: the harness looks for a follower.
    */
   function role(el) {
     const heldBy = el.stats?.connection?.heldBy;

@@ -189,4 +189,22 @@ describe('<kimi-connection-status> metrics', function () {
     await nextFrame();
     await expect(status).to.be.accessible();
   });
+
+  it('a server that offers no compression: extensions "" and the status says none', async () => {
+    const plain = await Sim.create({ deflate: false });
+    try {
+      const root = await fixture<HTMLDivElement>(
+        html`<div>
+          <kimi-realtime url=${plain.url} no-hydrate><kimi-connection-status></kimi-connection-status></kimi-realtime>
+        </div>`,
+      );
+      const source = root.querySelector('kimi-realtime') as KimiRealtime;
+      const status = root.querySelector('kimi-connection-status')!;
+      await until(() => source.state === 'open');
+      expect(source.stats.connection!.extensions).to.equal('');
+      await until(() => stat(status, 'Compression') === 'none', { timeout: 3000, what: 'compression: none' });
+    } finally {
+      await plain.close();
+    }
+  });
 });
