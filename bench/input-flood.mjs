@@ -2,9 +2,9 @@
 // each browser in turn (never two at once: they would share the 2 cores), collects its `[bench]`
 // lines, prints a table and writes bench/results/input-flood.md. `BROWSERS=firefox` picks browsers.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { BROWSERS, browserVersion, findBrowsers, selectedBrowsers } from '../scripts/find-browsers.mjs';
+import { writeSection } from './report-section.mjs';
 
 const names = selectedBrowsers();
 const loadAtStart = loadavg()[0];
@@ -58,5 +58,5 @@ session check and a CustomEvent per delivered frame.
 
 ${table}
 `;
-writeFileSync('bench/results/input-flood.md', md);
-console.log(`\n${md}`);
+writeSection('input-flood', md);
+console.log(`\n${md}\nwrote bench/results/input-flood.md and its section of BENCHMARKS.md`);

@@ -278,13 +278,14 @@ if (!smoke) {
   writeFileSync('bench/results/latest.json', JSON.stringify({ summary, results }, null, 2));
   console.log('\nwrote bench/results/latest.json');
   if (!only) {
-    // Sections measured elsewhere and kept in their own files: the chart renderer, the stress suite.
-    const chart = ['bench/results/chart.md', 'bench/results/stress.md']
+    // The chart renderer's section, measured elsewhere and kept in its own file.
+    const chart = ['bench/results/chart.md']
       .filter((f) => existsSync(f))
       .map((f) => readFileSync(f, 'utf8'))
       .join('\n');
     // Sections other benchmarks wrote are kept: the relay's (relay/bench/run.mjs --write) as it is, then
-    // tabs and compression (bench/tabs.mjs, bench/compression.mjs) from bench/results.
+    // input during a flood, the stress suite, compression and tabs (bench/input-flood.mjs, bench/stress.mjs,
+    // bench/compression.mjs, bench/tabs.mjs) from bench/results.
     const relaySection = /<!-- relay:begin -->[\s\S]*<!-- relay:end -->/.exec(readFileSync('BENCHMARKS.md', 'utf8'))?.[0];
     writeFileSync('BENCHMARKS.md', `${benchmarksMarkdown(summary, lines, chart).trimEnd()}\n${relaySection ? `\n${relaySection}\n` : ''}\n${savedSections()}`);
     console.log('wrote BENCHMARKS.md');

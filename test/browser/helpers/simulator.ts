@@ -30,8 +30,6 @@ export interface SimOptions {
   seq?: boolean;
   stamp?: boolean;
   pingReply?: boolean;
-  /** Offer permessage-deflate as uvicorn does (default true). */
-  deflate?: boolean;
   auth?: { token: string; via: 'query' | 'protocol'; closeCode?: number } | null;
 }
 
