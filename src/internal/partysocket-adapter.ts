@@ -12,18 +12,26 @@ import { MAX_TIMER_MS } from './options.js';
  *   real code) and retries at once. The browser's own `error` event is always followed by `close`,
  *   so it is ignored here; an attempt that failed before a socket existed (target rejected, `new
  *   WebSocket` threw) is reported, and the caller decides when to retry.
+ * - `_wait`: partysocket waits on a timer before every attempt, even with a delay of 0. `SocketMachine`
+ *   has already waited as long as it meant to, and a background tab's timers are throttled (Firefox:
+ *   up to 1 s), so a tab taking over a shared connection lost up to a second there. The hook resolves
+ *   at once: the attempt starts in a microtask.
  * Everything else is public API: `onopen`/`onclose`, `shouldReconnectOnClose` (always false:
  * partysocket never retries by itself, `SocketMachine` schedules every attempt and starts it with
  * `reconnect()`), the async URL and protocol providers (the attempt's target), `close(code, reason)`,
  * `extensions` and `protocol`.
  */
-const HOOKED = ['_handleMessage', '_handleError'] as const;
-type Internals = Record<(typeof HOOKED)[number], (event: Event) => void>;
+const HOOKED = ['_handleMessage', '_handleError', '_wait'] as const;
+interface Internals {
+  _handleMessage(event: Event): void;
+  _handleError(event: Event): void;
+  _wait(): Promise<void>;
+}
 
 /** Throws unless `socket` has the members this adapter replaces (see above). */
 export function checkInternals(socket: object): Internals {
   for (const name of HOOKED) {
-    if (typeof (socket as Partial<Internals>)[name] !== 'function')
+    if (typeof (socket as Partial<Record<string, unknown>>)[name] !== 'function')
       throw new Error(`kimi-realtime: unsupported partysocket version (no ${name}); partysocket 1.3.0 is required`);
   }
   return socket as Internals;
@@ -70,7 +78,7 @@ export class Transport {
       {
         startClosed: true,
         maxEnqueuedMessages: 0,
-        // No delay of its own before an attempt (SocketMachine waited already), no timeout of its own
+        // No delay of its own before an attempt (SocketMachine waited already; see _wait), no timeout of its own
         // (SocketMachine's covers the token wait too and reports its own close code).
         minReconnectionDelay: 0,
         connectionTimeout: MAX_TIMER_MS,
@@ -85,6 +93,7 @@ export class Transport {
       this.failure = null;
       events.failed(why);
     };
+    internals._wait = () => Promise.resolve();
     this.rws.onopen = () => events.open();
     this.rws.onclose = (event) => events.close(event.code, event.reason);
     this.rws.binaryType = 'arraybuffer';

@@ -1,7 +1,7 @@
 // The socket layer on its own: the state machine against the real simulator, and the partysocket check.
 import { expect } from '@open-wc/testing';
 import { Sim, until, sleep } from './helpers/simulator.js';
-import { checkInternals } from '../../src/internal/partysocket-adapter.js';
+import { Transport, checkInternals } from '../../src/internal/partysocket-adapter.js';
 import { FramePump } from '../../src/internal/frame-pump.js';
 import { SocketMachine, type ConnectionSettings, type SocketIdentity, type SocketMember, type SocketPhase } from '../../src/internal/socket-machine.js';
 import type { KimiErrorDetail, KimiStatusDetail } from '../../src/index.js';
@@ -59,8 +59,34 @@ describe('socket layer', () => {
   it('checks the partysocket members it replaces when constructed, and fails loudly without them', () => {
     expect(() => checkInternals({})).to.throw(/no _handleMessage.*partysocket 1\.3\.0/);
     expect(() => checkInternals({ _handleMessage() {} })).to.throw(/no _handleError/);
+    expect(() => checkInternals({ _handleMessage() {}, _handleError() {} })).to.throw(/no _wait/);
     // The pinned partysocket has both: a machine builds without throwing.
     expect(machineFor(settings('ws://127.0.0.1:1/ws')).phase).to.equal('idle');
+  });
+
+  it('an attempt starts without waiting for a timer (a background tab throttles timers: Firefox up to 1 s)', async () => {
+    const asked: number[] = [];
+    let opened = false;
+    const transport = new Transport(
+      () => {
+        asked.push(performance.now());
+        return Promise.resolve({ url: sim.url, protocols: null });
+      },
+      { frame() {}, open: () => (opened = true), close() {}, failed() {} },
+    );
+    // No timer may run before the target is asked for: every timer started from here on is held back.
+    const realSetTimeout = window.setTimeout;
+    const held: unknown[] = [];
+    window.setTimeout = ((handler: unknown) => (held.push(handler), 0)) as unknown as typeof window.setTimeout;
+    try {
+      transport.attempt();
+      for (let i = 0; i < 5 && !asked.length; i++) await Promise.resolve();
+    } finally {
+      window.setTimeout = realSetTimeout;
+    }
+    expect(asked.length, 'target asked for within microtasks, with every timer held back').to.equal(1);
+    await until(() => opened, { what: 'open' });
+    transport.close(1000, 'done');
   });
 
   it('goes idle → connecting → open → waiting → connecting → open → closed, one attempt per phase', async () => {
