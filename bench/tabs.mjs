@@ -354,7 +354,7 @@ const markdown = `## Tabs: recovery after a server restart, leader failover, fol
 
 \`npm run bench:tabs\` (\`node bench/tabs.mjs --tabs=${TABS.join(',')} --rounds=${ROUNDS} --down-ms=${DOWN_MS} --blast=${BLAST}\`), ${new Date().toISOString().slice(0, 10)}, ${KINDS.map((k) => versions[k]).join(', ')},
 puppeteer-core (Firefox over WebDriver BiDi), Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model}, load average ${loadBefore.toFixed(1)} at the start and
-${loadavg()[0].toFixed(1)} at the end (other work shared the machine); the run took ${minutes} min.
+${loadavg()[0].toFixed(1)} at the end${loadBefore > 1.5 ? ' (other work shared the machine)' : ' (the benchmark itself on an otherwise idle machine)'}; the run took ${minutes} min.
 Each tab is a real page in one browser context (${visibility}) showing the demo's two panels, a
 \`<kimi-realtime>\` each (one follows the active session, one is pinned to session 2) with its dashboard, with the
 default reconnect settings (3 s ±20 %, doubling, at most 30 s). The simulator runs as \`npm start\` does (realistic
