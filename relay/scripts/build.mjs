@@ -5,18 +5,13 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseJsonc } from './jsonc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** wrangler.jsonc without its comments (they sit on lines of their own). */
+/** wrangler.jsonc, read as wrangler reads it (comments, trailing commas). */
 export function wranglerConfig() {
-  const text = readFileSync(`${root}/wrangler.jsonc`, 'utf8');
-  return JSON.parse(
-    text
-      .split('\n')
-      .filter((line) => !/^\s*\/\//.test(line))
-      .join('\n'),
-  );
+  return parseJsonc(readFileSync(`${root}/wrangler.jsonc`, 'utf8'));
 }
 
 export function bundleWorker() {

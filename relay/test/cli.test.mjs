@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyToken } from '../dist/node.mjs';
 import { bundleWorker, wranglerConfig } from '../scripts/build.mjs';
+import { parseJsonc } from '../scripts/jsonc.mjs';
 
 const bin = fileURLToPath(new URL('../bin/kimi-relay.mjs', import.meta.url));
 const run = (args, env = {}) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
@@ -59,6 +60,19 @@ test('token refuses without a secret, with a weak one, and with bad arguments (e
     assert.match(out.stderr, message);
     assert.equal(out.stdout, '');
   }
+});
+
+test('wrangler.jsonc is read as wrangler reads it: comments anywhere, trailing commas, strings untouched', () => {
+  const text = `// head
+{
+  "url": "https://example.com//path", /* inline */ "odd": "a,}b // not a comment",
+  "list": [1, 2, /* gap */ 3,],
+  "nested": { "k": "v", },
+}
+`;
+  assert.deepEqual(parseJsonc(text), { url: 'https://example.com//path', odd: 'a,}b // not a comment', list: [1, 2, 3], nested: { k: 'v' } });
+  assert.throws(() => parseJsonc('{ "a": 1 /* open'), SyntaxError);
+  assert.throws(() => parseJsonc('{ a: 1 }'), SyntaxError);
 });
 
 test('wrangler.jsonc holds no secret; the dry run bundles the Worker with its Durable Object on SQLite', () => {
