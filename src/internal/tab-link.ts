@@ -27,7 +27,8 @@ interface Command {
 
 /** Messages between the tabs of one socket, over its BroadcastChannel. */
 type Wire =
-  | { k: 'hello' }
+  | { k: 'hello'; from: string }
+  | { k: 'bye'; from: string }
   | { k: 'retry' }
   | Command
   | { k: 'ack'; to: string; id: number }
@@ -91,6 +92,8 @@ export class TabLink implements PageSocket {
   private backlog: Command[] = [];
   private readonly replyTabs = new Map<string, string[]>();
   private readonly taken = new Map<string, number>();
+  /** As the leader: the tabs that follow (said hello or sent a command, and did not say bye). */
+  private readonly followers = new Set<string>();
 
   /** The other tabs, as one member of the leader's socket. */
   private readonly relay: SocketMember;
@@ -114,6 +117,8 @@ export class TabLink implements PageSocket {
       },
       error: (d) => this.post({ k: 'error', d }),
       frame: (message, _bytes, data) => {
+        // Alone: nothing to relay (a post per frame, with no tab listening, halved a busy page's throughput).
+        if (this.followers.size === 0) return;
         let to: string | undefined;
         if (this.replyTabs.size !== 0 && !(message instanceof FrameProblem) && REPLY_TYPES.has(message.type)) {
           const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
@@ -123,7 +128,9 @@ export class TabLink implements PageSocket {
         }
         this.post(to === undefined ? { k: 'frame', t: data } : { k: 'frame', t: data, to });
       },
-      skip: (b) => this.post({ k: 'skip', b }),
+      skip: (b) => {
+        if (this.followers.size !== 0) this.post({ k: 'skip', b });
+      },
     };
     const name = nameOf(identity);
     this.channel = new BroadcastChannel(name);
@@ -137,8 +144,19 @@ export class TabLink implements PageSocket {
         return new Promise<void>((resolve) => (this.release = resolve));
       })
       .catch(() => {}); // aborted: this tab stopped waiting
-    this.post({ k: 'hello' });
+    this.post({ k: 'hello', from: TAB });
+    addEventListener('pagehide', this.onPageHide);
+    addEventListener('pageshow', this.onPageShow);
   }
+
+  /** A closing tab (or one going into the back-forward cache) stops following; one coming back follows again. */
+  private readonly onPageHide = (): void => {
+    if (!this.machine) this.post({ k: 'bye', from: TAB });
+  };
+
+  private readonly onPageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && !this.machine) this.post({ k: 'hello', from: TAB });
+  };
 
   get isOpen(): boolean {
     return this.machine ? this.machine.isOpen : this.last.state === 'open';
@@ -209,6 +227,9 @@ export class TabLink implements PageSocket {
 
   private stop(): void {
     if (this.closed) return;
+    this.onPageHide();
+    removeEventListener('pagehide', this.onPageHide);
+    removeEventListener('pageshow', this.onPageShow);
     this.closed = true;
     clearInterval(this.sampler);
     const machine = this.machine;
@@ -269,13 +290,24 @@ export class TabLink implements PageSocket {
     if (this.closed) return;
     if (this.machine) {
       // Leading: the other tabs ask.
-      if (message.k === 'send') this.take(message);
-      else if (message.k === 'retry') this.machine.retryNow();
-      else if (message.k === 'hello') this.relay.status(this.machine.status);
+      if (message.k === 'send') {
+        this.follower(message.from);
+        this.take(message);
+      } else if (message.k === 'retry') this.machine.retryNow();
+      else if (message.k === 'hello') {
+        this.follower(message.from);
+        this.relay.status(this.machine.status);
+      } else if (message.k === 'bye') this.followers.delete(message.from);
       return;
     }
     // Following: in order, through a pump like the leader's frames, so a burst yields to input.
     this.pump.push(message);
+  }
+
+  /** As the leader: another tab follows (it said hello, or sent a command). */
+  private follower(tab: string): void {
+    if (this.followers.size >= MAX_HELD && !this.followers.has(tab)) this.followers.delete(this.followers.values().next().value!);
+    this.followers.add(tab);
   }
 
   /** As a follower: what the leader relayed. */
@@ -315,8 +347,10 @@ export class TabLink implements PageSocket {
       this.awaited.clear();
     }
     if (from !== this.leader) {
-      // A new leader: what the former one did not acknowledge goes to this one (it skips what it has).
+      // A new leader: this tab tells it that it follows (a leader relays frames only while some tab
+      // follows), and what the former one did not acknowledge goes to it (it skips what it has).
       this.leader = from;
+      this.post({ k: 'hello', from: TAB });
       for (const [id, { text, reply }] of this.unacked) this.post({ k: 'send', from: TAB, id, text, reply });
     }
     for (const m of this.members) m.status({ ...detail });

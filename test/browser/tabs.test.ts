@@ -113,6 +113,33 @@ describe('one socket per origin (tabs)', function () {
     expect(new Set(counts).size, JSON.stringify(counts)).to.equal(1);
   });
 
+  it('a tab alone relays nothing; it relays frames while another tab follows, and stops when that tab leaves', async () => {
+    tabs = await openTabs(1, sim.url);
+    // Count what the leader tab posts to its BroadcastChannel, in that tab's own realm.
+    const win = tabs[0]!.frame.contentWindow as Window & typeof globalThis;
+    const posted: string[] = [];
+    const post = win.BroadcastChannel.prototype.postMessage;
+    win.BroadcastChannel.prototype.postMessage = function (this: BroadcastChannel, message: { k: string }) {
+      posted.push(message.k);
+      return post.call(this, message);
+    };
+    const frames = () => posted.filter((k) => k === 'frame' || k === 'skip').length;
+    const got = (t: Tab) => t.received[0]!.filter((r) => r.message.type === 'metric_updated').length;
+    await sim.push(...Array.from({ length: 10 }, (_, k) => metric(1, k)));
+    await until(() => got(tabs[0]!) === 10, { what: '10 frames in the lone tab' });
+    expect(frames(), 'frames relayed with no other tab').to.equal(0);
+    tabs.push(...(await openTabs(1, sim.url)));
+    expect(leaderOf(tabs)).to.deep.equal([tabs[0]]);
+    await sim.push(...Array.from({ length: 10 }, (_, k) => metric(1, 10 + k)));
+    await until(() => got(tabs[1]!) === 10, { what: '10 frames in the follower' });
+    expect(frames(), 'every frame relayed while a tab follows').to.equal(10);
+    tabs.pop()!.frame.remove();
+    await sleep(100);
+    await sim.push(...Array.from({ length: 10 }, (_, k) => metric(1, 20 + k)));
+    await until(() => got(tabs[0]!) === 30, { what: '10 more frames in the lone tab' });
+    expect(frames(), 'nothing relayed after the follower left').to.equal(10);
+  });
+
   it('without Web Locks each tab keeps its own socket (shared by its elements)', async () => {
     tabs = await openTabs(3, sim.url, '&nolocks');
     const state = await sim.state();
