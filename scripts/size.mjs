@@ -11,11 +11,14 @@ export const BUDGETS = {
   // frame for every element) to 16.9 KB; request() (reply routing per element, timeouts, aborts, its
   // error kinds) to 18 KB; connection metrics (stats.connection, exact UTF-8 byte counts, kimi:stats
   // while someone listens) to 19.1 KB; the frame pump (yielding to input within a burst) to 19.8 KB; one socket
-  // per origin across tabs (leader election, the tab link) to 21.2 KB.
+  // per origin across tabs (leader election, the tab link) to 21.2 KB; compact copies of large frames and
+  // the leader relaying only while another tab follows to 21.7 KB.
+  // Full (every element): 40 KB until the same two took it to 40.05 KB; 41 KB. The next feature needs a
+  // decision on this budget (or a leaner feed or chart), not another kilobyte.
   'dist/cdn/kimi-realtime-core.iife.js': 22 * 1024,
   'dist/cdn/kimi-realtime-core.esm.js': 22 * 1024,
-  'dist/cdn/kimi-realtime.iife.js': 40 * 1024,
-  'dist/cdn/kimi-realtime.esm.js': 40 * 1024,
+  'dist/cdn/kimi-realtime.iife.js': 41 * 1024,
+  'dist/cdn/kimi-realtime.esm.js': 41 * 1024,
 };
 
 export function measureSizes() {
