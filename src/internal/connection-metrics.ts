@@ -119,6 +119,15 @@ export class ConnectionMetrics {
     if (last && last.downtimeMs === null) last.downtimeMs = Date.now() - last.at;
   }
 
+  /** Counts a received frame; returns its size in bytes (text in UTF-8, binary as it is). */
+  count(data: unknown): number {
+    const bytes = typeof data === 'string' ? utf8Length(data) : ((data as ArrayBuffer | null)?.byteLength ?? 0);
+    this.frames++;
+    this.bytes += bytes;
+    if (this.awaitingFirstSince >= 0) this.firstFrame();
+    return bytes;
+  }
+
   firstFrame(): void {
     this.firstFrameMs = Math.round(performance.now() - this.awaitingFirstSince);
     this.awaitingFirstSince = -1;

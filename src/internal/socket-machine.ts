@@ -6,8 +6,8 @@ import type { ConnectionState, KimiStatusDetail } from '../events/kimi-status-ev
 import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
 import { FramePump } from './frame-pump.js';
 import type { KimiMessage } from '../protocol/messages.js';
-import { REPLY_TYPES, replyKey } from '../protocol/requests.js';
-import { ConnectionMetrics, utf8Length, type KimiConnectionMetrics } from './connection-metrics.js';
+import { ConnectionMetrics, type KimiConnectionMetrics } from './connection-metrics.js';
+import { ReplyOwners } from './reply-owners.js';
 
 /** A token, or a function that returns one (called before every connection attempt). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
@@ -57,6 +57,24 @@ export interface SocketMember {
   skip(bytes: number): void;
 }
 
+/**
+ * Hands a parsed frame to every member, or, when it is the direct reply `owner` awaits, to the owner
+ * alone (the others count it as skipped).
+ */
+export function deliverFrame(
+  members: readonly SocketMember[],
+  message: KimiMessage | FrameProblem,
+  bytes: number,
+  data: unknown,
+  owner: SocketMember | undefined,
+): void {
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    if (owner === undefined || m === owner) m.frame(message, bytes, data);
+    else m.skip(bytes);
+  }
+}
+
 /** What an element uses: a `SocketMachine` of this tab, or a `TabLink` to the socket another tab holds. */
 export interface PageSocket {
   readonly identity: SocketIdentity;
@@ -89,8 +107,6 @@ export const CONNECT_TIMEOUT_CODE = 4408;
 export const IDLE_CLOSE_CODE = 4000;
 /** Close code the page uses when it closes the socket itself. */
 export const CLOSED_BY_PAGE = 1000;
-/** Replies awaited at once, at most; past it the oldest is forgotten (its reply then reaches every member). */
-const MAX_AWAITED = 1000;
 
 /** The target of an attempt (the token, mostly) was not ready within the timeout. */
 class ConnectTimeout extends Error {}
@@ -147,7 +163,7 @@ export class SocketMachine implements PageSocket {
   /** Frames are handled through the pump: a burst yields to input between slices (frame-pump.ts). */
   private readonly pump = new FramePump<unknown>((data) => this.handleFrame(data));
   /** Who awaits each reply (by `replyKey`), first sender first: the server answers in order. */
-  private readonly awaited = new Map<string, SocketMember[]>();
+  private readonly awaited = new ReplyOwners<SocketMember>();
 
   /** `onClosed` runs once, when the socket closes for good. `identity` is changed by the registry only. */
   constructor(
@@ -187,20 +203,13 @@ export class SocketMachine implements PageSocket {
   /** Removes a member; when none is left the socket closes. */
   leave(member: SocketMember): void {
     this.members = this.members.filter((m) => m !== member);
-    for (const [key, owners] of this.awaited) {
-      const rest = owners.filter((m) => m !== member);
-      if (rest.length) this.awaited.set(key, rest);
-      else this.awaited.delete(key);
-    }
+    this.awaited.forget(member);
     if (this.members.length === 0) this.stop();
   }
 
   /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */
   send(text: string, reply?: string, from?: SocketMember): void {
-    if (reply !== undefined && from) {
-      if (this.awaited.size >= MAX_AWAITED) this.awaited.delete(this.awaited.keys().next().value!);
-      this.awaited.set(reply, [...(this.awaited.get(reply) ?? []), from]);
-    }
+    if (reply !== undefined && from) this.awaited.add(reply, from);
     this.transport.send(text);
   }
 
@@ -295,10 +304,7 @@ export class SocketMachine implements PageSocket {
 
   private handleFrame(data: unknown): void {
     const metrics = this.metrics;
-    const bytes = typeof data === 'string' ? utf8Length(data) : ((data as ArrayBuffer | null)?.byteLength ?? 0);
-    metrics.frames++;
-    metrics.bytes += bytes;
-    if (metrics.awaitingFirstSince >= 0) metrics.firstFrame();
+    const bytes = metrics.count(data);
     const message = parseFrame(data);
     // Copied on every join and leave, so a member leaving during the loop does not shift it.
     const members = this.members;
@@ -308,20 +314,7 @@ export class SocketMachine implements PageSocket {
       for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
       return;
     }
-    if (this.awaited.size !== 0 && !(message instanceof FrameProblem) && REPLY_TYPES.has(message.type)) {
-      const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
-      const owners = this.awaited.get(key);
-      const owner = owners?.shift();
-      if (owners?.length === 0) this.awaited.delete(key);
-      if (owner) {
-        for (let i = 0; i < members.length; i++) {
-          if (members[i] === owner) owner.frame(message, bytes, data);
-          else members[i]!.skip(bytes);
-        }
-        return;
-      }
-    }
-    for (let i = 0; i < members.length; i++) members[i]!.frame(message, bytes, data);
+    deliverFrame(members, message, bytes, data, this.awaited.take(message));
   }
 
   private handleOpen(): void {

@@ -1,10 +1,10 @@
-import { SocketMachine, type PageSocket, type SocketIdentity, type SocketMember } from './socket-machine.js';
+import { SocketMachine, deliverFrame, type PageSocket, type SocketIdentity, type SocketMember } from './socket-machine.js';
 import { FramePump } from './frame-pump.js';
-import { ConnectionMetrics, utf8Length, type KimiConnectionMetrics } from './connection-metrics.js';
+import { ConnectionMetrics, type KimiConnectionMetrics } from './connection-metrics.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { KimiStatusDetail } from '../events/kimi-status-event.js';
-import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
-import { REPLY_TYPES, replyKey } from '../protocol/requests.js';
+import { parseFrame } from '../protocol/parse-frame.js';
+import { ReplyOwners } from './reply-owners.js';
 
 /** What the leader tells about its connection with each status. */
 interface Facts {
@@ -87,10 +87,10 @@ export class TabLink implements PageSocket {
   /** As a follower: commands posted and not acknowledged, and the members awaiting replies. */
   private readonly unacked = new Map<number, { text: string; reply: string | undefined; from: SocketMember | undefined }>();
   private sent = 0;
-  private readonly awaited = new Map<string, SocketMember[]>();
+  private readonly awaited = new ReplyOwners<SocketMember>();
   /** As the leader: commands of other tabs waiting for the connection, who awaits which reply, what each tab sent last. */
   private backlog: Command[] = [];
-  private readonly replyTabs = new Map<string, string[]>();
+  private readonly replyTabs = new ReplyOwners<string>();
   private readonly taken = new Map<string, number>();
   /** As the leader: the tabs that follow (said hello or sent a command, and did not say bye). */
   private readonly followers = new Set<string>();
@@ -119,13 +119,7 @@ export class TabLink implements PageSocket {
       frame: (message, _bytes, data) => {
         // Alone: nothing to relay (a post per frame, with no tab listening, halved a busy page's throughput).
         if (this.followers.size === 0) return;
-        let to: string | undefined;
-        if (this.replyTabs.size !== 0 && !(message instanceof FrameProblem) && REPLY_TYPES.has(message.type)) {
-          const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
-          const tabs = this.replyTabs.get(key);
-          to = tabs?.shift();
-          if (tabs?.length === 0) this.replyTabs.delete(key);
-        }
+        const to = this.replyTabs.take(message);
         this.post(to === undefined ? { k: 'frame', t: data } : { k: 'frame', t: data, to });
       },
       skip: (b) => {
@@ -182,18 +176,14 @@ export class TabLink implements PageSocket {
 
   leave(member: SocketMember): void {
     this.members = this.members.filter((m) => m !== member);
-    for (const [key, owners] of this.awaited) {
-      const rest = owners.filter((m) => m !== member);
-      if (rest.length) this.awaited.set(key, rest);
-      else this.awaited.delete(key);
-    }
+    this.awaited.forget(member);
     this.machine?.leave(member);
     if (this.members.length === 0) this.stop();
   }
 
   send(text: string, reply?: string, from?: SocketMember): void {
     if (this.machine) return this.machine.send(text, reply, from);
-    if (reply !== undefined && from) this.awaited.set(reply, [...(this.awaited.get(reply) ?? []), from]);
+    if (reply !== undefined && from) this.awaited.add(reply, from);
     const id = ++this.sent;
     if (this.unacked.size >= MAX_HELD) this.unacked.delete(this.unacked.keys().next().value!);
     this.unacked.set(id, { text, reply, from });
@@ -280,7 +270,7 @@ export class TabLink implements PageSocket {
       // Tabs come and go: the oldest is forgotten past MAX_HELD (its commands then all went out long ago).
       if (this.taken.size >= MAX_HELD && !this.taken.has(command.from)) this.taken.delete(this.taken.keys().next().value!);
       this.taken.set(command.from, command.id);
-      if (command.reply !== undefined) this.replyTabs.set(command.reply, [...(this.replyTabs.get(command.reply) ?? []), command.from]);
+      if (command.reply !== undefined) this.replyTabs.add(command.reply, command.from);
       machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.relay);
     }
     this.post({ k: 'ack', to: command.from, id: command.id });
@@ -360,11 +350,7 @@ export class TabLink implements PageSocket {
 
   /** As a follower: a frame of the leader's socket, parsed once for this tab's elements. */
   private frame(data: unknown, to: string | undefined): void {
-    const metrics = this.metrics;
-    const bytes = typeof data === 'string' ? utf8Length(data) : ((data as ArrayBuffer | null)?.byteLength ?? 0);
-    metrics.frames++;
-    metrics.bytes += bytes;
-    if (metrics.awaitingFirstSince >= 0) metrics.firstFrame();
+    const bytes = this.metrics.count(data);
     const members = this.members;
     if (to !== undefined && to !== TAB) {
       // Another tab's reply.
@@ -372,19 +358,6 @@ export class TabLink implements PageSocket {
       return;
     }
     const message = parseFrame(data);
-    if (to === TAB && !(message instanceof FrameProblem)) {
-      const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
-      const owners = this.awaited.get(key);
-      const owner = owners?.shift();
-      if (owners?.length === 0) this.awaited.delete(key);
-      if (owner) {
-        for (let i = 0; i < members.length; i++) {
-          if (members[i] === owner) owner.frame(message, bytes, data);
-          else members[i]!.skip(bytes);
-        }
-        return;
-      }
-    }
-    for (let i = 0; i < members.length; i++) members[i]!.frame(message, bytes, data);
+    deliverFrame(members, message, bytes, data, to === TAB ? this.awaited.take(message) : undefined);
   }
 }
