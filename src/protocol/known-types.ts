@@ -12,6 +12,7 @@ export const KNOWN_MESSAGE_TYPES: ReadonlySet<string> = new Set<KimiMessageType>
   'log_metric',
   'metric_updated',
   'streaming_error',
+  'request_failed',
   'provider_context_limit_error',
   'compaction_event',
   'auto_compaction_toggled',

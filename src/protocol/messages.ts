@@ -50,6 +50,37 @@ export interface MetricRow {
   memory_ratio: number;
 }
 
+/**
+ * What `kimi-tap` (PROTOCOL.md §17) adds to a request's `metric_updated` frame and to its metrics row.
+ * Kimi Proxy itself never sends these: every field is optional, and a client must work without them.
+ */
+export interface TapRequestFacts {
+  /** The model named in the request body (`"unknown"` when the body named none). */
+  model?: string;
+  /** The request asked for a stream (`stream: true`). */
+  stream?: boolean;
+  /** HTTP status the upstream answered (502/504 when the tap answered for an unreachable upstream). */
+  status?: number;
+  /** Request start / end (last byte to the client): ISO 8601 with the tap's UTC offset, milliseconds. */
+  started_at?: string;
+  ended_at?: string;
+  /** Milliseconds from the request to the first byte of the response body (SSE: its first event); null when none came. */
+  ttft_ms?: number | null;
+  /** Milliseconds from the request to the last byte of the response. */
+  duration_ms?: number;
+  /** Provider usage: prompt tokens served from its cache (`prompt_tokens_details.cached_tokens`); null when not reported. */
+  cached_tokens?: number | null;
+  /** True when the token counts are the tap's tokenizer estimate (the provider sent no `usage`). */
+  estimated?: boolean;
+  /** The context window the percentage is computed with. */
+  max_context?: number;
+  /** True when the model had no entry in the models file and `max_context` is the tap's default. */
+  max_context_default?: boolean;
+}
+
+/** A metrics row as the tap keeps it: Kimi Proxy's row plus the request's facts. */
+export interface TapMetricRow extends MetricRow, TapRequestFacts {}
+
 export interface SessionStats {
   total_requests: number;
   max_tokens: number | null;
@@ -211,7 +242,7 @@ export interface LogMetricMessage {
   timestamp: LocalIsoTimestamp;
 }
 
-export interface MetricUpdatedMessage {
+export interface MetricUpdatedMessage extends TapRequestFacts {
   type: 'metric_updated';
   metric_id: number;
   session_id: number;
@@ -221,6 +252,21 @@ export interface MetricUpdatedMessage {
   cumulative_percentage: number;
   alert: ThresholdAlert | null;
   source: string;
+}
+
+/**
+ * kimi-tap only (PROTOCOL.md §17): a `…/chat/completions` request that got no successful answer: the
+ * upstream answered ≥ 400, or could not be reached (the tap answered 502/504 itself). One per request;
+ * a context-length refusal gives `provider_context_limit_error` as well.
+ */
+export interface RequestFailedMessage extends TapRequestFacts {
+  type: 'request_failed';
+  session_id: number;
+  metric_id: number;
+  /** `upstream`: the provider answered with an error; `tap`: the tap could not reach it or it timed out. */
+  failed_by: 'upstream' | 'tap';
+  /** The provider's error message (or the tap's reason), at most 500 characters; never prompt text. */
+  error: string;
 }
 
 export interface StreamingErrorMessage {
@@ -408,6 +454,7 @@ export interface KimiMessageMap {
   log_metric: LogMetricMessage;
   metric_updated: MetricUpdatedMessage;
   streaming_error: StreamingErrorMessage;
+  request_failed: RequestFailedMessage;
   provider_context_limit_error: ProviderContextLimitErrorMessage;
   compaction_event: CompactionEventMessage;
   auto_compaction_toggled: AutoCompactionToggledMessage;
