@@ -120,7 +120,9 @@ function thresholdAlert(alert: unknown, percentage: unknown, used: unknown): Ale
   const level = levelFrom(a.level, 'caution');
   // The server's text names the threshold, not the value; the detail line gives the value.
   const pct = share(percentage);
-  const detail = pct !== null && pct > 0 ? joined(`${pct.toFixed(1)} % of the context window`, tokens(used) && `${tokens(used)} tokens`) : '';
+  // 0 tokens at a share above 0 % contradict each other: the share (the alert's basis) is kept.
+  const count = tokenCount(used) ? tokens(used) : null;
+  const detail = pct !== null && pct > 0 ? joined(`${pct.toFixed(1)} % of the context window`, count && `${count} tokens`) : '';
   return { kind: 'threshold', level, text: str(a.message) || `Context above the ${levelText(level).toLowerCase()} threshold`, detail };
 }
 
