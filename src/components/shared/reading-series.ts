@@ -9,18 +9,24 @@ export function capacityOf(value: unknown): number {
   return Number.isFinite(n) ? Math.max(MIN_POINTS, Math.floor(n)) : DEFAULT_MAX_POINTS;
 }
 
-/** Whether `a` comes after `b`: by metric id when both are requests (the server numbers them in order), else by time. */
-const after = (a: UsageReading, b: UsageReading): boolean => (a.metricId !== null && b.metricId !== null ? a.metricId > b.metricId : a.time > b.time);
+/**
+ * Whether `held` comes after `reading`. A history row is placed by its metric id among requests (the
+ * server numbers them in order, which no clock can upset); anything else by time. Live readings are
+ * stamped no later than their arrival, and every time held is no later than its own: a live reading
+ * comes after what arrived before it unless it carries an earlier time of its own (the tap's `ended_at`).
+ */
+const after = (held: UsageReading, reading: UsageReading): boolean =>
+  reading.origin === 'history' && held.metricId !== null && reading.metricId !== null ? held.metricId > reading.metricId : held.time > reading.time;
 
 /**
  * The readings of one source, in order, at most `capacity` (the oldest go first), each request once.
  * History and live readings merge here instead of replacing each other: a reconnect's `init` and
  * hydration rows slot in, and readings from frames that never had a row (log lines) stay.
  *
- * - Order: requests by metric id (the server's order, which no clock can upset), everything else by
- *   time. A reading placed by its id keeps times in order: it is drawn no later than the request
- *   after it, and no earlier than the one before (a copy with that time is held), so a line never
- *   runs backwards and the newest request is the last one, whatever a server clock said.
+ * - Order: history rows by metric id among requests, everything else by time (see `after`). A row
+ *   placed by its id keeps times in order: it is drawn no later than the reading after it and no
+ *   earlier than the one before (a copy with that time is held), so a line never runs backwards and
+ *   a row stamped in the future, or by a clock ahead, is never the newest.
  * - One time and one point per request: a request held from history and then seen live is replaced
  *   by the live reading, which keeps its own time (the tap's `ended_at`, or its arrival); a history
  *   row of a request already seen live is not added. Either way the request is where it was seen live.
