@@ -272,7 +272,10 @@ describe('times on screen', function () {
     await until(() => sources.every((s) => s.state === 'open'), { what: 'open' });
     for (const s of sources) deliver(s, updated(1, 42));
     await sleep(50);
-    const since = sources.map((s) => clockIn(s.querySelector<KimiConnectionStatus>('kimi-connection-status')!.shadowRoot!.textContent!));
+    const sinceOf = (s: KimiRealtime) => clockIn(s.querySelector<KimiConnectionStatus>('kimi-connection-status')!.shadowRoot!.textContent!);
+    // The status reads its stats once a second.
+    await until(() => sources.every((s) => sinceOf(s) !== ''), { what: 'connected since' });
+    const since = sources.map(sinceOf);
     const summaries = sources.map((s) => clockIn(s.querySelector('kimi-metric-chart')!.shadowRoot!.querySelector('#summary')!.textContent!));
     await sim.restart(3000);
     await until(() => sources.every((s) => s.state !== 'open'), { what: 'closed' });
