@@ -14,6 +14,7 @@
  * | count       | 0 – 1,000,000,000 (whole)     | messages, requests, repeats                              |
  * | duration    | 0 – 86,400,000 ms (one day)   | a request's time to first byte or to its end             |
  * | time        | 2000-01-01 – the moment it arrived | a reading cannot come from the future (see ServerClock) |
+ * | id          | 0 – 2^53 − 1 (whole)          | a SQLite row id; past it ids are not exact              |
  */
 
 export const MAX_TOKENS = 100_000_000;
@@ -49,4 +50,9 @@ export function countOf(value: unknown): number | null {
 /** A duration in ms; null outside 0 – one day. */
 export function durationMs(value: unknown): number | null {
   return inRange(value, 0, MAX_DURATION_MS) ? value : null;
+}
+
+/** A row id (`metric_id`, `MetricRow.id`): a whole number from 0 to 2^53 − 1; null otherwise. */
+export function rowId(value: unknown): number | null {
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : null;
 }

@@ -1,7 +1,7 @@
 import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage, TapMetricRow, TapRequestFacts } from './messages.js';
 import { ServerClock } from './server-clock.js';
 import { capText } from '../internal/text.js';
-import { percentage as shareOf, tokenCount, windowSize, MAX_PERCENTAGE } from './ranges.js';
+import { percentage as shareOf, rowId, tokenCount, windowSize, MAX_PERCENTAGE } from './ranges.js';
 import { sessionIdOf } from './session-filter.js';
 
 /**
@@ -151,7 +151,7 @@ export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: num
       source: 'proxy',
       tokens: message.cumulative_tokens,
       time: Number.isFinite(stamped) ? stamped : now,
-      metricId: finite(message.metric_id) ? message.metric_id : null,
+      metricId: rowId(message.metric_id),
       estimated: false,
       origin: 'live',
       frame: 'metric_updated',
@@ -217,7 +217,7 @@ export function readingFromLegacyMetric(message: MetricMessage, now: number, clo
       source: 'proxy',
       tokens,
       time: Number.isFinite(time) ? time : now,
-      metricId: finite(m.id) ? m.id : null,
+      metricId: rowId(m.id),
       estimated: false,
       origin: 'live',
       frame: 'metric',
@@ -266,7 +266,7 @@ export function readingsFromRows(
         source: 'proxy',
         tokens: row.estimated_tokens,
         time,
-        metricId: finite(row.id) ? row.id : null,
+        metricId: rowId(row.id),
         // 0/1 from SQLite; anything but an explicit 0 counts as unconfirmed.
         estimated: row.is_estimated !== 0 && (row.is_estimated as unknown) !== false,
         origin: 'history',

@@ -74,7 +74,8 @@ describe('times the client cannot trust never hide later data', () => {
   it('a history row stamped 2099 does not freeze the gauges, the chart or its axis', async () => {
     const p = await panel();
     deliver(p.source, init(row(1, 10, '2099-01-01 00:00:00')));
-    deliver(p.source, updated(2, 90), updated(3, 95.4));
+    // The tap's stamps can be wrong too: the feed's time is never in the future either.
+    deliver(p.source, updated(2, 90), updated(3, 95.4, { ended_at: '2099-01-01T00:00:00.000+00:00' }));
     const delivered = Date.now();
     await settle(p.gauge, p.any, p.chart, p.feed);
     expect(text(p.gauge, 'value')).to.equal('95.4 %');
@@ -84,6 +85,7 @@ describe('times the client cannot trust never hide later data', () => {
     expect(axisEnd(p.chart).t1, 'the axis ends now, not in 2099').to.be.at.most(delivered + 1000);
     for (const r of p.chart.points) expect(r.time, `reading ${r.metricId}`).to.be.at.most(delivered + 1000);
     expect(p.feed.items[0]!.level).to.equal('critical');
+    expect(p.feed.items[0]!.lastAt).to.be.at.most(delivered);
   });
 
   it('a server clock 60 s ahead with no log frame to learn it from: the live readings after its history are the newest', async () => {
@@ -165,6 +167,8 @@ describe('numbers out of range', () => {
     const fine = fromUpdate({ cumulative_tokens: 131_072.4, cumulative_percentage: 50 })!;
     expect([fine.tokens, fine.window]).to.deep.equal([131_072, WINDOW]);
     expect(fromUpdate({ cumulative_tokens: 0, cumulative_percentage: 0 })?.percentage).to.equal(0);
+    expect(fromUpdate({ metric_id: 1e308 })?.metricId, 'an id past 2^53').to.equal(null);
+    expect(fromUpdate({ metric_id: -4 })?.metricId, 'a negative id').to.equal(null);
   });
 
   it('the panels never print absurd figures, and the threshold alert of a refused frame still reaches the feed', async () => {
