@@ -109,7 +109,6 @@ export class KimiAlertFeed extends DashboardElement {
   }
 
   /** Removes every item. */
-  /** Removes every item. */
   clear(): void {
     const source = this.kimiSource;
     const session = this.sessionId;
