@@ -88,6 +88,33 @@ describe('times the client cannot trust never hide later data', () => {
     expect(p.feed.items[0]!.lastAt).to.be.at.most(delivered);
   });
 
+  it('through a real socket: a 2099 row in init, then live frames at 90 % and 95.4 %', async function () {
+    this.timeout(15_000);
+    const sim = await Sim.create({ sessions: [1], activeSession: 1, history: 0 });
+    try {
+      const root = await fixture<HTMLDivElement>(html`
+        <div>
+          <kimi-realtime url=${sim.url} no-hydrate session-id="1">
+            <kimi-context-gauge></kimi-context-gauge>
+            <kimi-context-gauge usage-source="any"></kimi-context-gauge>
+            <kimi-metric-chart style="width: 480px"></kimi-metric-chart>
+          </kimi-realtime>
+        </div>
+      `);
+      const source = root.querySelector('kimi-realtime')!;
+      await until(() => source.state === 'open', { what: 'open' });
+      await sim.push(init(row(9001, 10, '2099-01-01 00:00:00')), updated(9002, 90), updated(9003, 95.4));
+      const gauges = [...root.querySelectorAll('kimi-context-gauge')];
+      await until(() => gauges.every((g) => text(g, 'value') === '95.4 %'), { what: 'both gauges at 95.4 %' });
+      const chart = root.querySelector('kimi-metric-chart')!;
+      await until(() => chart.readingsOf('proxy').length === 3, { what: 'three points' });
+      await settle(chart);
+      expect(axisEnd(chart).t1).to.be.at.most(Date.now());
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('a server clock 60 s ahead with no log frame to learn it from: the live readings after its history are the newest', async () => {
     const p = await panel();
     const ahead = Date.now() + 60_000;
