@@ -1,3 +1,4 @@
+import { MIN_TIME } from './ranges.js';
 import { parseKimiTimestamp } from './timestamps.js';
 
 /**
@@ -53,6 +54,17 @@ export class ServerClock {
     const offset = this.offsetMinutes;
     const time = parseKimiTimestamp(value, offset === null ? {} : { serverUtcOffsetMinutes: offset });
     return time - this.skew;
+  }
+
+  /**
+   * A server time of something that arrived at `arrival` (epoch ms, this browser's clock), on this
+   * browser's clock: never later than `arrival`, since nothing is stamped after it arrived. A server
+   * clock ahead with no log frame to learn it from, or a row stamped `2099-…`, would otherwise put a
+   * reading after every one that comes next and hide them. NaN when unreadable or before 2000.
+   */
+  readAt(value: unknown, arrival: number): number {
+    const time = this.toBrowserTime(value);
+    return time >= MIN_TIME ? Math.min(time, arrival) : NaN;
   }
 
   /** Forgets what was learned (another server). */

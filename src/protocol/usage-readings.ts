@@ -1,6 +1,7 @@
-import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage } from './messages.js';
-import type { ServerClock } from './server-clock.js';
+import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage, TapMetricRow, TapRequestFacts } from './messages.js';
+import { ServerClock } from './server-clock.js';
 import { capText } from '../internal/text.js';
+import { percentage as shareOf, rowId, tokenCount, windowSize, MAX_PERCENTAGE } from './ranges.js';
 import { sessionIdOf } from './session-filter.js';
 
 /**
@@ -39,7 +40,12 @@ export interface UsageReading {
   percentage: number;
   /** Threshold level of `percentage` (80 / 90 / 95 %, PROTOCOL.md §3.4). */
   level: UsageLevel;
-  /** Epoch ms on this browser's clock (server times are corrected for its zone and clock skew). */
+  /**
+   * Epoch ms on this browser's clock (server times are corrected for its zone and clock skew), never
+   * later than the moment the reading arrived: a server time in the future is clamped to that moment.
+   * A request's time is when it ended when the tap says so (`ended_at`), else its arrival live, else
+   * its history row's start (whole seconds).
+   */
   time: number;
   /** The metrics row id (`metric_updated.metric_id`, `MetricRow.id`): the same request live and in history. */
   metricId: number | null;
@@ -86,20 +92,46 @@ export function sourceLabel(source: string): string {
  * (tokens ÷ window). A frame with a percentage but no window (`metric_updated`, metrics rows) keeps
  * the server's percentage, which its alerts were computed from, and implies the window it was
  * computed with (tokens × 100 ÷ percentage, rounded): every figure of a reading agrees.
+ *
+ * Each figure must be in its range (`ranges.ts`): tokens out of range, or a share with no usable
+ * window, give no reading; a stated window out of range counts as not stated. Figures that contradict
+ * each other (0 tokens at 97 %, or 5 tokens at 90 %: a window of 5 tokens) give no reading either:
+ * whichever is wrong, the panels would show a sum that does not add up.
  */
 function reading(fields: Omit<UsageReading, 'window' | 'percentage' | 'level'>, statedWindow: unknown, serverPercentage: unknown): UsageReading | null {
-  const { tokens } = fields;
-  if (!finite(tokens) || tokens < 0) return null;
+  const tokens = tokenCount(fields.tokens);
+  if (tokens === null) return null;
+  const stated = windowSize(statedWindow);
   let window: number | null = null;
   let percentage: number;
-  if (finite(statedWindow) && statedWindow > 0) {
-    window = Math.round(statedWindow);
-    percentage = (tokens / statedWindow) * 100;
-  } else if (finite(serverPercentage) && serverPercentage >= 0) {
-    percentage = serverPercentage;
-    if (percentage > 0 && tokens > 0) window = Math.round((tokens * 100) / percentage);
-  } else return null;
-  return { ...fields, window, percentage, level: levelOf(percentage) };
+  if (stated !== null) {
+    window = stated;
+    percentage = (tokens / stated) * 100;
+    if (percentage > MAX_PERCENTAGE) return null;
+  } else {
+    const server = shareOf(serverPercentage);
+    if (server === null) return null;
+    percentage = server;
+    if (percentage > 0) {
+      // 0 tokens at a share above 0 %, or a share that implies a window no model has.
+      if (tokens === 0) return null;
+      window = windowSize(Math.round((tokens * 100) / percentage));
+      if (window === null) return null;
+    }
+  }
+  return { ...fields, tokens, window, percentage, level: levelOf(percentage) };
+}
+
+/** Reads server times when the caller has no clock of its own: naive times in this browser's zone. */
+const BROWSER_ZONE = new ServerClock();
+
+/**
+ * When a request ended as the tap stamped it (`ended_at`, else `started_at`; PROTOCOL.md §17), on
+ * this browser's clock and never after `arrival`; NaN when the frame or row has neither.
+ */
+function tapTime(facts: TapRequestFacts, arrival: number, clock: ServerClock): number {
+  const stamp = facts.ended_at ?? facts.started_at;
+  return stamp === undefined ? NaN : clock.readAt(stamp, arrival);
 }
 
 /** The canonical session id (`"03"` is `"3"`, as the filter compares them), or null. */
@@ -108,16 +140,18 @@ const sessionOf = (value: unknown): string | null => sessionIdOf(value) || null;
 /**
  * `metric_updated`: `cumulative_tokens` is input + output of the latest request (not a running
  * total), i.e. the context in use; `cumulative_percentage` its share of the session model's window.
- * No timestamp in the frame: it is stamped on arrival.
+ * Kimi Proxy's frame has no timestamp: it is stamped on arrival. The tap's frame says when the
+ * request ended (`ended_at`), the same time its history row gives: the request keeps one time.
  */
-export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: number): UsageReading | null {
+export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | null {
+  const stamped = tapTime(message, now, clock);
   return reading(
     {
       sessionId: sessionOf(message.session_id),
       source: 'proxy',
       tokens: message.cumulative_tokens,
-      time: now,
-      metricId: finite(message.metric_id) ? message.metric_id : null,
+      time: Number.isFinite(stamped) ? stamped : now,
+      metricId: rowId(message.metric_id),
       estimated: false,
       origin: 'live',
       frame: 'metric_updated',
@@ -147,12 +181,12 @@ export function logUsageSource(message: LogMetricMessage): UsageSource | null {
  * Kimi CLI's windows are their own, not the session model's. Its timestamp is the server's local
  * time at send, read through `clock`.
  */
-export function readingFromLogMetric(message: LogMetricMessage, now: number, clock?: ServerClock): UsageReading | null {
+export function readingFromLogMetric(message: LogMetricMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | null {
   const m = message.metrics;
   if (!m || typeof m !== 'object') return null;
   const source = logUsageSource(message);
   if (source === null || !finite(m.total_tokens) || m.total_tokens <= 0) return null;
-  const time = clock ? clock.toBrowserTime(message.timestamp) : NaN;
+  const time = clock.readAt(message.timestamp, now);
   return reading(
     {
       sessionId: sessionOf(message.session_id),
@@ -171,19 +205,19 @@ export function readingFromLogMetric(message: LogMetricMessage, now: number, clo
 }
 
 /** Legacy `metric` (older servers). Its token fields were 0 by a server bug: those yield nothing. */
-export function readingFromLegacyMetric(message: MetricMessage, now: number, clock?: ServerClock): UsageReading | null {
+export function readingFromLegacyMetric(message: MetricMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | null {
   const m = message.metric;
   if (!m || typeof m !== 'object' || !finite(m.percentage) || m.percentage <= 0) return null;
   const tokens = finite(m.cumulative_tokens) && m.cumulative_tokens > 0 ? m.cumulative_tokens : m.estimated_tokens;
   if (!finite(tokens) || tokens <= 0) return null;
-  const time = clock ? clock.toBrowserTime(m.timestamp) : NaN;
+  const time = clock.readAt(m.timestamp, now);
   return reading(
     {
       sessionId: sessionOf(message.session_id),
       source: 'proxy',
       tokens,
       time: Number.isFinite(time) ? time : now,
-      metricId: finite(m.id) ? m.id : null,
+      metricId: rowId(m.id),
       estimated: false,
       origin: 'live',
       frame: 'metric',
@@ -195,18 +229,36 @@ export function readingFromLegacyMetric(message: MetricMessage, now: number, clo
 }
 
 /**
- * Metrics rows (`init.recent_metrics`, hydration's `recent_metrics`; newest first, at most 50) as
- * readings oldest first. A row is a proxied request: `estimated_tokens` is its size (the provider's
- * count once usage arrived), `percentage` its share of the session model's window, `timestamp`
- * SQLite UTC on the server's clock. Rows the provider never confirmed keep `estimated: true`.
+ * Order of readings: by time, and by metric id where both have one and their times tie. SQLite keeps
+ * whole seconds, so the rows of one second tie on time; the id says which request came first.
  */
-export function readingsFromRows(rows: unknown, sessionId: string | null, frame: 'init' | 'hydrate', clock?: ServerClock): UsageReading[] {
+export function readingOrder(a: UsageReading, b: UsageReading): number {
+  return a.time - b.time || (a.metricId !== null && b.metricId !== null ? a.metricId - b.metricId : 0);
+}
+
+/**
+ * Metrics rows (`init.recent_metrics`, hydration's `recent_metrics`; newest first, at most 50) as
+ * readings oldest first (rows of the same second by id). A row is a proxied request:
+ * `estimated_tokens` is its size (the provider's count once usage arrived), `percentage` its share of
+ * the session model's window, `timestamp` SQLite UTC on the server's clock, the request's start (the
+ * tap's rows say when it ended: `ended_at`, which its live frame says too). A row stamped after the
+ * answer arrived (`now`), by a server clock ahead or a bad row, is placed at that moment: it is not
+ * newer than what arrives next. Rows the provider never confirmed keep `estimated: true`.
+ */
+export function readingsFromRows(
+  rows: unknown,
+  sessionId: string | null,
+  frame: 'init' | 'hydrate',
+  clock: ServerClock = BROWSER_ZONE,
+  now: number = Date.now(),
+): UsageReading[] {
   if (!Array.isArray(rows)) return [];
   const out: UsageReading[] = [];
   for (let i = Math.min(rows.length, 200) - 1; i >= 0; i--) {
-    const row = rows[i] as MetricRow | null;
+    const row = rows[i] as TapMetricRow | null;
     if (!row || typeof row !== 'object') continue;
-    const time = clock ? clock.toBrowserTime(row.timestamp) : NaN;
+    const stamped = tapTime(row, now, clock);
+    const time = Number.isFinite(stamped) ? stamped : clock.readAt(row.timestamp, now);
     if (!Number.isFinite(time)) continue;
     const r = reading(
       {
@@ -214,17 +266,17 @@ export function readingsFromRows(rows: unknown, sessionId: string | null, frame:
         source: 'proxy',
         tokens: row.estimated_tokens,
         time,
-        metricId: finite(row.id) ? row.id : null,
+        metricId: rowId(row.id),
         // 0/1 from SQLite; anything but an explicit 0 counts as unconfirmed.
         estimated: row.is_estimated !== 0 && (row.is_estimated as unknown) !== false,
         origin: 'history',
         frame,
-        message: row,
+        message: row as MetricRow,
       },
       null,
       row.percentage,
     );
     if (r) out.push(r);
   }
-  return out;
+  return out.sort(readingOrder);
 }

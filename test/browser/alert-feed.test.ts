@@ -5,7 +5,7 @@ import { deliver } from './helpers/frames.js';
 import { KimiAlertFeed } from '../../src/components/alert-feed/kimi-alert-feed.js';
 import { KimiAlertDismissEvent } from '../../src/components/alert-feed/kimi-alert-dismiss-event.js';
 import { AlertList, alertFromMessage, type AlertItem } from '../../src/components/alert-feed/alert-model.js';
-import { relativeTime } from '../../src/components/shared/locale.js';
+import { relativeTime, relativeTimeChangesIn } from '../../src/components/shared/locale.js';
 import type { KimiMessage, KimiRealtime } from '../../src/index.js';
 import { loadFixtures, type Fixtures } from './helpers/fixtures.js';
 import { record } from './helpers/element.js';
@@ -174,6 +174,11 @@ describe('alert model', () => {
     expect(relativeTime(0, 12_000)).to.equal(rtf.format(-12, 'second'));
     expect(relativeTime(0, 3 * 60_000 + 5000)).to.equal(rtf.format(-3, 'minute'));
     expect(relativeTime(0, 2 * 3_600_000)).to.equal(rtf.format(-2, 'hour'));
+    // When the text changes next: "now" until 5 s, then each second, each minute, each hour.
+    expect(relativeTimeChangesIn(1000, 3000)).to.equal(3000);
+    expect(relativeTimeChangesIn(0, 12_300)).to.equal(700);
+    expect(relativeTimeChangesIn(0, 3 * 60_000 + 5000)).to.equal(55_000);
+    expect(relativeTimeChangesIn(0, 2 * 3_600_000 + 1)).to.equal(3_600_000 - 1);
   });
 });
 
@@ -374,30 +379,17 @@ describe('<kimi-alert-feed>', () => {
     expect(rowText(rows(feed)[0]!, 'text')).to.equal('e99');
   });
 
-  it('refreshes relative times on a slow timer that stops when empty or removed', async () => {
-    const realSetInterval = window.setInterval;
-    const realClearInterval = window.clearInterval;
+  it('redraws relative times when their text changes, with one timer that stops when empty or removed', async () => {
     const realNow = Date.now;
-    const timers = new Map<number, { fn: () => void; ms: number; cleared: boolean }>();
-    window.setInterval = ((fn: () => void, ms: number) => {
-      const id = realSetInterval(fn, ms);
-      timers.set(id, { fn, ms, cleared: false });
-      return id;
-    }) as typeof window.setInterval;
-    window.clearInterval = ((id: number) => {
-      const t = timers.get(id);
-      if (t) t.cleared = true;
-      realClearInterval(id);
-    }) as typeof window.clearInterval;
+    const timer = (feed: KimiAlertFeed) => (feed as unknown as { refreshTimer: unknown }).refreshTimer;
     try {
       const { source, feed } = await mount();
-      const live = () => [...timers.values()].filter((t) => !t.cleared && t.ms >= 10_000 && t.ms <= 30_000);
-      expect(live(), 'no timer while empty').to.have.length(0);
+      expect(timer(feed), 'no timer while empty').to.equal(undefined);
       send(source, streamError());
       await settle(feed);
-      expect(live()).to.have.length(1);
+      expect(timer(feed)).to.not.equal(undefined);
       Date.now = () => realNow() + 3 * 60_000 + 5000;
-      live()[0]!.fn();
+      feed.requestUpdate();
       await settle(feed);
       expect(clean(rows(feed)[0]!.querySelector('time')!.textContent)).to.equal(
         new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }).format(-3, 'minute'),
@@ -405,17 +397,15 @@ describe('<kimi-alert-feed>', () => {
       Date.now = realNow;
       feed.clear();
       await settle(feed);
-      expect(live(), 'stopped when empty').to.have.length(0);
+      expect(timer(feed), 'stopped when empty').to.equal(undefined);
       send(source, streamError());
       await settle(feed);
-      expect(live()).to.have.length(1);
+      expect(timer(feed)).to.not.equal(undefined);
       feed.remove();
-      expect(live(), 'stopped on removal').to.have.length(0);
+      expect(timer(feed), 'stopped on removal').to.equal(undefined);
       await settle(feed);
-      expect(live(), 'not restarted by a late render').to.have.length(0);
+      expect(timer(feed), 'not restarted by a late render').to.equal(undefined);
     } finally {
-      window.setInterval = realSetInterval;
-      window.clearInterval = realClearInterval;
       Date.now = realNow;
     }
   });

@@ -264,7 +264,13 @@ describe('hardening: hostile frames', () => {
     const win = frame.contentWindow as Window & { violations: string[]; pageErrors: string[]; events: unknown[] };
     const source = win.document.getElementById('source') as KimiRealtime;
     await until(() => source.state === 'open', { what: 'open under CSP' });
-    await sim.push(metric(1, 1, { cumulative_percentage: 96, alert: { level: 'critical', color: '#ef4444', message: '⚠️ CONTEXTE CRITIQUE (95%)' } }));
+    await sim.push(
+      metric(1, 1, {
+        cumulative_tokens: 251_658,
+        cumulative_percentage: 96,
+        alert: { level: 'critical', color: '#ef4444', message: '⚠️ CONTEXTE CRITIQUE (95%)' },
+      }),
+    );
     await until(() => win.events.length === 1);
     // Hover the chart so its overlay (crosshair, marker, readout) is positioned too.
     const chart = win.document.querySelector('kimi-metric-chart')!;
@@ -702,6 +708,7 @@ describe('hardening: what is kept from large frames', function () {
       JSON.stringify(
         i % 2
           ? metric(1, 100 + i, {
+              cumulative_tokens: 238_551,
               cumulative_percentage: 91,
               real_tokens: { total: 9, prompt: 9, completion: 0, percentage: 91 },
               alert: { level: 'warning', color: '#f97316', message: `${i}:${expand.marker}` },
@@ -784,6 +791,7 @@ describe('hardening: hostile strings in every field of every message type', func
             // Distinct starts, so no two feed rows fold into one.
             const hostile = JSON.stringify(withLeaf(message, path, `${n}:${expand.marker}`));
             const next = metric(1, id, {
+              cumulative_tokens: Math.round(((10 + (n % 80)) / 100) * 262_144),
               cumulative_percentage: 10 + (n % 80),
               real_tokens: { total: 100, prompt: 90, completion: 10, percentage: 10 + (n % 80) },
             });

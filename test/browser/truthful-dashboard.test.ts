@@ -207,7 +207,7 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     await nextFrame();
     for (const el of [gauge, chart, feed]) {
       expect(hasState(el, 'stale'), el.localName).to.equal(true);
-      expect(text(el, 'notice'), el.localName).to.match(/^Data as of \d\d:\d\d:\d\d, not connected$/);
+      expect(text(el, 'notice'), el.localName).to.match(/^Data as of \d\d:\d\d:\d\d( [AP]M)?, not connected$/);
     }
     await until(() => source.state === 'open', { what: 'back', timeout: 10_000 });
     await nextFrame();

@@ -1,5 +1,6 @@
 import type { KimiMessage } from '../../protocol/messages.js';
 import { capText } from '../../internal/text.js';
+import { countOf, percentage as share, tokenCount } from '../../protocol/ranges.js';
 
 /**
  * What in the stream needs a person's attention, as feed items: message → alert mapping and the
@@ -83,13 +84,20 @@ const obj = (v: unknown): Loose | null => (v !== null && typeof v === 'object' &
 const str = (v: unknown): string => capText(v);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const integer = new Intl.NumberFormat();
+// Figures outside their range (ranges.ts) are left out of the text, as if the server had not sent them.
 const tokens = (v: unknown): string | null => {
-  const n = num(v);
+  const n = tokenCount(v);
   return n === null ? null : integer.format(n);
 };
 const percent = (v: unknown, digits = 1): string | null => {
-  const n = num(v);
+  const n = share(v);
   return n === null ? null : `${n.toFixed(digits)} %`;
+};
+/** "12 → 4 messages", or null when either count is missing or out of range. */
+const messages = (before: unknown, after: unknown): string | null => {
+  const b = countOf(before);
+  const a = countOf(after);
+  return b === null || a === null ? null : `${integer.format(b)} → ${integer.format(a)} messages`;
 };
 const joined = (...parts: (string | null | false | undefined)[]): string => parts.filter(Boolean).join(' · ');
 
@@ -111,8 +119,10 @@ function thresholdAlert(alert: unknown, percentage: unknown, used: unknown): Ale
   if (!a) return null;
   const level = levelFrom(a.level, 'caution');
   // The server's text names the threshold, not the value; the detail line gives the value.
-  const pct = num(percentage);
-  const detail = pct !== null && pct > 0 ? joined(`${pct.toFixed(1)} % of the context window`, tokens(used) && `${tokens(used)} tokens`) : '';
+  const pct = share(percentage);
+  // 0 tokens at a share above 0 % contradict each other: the share (the alert's basis) is kept.
+  const count = tokenCount(used) ? tokens(used) : null;
+  const detail = pct !== null && pct > 0 ? joined(`${pct.toFixed(1)} % of the context window`, count && `${count} tokens`) : '';
   return { kind: 'threshold', level, text: str(a.message) || `Context above the ${levelText(level).toLowerCase()} threshold`, detail };
 }
 
@@ -132,7 +142,7 @@ export function alertFromMessage(message: KimiMessage): AlertCandidate | null {
         kind: 'streaming-error',
         level: 'error',
         text: str(m.error_message) || 'The stream from the provider failed',
-        detail: joined(str(m.error_type), num(m.metric_id) !== null && `request #${m.metric_id}`),
+        detail: joined(str(m.error_type), countOf(m.metric_id) !== null && `request #${countOf(m.metric_id)}`),
       };
     case 'provider_context_limit_error': {
       const est = tokens(m.estimated_tokens);
@@ -148,14 +158,13 @@ export function alertFromMessage(message: KimiMessage): AlertCandidate | null {
       const c = obj(m.compaction);
       if (!c) return null;
       const ratio = percent(c.compaction_ratio);
-      const messages = num(c.messages_before) !== null && num(c.messages_after) !== null ? `${c.messages_before} → ${c.messages_after} messages` : null;
       return {
         kind: 'compaction',
         level: 'info',
         text: `Compaction saved ${tokens(c.tokens_saved) ?? '?'} tokens${ratio ? ` (${ratio})` : ''}`,
         detail: joined(
           tokens(c.original_tokens) && tokens(c.compacted_tokens) && `${tokens(c.original_tokens)} → ${tokens(c.compacted_tokens)} tokens`,
-          messages,
+          messages(c.messages_before, c.messages_after),
           str(c.trigger_reason),
         ),
       };
@@ -178,7 +187,7 @@ export function alertFromMessage(message: KimiMessage): AlertCandidate | null {
         text: `Compression saved ${tokens(c.tokens_saved) ?? '?'} tokens${percent(c.compression_ratio) ? ` (${percent(c.compression_ratio)})` : ''}`,
         detail: joined(
           tokens(c.original_tokens) && tokens(c.compressed_tokens) && `${tokens(c.original_tokens)} → ${tokens(c.compressed_tokens)} tokens`,
-          num(c.messages_before) !== null && num(c.messages_after) !== null && `${c.messages_before} → ${c.messages_after} messages`,
+          messages(c.messages_before, c.messages_after),
         ),
       };
     }

@@ -18,10 +18,10 @@ import {
   type AlertItem,
 } from './alert-model.js';
 import { KimiAlertDismissEvent } from './kimi-alert-dismiss-event.js';
-import { langOf, relativeTime } from '../shared/locale.js';
+import { formatDateTime, langOf, relativeTime, relativeTimeChangesIn } from '../shared/locale.js';
 
-/** Relative times move by minutes once past the first one; a slow refresh is enough and costs nothing. */
-const REFRESH_MS = 15_000;
+/** Sessions whose alerts are kept for when they are shown again (each list at most `max-items`). */
+const KEPT_SESSIONS = 8;
 
 const spoken = (item: AlertItem): string => `${levelText(item.level)}: ${item.text}${item.count > 1 ? ` (${item.count} times)` : ''}`;
 
@@ -33,7 +33,13 @@ const spoken = (item: AlertItem): string => `${levelText(item.level)}: ${item.te
  * dismissed. New items are announced to screen readers, critical ones assertively.
  *
  * A `null` threshold alert means "below 80 % now" and does not clear earlier items (PROTOCOL.md §12.11).
- * Times are arrival times: `metric_updated` has none, and the server's carry no zone.
+ * Times are arrival times: `metric_updated` has none, and the server's carry no zone. Relative times
+ * ("12 sec. ago") are redrawn when their text changes, so they are right to the second.
+ *
+ * The alerts of a session are kept when another session is shown and come back with it (for the
+ * last eight sessions shown): the server keeps no alerts (errors, compactions and threshold crossings
+ * exist only in the stream), so they cannot be reloaded. Alerts of a session sent while another
+ * one was shown were not received and are not there.
  *
  * @tag kimi-alert-feed
  * @summary Feed of context alerts, errors, compactions and compressions.
@@ -75,12 +81,18 @@ export class KimiAlertFeed extends DashboardElement {
   /** Accessible name of the list. */
   @property() label = 'Alerts';
 
-  private readonly log = new AlertList(DEFAULT_MAX_ITEMS);
+  private log = new AlertList(DEFAULT_MAX_ITEMS);
+  /** The source and session whose alerts `log` holds; lists of other sessions shown before, by session. */
+  private shownSource: unknown = null;
+  private shownSession: string | null = null;
+  private readonly kept = new Map<string | null, AlertList>();
+  /** A reading came from the frame being dispatched: its threshold alert was taken from the reading. */
+  private readingTaken = false;
   private pendingPolite: AlertItem | null = null;
   private pendingAssertive: AlertItem | null = null;
   private politeText = '';
   private assertiveText = '';
-  private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   /** Index to move focus to after a dismiss that had focus, so keyboard users stay in the list. */
   private focusIndex: number | null = null;
 
@@ -98,8 +110,25 @@ export class KimiAlertFeed extends DashboardElement {
 
   /** Removes every item. */
   clear(): void {
-    this.log.clear();
+    const source = this.kimiSource;
+    const session = this.sessionId;
+    if (source !== null && (source !== this.shownSource || session !== this.shownSession)) this.showSession(source, session);
+    else this.log.clear();
     this.requestUpdate();
+  }
+
+  /** Another session (or source) is shown: keep the alerts of the one shown so far, bring back its own. */
+  private showSession(source: unknown, session: string | null): void {
+    if (source !== this.shownSource) this.kept.clear();
+    else if (this.log.items.length) {
+      this.kept.delete(this.shownSession);
+      this.kept.set(this.shownSession, this.log);
+      if (this.kept.size > KEPT_SESSIONS) this.kept.delete(this.kept.keys().next().value!);
+    }
+    this.shownSource = source;
+    this.shownSession = session;
+    this.log = this.kept.get(session) ?? new AlertList(this.maxItems, this.collapseWindow);
+    this.kept.delete(session);
   }
 
   private readonly takeFrame = (e: { detail: KimiMessage }): void => this.take(e.detail);
@@ -114,10 +143,20 @@ export class KimiAlertFeed extends DashboardElement {
     'kimi:context_limit_violation': this.takeFrame,
     // Threshold alerts come with their reading: the level is the reading's, the one the gauge shows.
     'kimi:metric': (e) => this.takeReading(e.detail),
+    // Dispatched after the frame's reading, if any: a frame whose figures made no reading (out of
+    // range, contradicting each other) still alerts, with the server's level.
+    'kimi:message': (e) => {
+      const message = e.detail;
+      if (READING_ALERT_TYPES.has(message.type) && !this.readingTaken) this.take(message);
+      this.readingTaken = false;
+    },
   });
 
   private takeReading(reading: UsageReading): void {
     if (reading.origin !== 'live' || !READING_ALERT_TYPES.has(reading.frame)) return;
+    // Until the frame's kimi:message (same task); a reading replayed to a late element has none.
+    if (!this.readingTaken) queueMicrotask(() => (this.readingTaken = false));
+    this.readingTaken = true;
     const candidate = alertFromMessage(reading.message as KimiMessage);
     if (!candidate) return;
     // The server's text names the threshold; the level follows the figures shown everywhere else.
@@ -206,9 +245,7 @@ export class KimiAlertFeed extends DashboardElement {
                 ? html`<span class="count"><span aria-hidden="true">×${item.count}</span><span class="sr-only">${item.count} times</span></span>`
                 : nothing
             }
-            <time datetime=${new Date(item.lastAt).toISOString()} title=${new Date(item.lastAt).toLocaleString(locale)}
-              >${relativeTime(item.lastAt, now, locale)}</time
-            >
+            <time datetime=${new Date(item.lastAt).toISOString()} title=${formatDateTime(item.lastAt, locale)}>${relativeTime(item.lastAt, now, locale)}</time>
           </span>
           <button part="dismiss" type="button" aria-label=${`Dismiss ${level.toLowerCase()}: ${item.text}`} @click=${() => this.onDismiss(item, index)}>
             <span aria-hidden="true">×</span>
@@ -230,17 +267,27 @@ export class KimiAlertFeed extends DashboardElement {
       this.focusIndex = null;
     }
     // The timer only runs while there is a time to refresh and someone can see it.
+    this.stopRefresh();
     if (this.isConnected && this.log.items.length) this.startRefresh();
-    else this.stopRefresh();
   }
 
+  /** One timer, for the moment the first relative time shown changes its text ("now" → "5 sec. ago"). */
   private startRefresh(): void {
-    this.refreshTimer ??= setInterval(() => this.requestUpdate(), REFRESH_MS);
+    const now = Date.now();
+    let wait = Infinity;
+    for (const item of this.log.items) wait = Math.min(wait, relativeTimeChangesIn(item.lastAt, now));
+    this.refreshTimer = setTimeout(
+      () => {
+        this.refreshTimer = undefined;
+        this.requestUpdate();
+      },
+      Math.min(wait, MAX_TIMER_MS),
+    );
   }
 
   private stopRefresh(): void {
     if (this.refreshTimer === undefined) return;
-    clearInterval(this.refreshTimer);
+    clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
   }
 }

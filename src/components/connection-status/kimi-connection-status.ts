@@ -5,7 +5,7 @@ import { defineElement } from '../../internal/define-element.js';
 import type { KimiRealtime, KimiRealtimeStats } from '../realtime/kimi-realtime.js';
 import { DashboardElement } from '../shared/dashboard-element.js';
 import { themeTokens } from '../shared/theme.js';
-import { langOf } from '../shared/locale.js';
+import { formatClock, langOf } from '../shared/locale.js';
 import { capText } from '../../internal/text.js';
 import { connectionStatusStyles } from './connection-status.styles.js';
 import { STATE_TEXT, bytesText, countdownText, sameStats, secondsToRetry, sparkline } from './status-text.js';
@@ -241,9 +241,9 @@ export class KimiConnectionStatus extends DashboardElement {
   }
 }
 
+/** The time alone today, with the date otherwise: the same format as every other element's times. */
 function formatSince(time: number, locale: string | undefined): string {
-  const sameDay = new Date(time).toDateString() === new Date().toDateString();
-  return new Intl.DateTimeFormat(locale, sameDay ? { timeStyle: 'medium' } : { dateStyle: 'short', timeStyle: 'short' }).format(time);
+  return formatClock(time, locale, new Date(time).toDateString() !== new Date().toDateString());
 }
 
 declare global {

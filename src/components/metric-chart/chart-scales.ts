@@ -1,3 +1,5 @@
+import { formatClock } from '../shared/locale.js';
+
 /**
  * Geometry of the usage chart: domains, tick values and pixel mapping. Pure (no DOM); the renderer
  * and the element both use it, and it runs once per render, never per point drawn.
@@ -156,8 +158,7 @@ export function computeScales(
   measure: MeasureText,
   now = Date.now(),
   windowMs = 0,
-  timeLabel: TimeLabel = (t, withDates) =>
-    new Date(t).toLocaleString(undefined, withDates ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { timeStyle: 'medium' }),
+  timeLabel: TimeLabel = (t, withDates) => formatClock(t, undefined, withDates),
 ): ChartScales {
   const p1 = percentCeiling(extent?.maxPercentage ?? 0);
   const t1 = extent ? extent.maxTime : now;

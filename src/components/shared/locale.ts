@@ -10,8 +10,8 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1000],
 ];
 
-/** Below this the item is "now": a count of seconds would only tick past unread. */
-const NOW_MS = 10_000;
+/** Below this the item is "now". */
+const NOW_MS = 5_000;
 
 const formats = new Map<string, Intl.RelativeTimeFormat>();
 
@@ -49,6 +49,18 @@ export function relativeTime(time: number, now = Date.now(), locale?: string): s
   return format.format(0, 'second');
 }
 
+/**
+ * Ms until `relativeTime(time)` changes its text: at 5 s ("now" → "5 sec. ago"), then every second
+ * for a minute, every minute for an hour, and so on. Whoever shows it redraws then, not on a fixed
+ * period that lets "now" stand for 20 s.
+ */
+export function relativeTimeChangesIn(time: number, now = Date.now()): number {
+  const elapsed = Math.max(0, now - time);
+  if (elapsed < NOW_MS) return NOW_MS - elapsed;
+  for (const [, ms] of UNITS) if (elapsed >= ms) return ms - (elapsed % ms);
+  return 1000;
+}
+
 const numbers = new Map<string, Intl.NumberFormat>();
 
 /** "163,512" in en, "163 512" in fr: a whole or decimal number in the page's language. */
@@ -69,18 +81,34 @@ export function formatPercent(value: number, locale: string | undefined): string
 
 const clocks = new Map<string, Intl.DateTimeFormat>();
 
-/** "10:42:03", or with the date ("14 Nov, 10:42") when `withDate`, in the page's language, this browser's zone. */
-export function formatClock(time: number, locale: string | undefined, withDate = false): string {
-  const key = `${locale ?? ''}|${withDate}`;
+function clockFormat(locale: string | undefined, kind: 'time' | 'date' | 'full'): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}|${kind}`;
   let format = clocks.get(key);
   if (!format) {
+    // The hour cycle is the locale's (12 h "10:42:03 PM" in en-US, 24 h "22:42:03" in en-GB or fr): one
+    // format per page, the same in every element.
     format = new Intl.DateTimeFormat(
       locale,
-      withDate
-        ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
-        : { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' },
+      kind === 'time'
+        ? { hour: '2-digit', minute: '2-digit', second: '2-digit' }
+        : kind === 'date'
+          ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }
+          : { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' },
     );
     clocks.set(key, format);
   }
-  return format.format(time);
+  return format;
+}
+
+/**
+ * "10:42:03 PM" / "22:42:03", or with the date ("Nov 14, 10:42 PM") when `withDate`, in the page's
+ * language and its hour cycle, this browser's zone. Every element shows times through this.
+ */
+export function formatClock(time: number, locale: string | undefined, withDate = false): string {
+  return clockFormat(locale, withDate ? 'date' : 'time').format(time);
+}
+
+/** Date and time to the second ("Nov 14, 2026, 10:42:03 PM"), for titles. */
+export function formatDateTime(time: number, locale: string | undefined): string {
+  return clockFormat(locale, 'full').format(time);
 }
