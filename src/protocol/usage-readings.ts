@@ -1,4 +1,5 @@
-import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage } from './messages.js';
+import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage, TapMetricRow, TapRequestFacts } from './messages.js';
+import { parseKimiTimestamp } from './timestamps.js';
 import type { ServerClock } from './server-clock.js';
 import { capText } from '../internal/text.js';
 import { sessionIdOf } from './session-filter.js';
@@ -50,6 +51,34 @@ export interface UsageReading {
   frame: UsageFrame;
   /** What it was read from: the frame, or the metrics row for history. */
   message: KimiMessage | MetricRow;
+  /** The proxied request behind a `proxy` reading (null for log frames): see `RequestFacts`. */
+  request: RequestFacts | null;
+}
+
+/**
+ * What is known of one proxied request. Kimi Proxy itself gives only the prompt / completion split;
+ * `kimi-tap` (PROTOCOL.md §17) adds the rest. Every field it did not send is null: nothing is guessed.
+ */
+export interface RequestFacts {
+  /** The model the request named (tap); null when the frame did not say (use the session's model). */
+  model: string | null;
+  /** HTTP status of the upstream answer (tap); null when unknown. */
+  status: number | null;
+  /** Time to first token, ms (tap); null when unknown or no byte came. */
+  ttftMs: number | null;
+  /** Request received → last byte, ms (tap); null when unknown. */
+  durationMs: number | null;
+  /** Request start / end, epoch ms on this browser's clock (tap); null when unknown. */
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Input tokens; null when the frame gave no split. */
+  promptTokens: number | null;
+  /** Output tokens; null when the frame gave no split. */
+  completionTokens: number | null;
+  /** Input tokens served from the provider's cache (tap); null when not reported. */
+  cachedTokens: number | null;
+  /** The counts are an estimate (the tap's tokenizer, or a history row the provider never confirmed). */
+  estimated: boolean;
 }
 
 /** Threshold levels of the Kimi dashboard (PROTOCOL.md §3.4). */
@@ -67,6 +96,34 @@ export function levelOf(percentage: number): UsageLevel {
 }
 
 const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+const count = (n: unknown): number | null => (finite(n) && n >= 0 ? n : null);
+/** Longest model name kept: models are table keys and labels on screen. */
+const MAX_MODEL_NAME = 120;
+
+/**
+ * The request facts a `metric_updated`, `request_failed` or metrics row carries (tap fields when
+ * present, PROTOCOL.md §17.1); `prompt` / `completion` are Kimi Proxy's own split when it has one.
+ */
+export function requestFacts(facts: TapRequestFacts, prompt: unknown, completion: unknown, estimated: boolean, clock?: ServerClock): RequestFacts {
+  const at = (value: unknown): number | null => {
+    if (typeof value !== 'string') return null;
+    const t = clock ? clock.toBrowserTime(value) : parseKimiTimestamp(value);
+    return Number.isFinite(t) ? t : null;
+  };
+  const status = facts.status;
+  return {
+    model: typeof facts.model === 'string' && facts.model ? capText(facts.model, MAX_MODEL_NAME) : null,
+    status: finite(status) && Number.isInteger(status) ? status : null,
+    ttftMs: count(facts.ttft_ms),
+    durationMs: count(facts.duration_ms),
+    startedAt: at(facts.started_at),
+    endedAt: at(facts.ended_at),
+    promptTokens: count(prompt),
+    completionTokens: count(completion),
+    cachedTokens: count(facts.cached_tokens),
+    estimated: estimated || facts.estimated === true,
+  };
+}
 /** Longest `log:<source>` name kept: sources are keys of series and labels on screen. */
 const MAX_SOURCE_NAME = 48;
 
@@ -110,7 +167,8 @@ const sessionOf = (value: unknown): string | null => sessionIdOf(value) || null;
  * total), i.e. the context in use; `cumulative_percentage` its share of the session model's window.
  * No timestamp in the frame: it is stamped on arrival.
  */
-export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: number): UsageReading | null {
+export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: number, clock?: ServerClock): UsageReading | null {
+  const real = message.real_tokens && typeof message.real_tokens === 'object' ? message.real_tokens : null;
   return reading(
     {
       sessionId: sessionOf(message.session_id),
@@ -122,6 +180,7 @@ export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: num
       origin: 'live',
       frame: 'metric_updated',
       message,
+      request: requestFacts(message, real?.prompt, real?.completion, false, clock),
     },
     null,
     message.cumulative_percentage,
@@ -164,6 +223,7 @@ export function readingFromLogMetric(message: LogMetricMessage, now: number, clo
       origin: 'live',
       frame: 'log_metric',
       message,
+      request: null,
     },
     m.max_context,
     m.percentage,
@@ -188,6 +248,7 @@ export function readingFromLegacyMetric(message: MetricMessage, now: number, clo
       origin: 'live',
       frame: 'metric',
       message,
+      request: null,
     },
     null,
     m.percentage,
@@ -204,10 +265,12 @@ export function readingsFromRows(rows: unknown, sessionId: string | null, frame:
   if (!Array.isArray(rows)) return [];
   const out: UsageReading[] = [];
   for (let i = Math.min(rows.length, 200) - 1; i >= 0; i--) {
-    const row = rows[i] as MetricRow | null;
+    const row = rows[i] as TapMetricRow | null;
     if (!row || typeof row !== 'object') continue;
     const time = clock ? clock.toBrowserTime(row.timestamp) : NaN;
     if (!Number.isFinite(time)) continue;
+    // 0/1 from SQLite; anything but an explicit 0 counts as unconfirmed.
+    const estimated = row.is_estimated !== 0 && (row.is_estimated as unknown) !== false;
     const r = reading(
       {
         sessionId: sessionOf(row.session_id) ?? sessionId,
@@ -215,11 +278,11 @@ export function readingsFromRows(rows: unknown, sessionId: string | null, frame:
         tokens: row.estimated_tokens,
         time,
         metricId: finite(row.id) ? row.id : null,
-        // 0/1 from SQLite; anything but an explicit 0 counts as unconfirmed.
-        estimated: row.is_estimated !== 0 && (row.is_estimated as unknown) !== false,
+        estimated,
         origin: 'history',
         frame,
         message: row,
+        request: requestFacts(row, row.prompt_tokens, row.completion_tokens, estimated, clock),
       },
       null,
       row.percentage,

@@ -42,7 +42,7 @@ export class UsageTracker {
     this.compact = bytes > MAX_KEPT_FRAME;
     switch (message.type) {
       case 'metric_updated':
-        this.emit(readingFromMetricUpdated(message as MetricUpdatedMessage, now));
+        this.emit(readingFromMetricUpdated(message as MetricUpdatedMessage, now, this.clock));
         break;
       case 'log_metric':
         this.clock.observe((message as LogMetricMessage).timestamp, now);
