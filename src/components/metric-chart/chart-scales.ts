@@ -47,6 +47,8 @@ export interface ChartScales {
   maxContext: number | null;
   /** The span crosses midnight (or days): time labels carry the date. */
   withDates: boolean;
+  /** Label of a value tick: `50 %`, or `1.2 s` in latency mode. */
+  valueLabel: (value: number) => string;
 }
 
 /** Label widths the layout needs, measured by the caller (the renderer owns the 2D context). */
@@ -158,6 +160,7 @@ export function computeScales(
   windowMs = 0,
   timeLabel: TimeLabel = (t, withDates) =>
     new Date(t).toLocaleString(undefined, withDates ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' } : { timeStyle: 'medium' }),
+  valueLabel: (value: number) => string = PERCENT_LABEL,
 ): ChartScales {
   const p1 = percentCeiling(extent?.maxPercentage ?? 0);
   const t1 = extent ? extent.maxTime : now;
@@ -178,7 +181,7 @@ export function computeScales(
   const tokenTop = known ? (p1 / 100) * known : 0;
   const tokenTicks = known ? ticksBetween(0, tokenTop, niceStep(tokenTop / maxYTicks)) : [];
 
-  const left = Math.ceil(measure(PERCENT_LABEL(percentTicks[percentTicks.length - 1] ?? 100))) + 10;
+  const left = Math.ceil(measure(valueLabel(percentTicks[percentTicks.length - 1] ?? 100))) + 10;
   const right = width - (tokenTicks.length ? Math.ceil(measure(compactTokens(tokenTicks[tokenTicks.length - 1]!))) + 10 : 12);
   const plotWidth = Math.max(1, right - left);
   const withDates = crossesDays(t0, t1);
@@ -198,6 +201,7 @@ export function computeScales(
     tokenTicks,
     maxContext: known,
     withDates,
+    valueLabel,
   };
 }
 
