@@ -67,6 +67,11 @@ export class PriceTable {
     return table;
   }
 
+  /** Takes every price of `other`, replacing this table's price of the same model. */
+  merge(other: PriceTable): void {
+    for (const [key, price] of other.prices) this.prices.set(key, price);
+  }
+
   /** The price of a model: its exact name (case ignored), else the name after its last `/`; null when unknown. */
   priceOf(model: string | null): ModelPrice | null {
     if (!model) return null;

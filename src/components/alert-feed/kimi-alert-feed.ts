@@ -16,6 +16,7 @@ import {
   alertFromMessage,
   levelText,
   type AlertItem,
+  alertFromBudget,
 } from './alert-model.js';
 import { KimiAlertDismissEvent } from './kimi-alert-dismiss-event.js';
 import { langOf, relativeTime } from '../shared/locale.js';
@@ -114,6 +115,8 @@ export class KimiAlertFeed extends DashboardElement {
     'kimi:context_limit_violation': this.takeFrame,
     // Threshold alerts come with their reading: the level is the reading's, the one the gauge shows.
     'kimi:metric': (e) => this.takeReading(e.detail),
+    // A <kimi-cost-meter> of this source crossed a budget level.
+    'kimi:budget': (e) => this.add(alertFromBudget(e.detail), { type: 'budget', ...e.detail }, Date.now()),
   });
 
   private takeReading(reading: UsageReading): void {
