@@ -256,6 +256,15 @@ export function readingFromLegacyMetric(message: MetricMessage, now: number, clo
 }
 
 /**
+ * A row's request. A row the provider never confirmed has no split (prompt and completion 0): its
+ * `estimated_tokens`, the proxy's count of the prompt before sending, stand as input, marked estimated.
+ */
+function rowRequest(row: TapMetricRow, estimated: boolean, clock?: ServerClock): RequestFacts {
+  const unsplit = estimated && !row.prompt_tokens && !row.completion_tokens && finite(row.estimated_tokens);
+  return requestFacts(row, unsplit ? row.estimated_tokens : row.prompt_tokens, unsplit ? 0 : row.completion_tokens, estimated, clock);
+}
+
+/**
  * Metrics rows (`init.recent_metrics`, hydration's `recent_metrics`; newest first, at most 50) as
  * readings oldest first. A row is a proxied request: `estimated_tokens` is its size (the provider's
  * count once usage arrived), `percentage` its share of the session model's window, `timestamp`
@@ -282,7 +291,7 @@ export function readingsFromRows(rows: unknown, sessionId: string | null, frame:
         origin: 'history',
         frame,
         message: row,
-        request: requestFacts(row, row.prompt_tokens, row.completion_tokens, estimated, clock),
+        request: rowRequest(row, estimated, clock),
       },
       null,
       row.percentage,
