@@ -135,7 +135,7 @@ export class KimiCostMeter extends RequestElement {
   @property({ attribute: 'budget-levels' }) budgetLevels = '50 80 95';
 
   /** The spend in the window: USD, requests priced, without a price, estimated. */
-  spent: CostSum = costOf([], this.priceTable);
+  spent: CostSum = { usd: null, priced: 0, unpriced: 0, estimated: 0 };
   /** USD per hour over the last 15 minutes; null when nothing was priced in them. */
   burnRate: number | null = null;
   /** Requests in the window. */

@@ -34,7 +34,7 @@ export abstract class RequestElement extends DashboardElement {
   /** Most requests held in the window (1 – 1,000,000); past it new requests are refused and counted. */
   @property({ attribute: 'max-requests' })
   @numberOption({ fallback: DEFAULT_LEDGER_CAPACITY, min: 1, max: 1_000_000, integer: true })
-  maxRequests: number = DEFAULT_LEDGER_CAPACITY;
+  maxRequests: number = 10000;
 
   /**
    * `session` (default): the requests of the session shown; another session starts afresh. `all`:
