@@ -335,6 +335,33 @@ describe('Dashboard II: costs, models, latency, export', function () {
     await expect(ttft).to.be.accessible();
   });
 
+  it('prices-url loads a price list; a bad list or URL is refused with kimi:error and the other prices stay; the gauge exports its readings', async () => {
+    sim = await Sim.create({ sessions: [1], activeSession: 1, history: 0 });
+    const source = await mount(sim, '<kimi-model-table time-window="0"></kimi-model-table><kimi-context-gauge></kimi-context-gauge>');
+    const table = source.querySelector<KimiModelTable>('kimi-model-table')!;
+    const errors = record<{ kind: string; option?: string; message: string }>(table, 'kimi:error');
+    table.pricesUrl = new URL('../fixtures/prices.json', import.meta.url).href;
+    await sim.push(tapUpdated({ id: 1, model: 'fixture-model', prompt: 1000, completion: 100, cached: 200, ttft: 5 }));
+    await until(() => table.rows[0]?.cost.usd !== null && table.rows[0]?.cost.usd !== undefined, { what: 'priced from prices-url' });
+    expect(table.rows[0]!.cost.usd).to.equal((800 * 4 + 200 * 1 + 100 * 8) / 1e6);
+    // A bad list in the attribute: refused whole, reported, the URL's prices stay.
+    table.setAttribute('prices', '{"fixture-model": {"input": -1, "output": 1}}');
+    await until(() => errors.some((e) => e.option === 'prices'), { what: 'kimi:error for prices' });
+    expect(errors[0]!.kind).to.equal('invalid-option');
+    expect(errors[0]!.message).to.contain('fixture-model');
+    await table.updateComplete;
+    expect(table.rows[0]!.cost.usd).to.equal((800 * 4 + 200 * 1 + 100 * 8) / 1e6);
+    // An unreachable list: reported, and the defaults (no price for this model) are used.
+    table.pricesUrl = new URL('../fixtures/no-such-prices.json', import.meta.url).href;
+    await until(() => errors.some((e) => e.option === 'prices-url'), { what: 'kimi:error for prices-url' });
+    await table.updateComplete;
+    expect(table.rows[0]!.cost.usd).to.equal(null);
+    const gauge = source.querySelector('kimi-context-gauge')!;
+    await until(() => gauge.latest !== null);
+    const [reading] = importReadings(gauge.exportData('csv'));
+    expect(reading!.request).to.include({ model: 'fixture-model', ttftMs: 5, cachedTokens: 200, promptTokens: 1000 });
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     it(`the cost meter and the model table are accessible in the ${scheme} scheme`, async function () {
       await useColorScheme(this, scheme);
