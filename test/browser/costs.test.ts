@@ -95,7 +95,9 @@ describe('Dashboard II: costs, models, latency, export', function () {
   this.timeout(30_000);
   let sim: Sim;
   afterEach(async () => {
+    // A test skipped before it made its own simulator must not close the previous one again.
     await sim?.close();
+    sim = null as unknown as Sim;
   });
 
   it('the model table equals an offline computation over the same tap requests, failures counted', async () => {
