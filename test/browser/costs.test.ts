@@ -364,6 +364,35 @@ describe('Dashboard II: costs, models, latency, export', function () {
     expect(reading!.request).to.include({ model: 'fixture-model', ttftMs: 5, cachedTokens: 200, promptTokens: 1000 });
   });
 
+  it('scope="all" keeps counting across the sessions a following source passes; scope="session" starts afresh', async () => {
+    sim = await Sim.create({ sessions: [1, 2], activeSession: 1, history: 0 });
+    const source = await mount(sim, '<kimi-cost-meter scope="all"></kimi-cost-meter><kimi-cost-meter></kimi-cost-meter>', { 'no-hydrate': '' });
+    const [all, one] = [...source.querySelectorAll<KimiCostMeter>('kimi-cost-meter')];
+    await until(() => source.sessionId === '1' || source.activeSessionId === '1', { what: 'following session 1' });
+    await sim.request({ tokens: 1000, completion: 10 });
+    await sim.request({ tokens: 2000, completion: 20 });
+    await until(() => all!.requestCount === 2 && one!.requestCount === 2, { what: 'session 1 requests' });
+    await sim.setActive(2);
+    await until(() => source.activeSessionId === '2', { what: 'following session 2' });
+    await sim.request({ tokens: 3000, completion: 30 });
+    await until(() => all!.requestCount === 3 && one!.requestCount === 1, { what: 'session 2 request' });
+    expect(new Set(all!.requests.map((r) => r.sessionId))).to.deep.equal(new Set(['1', '2']));
+    expect(one!.requests.map((r) => r.sessionId)).to.deep.equal(['2']);
+  });
+
+  it('an invalid series falls back to the context chart with a kimi:error', async () => {
+    sim = await Sim.create({ sessions: [1], activeSession: 1, history: 0 });
+    const source = await mount(sim, '<kimi-metric-chart></kimi-metric-chart>');
+    const chart = source.querySelector<KimiMetricChart>('kimi-metric-chart')!;
+    const errors = record<{ kind: string; option?: string }>(chart, 'kimi:error');
+    chart.setAttribute('series', 'latency');
+    await until(() => errors.length === 1, { what: 'kimi:error' });
+    expect(errors[0]).to.include({ kind: 'invalid-option', option: 'series' });
+    await sim.push(tapUpdated({ id: 1, model: 'kimi-k2', prompt: 1000, completion: 10, ttft: 100 }));
+    await until(() => chart.points.length === 1);
+    expect(chart.points[0]!.percentage).to.be.closeTo((1010 / 262144) * 100, 1e-9);
+  });
+
   for (const scheme of ['light', 'dark'] as const) {
     it(`the cost meter and the model table are accessible in the ${scheme} scheme`, async function () {
       await useColorScheme(this, scheme);
