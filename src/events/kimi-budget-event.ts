@@ -17,7 +17,8 @@ export interface KimiBudgetDetail {
 /**
  * `kimi:budget`: the spend of a `<kimi-cost-meter>` with a `budget` went past one of its levels.
  * Once per crossing: it fires again only after the spend fell below the level (a sliding window)
- * and rose past it again; changing `budget` or `budget-levels` fires nothing. Bubbles and is
+ * and rose past it again, and only when requests arrive: changing `budget`, `budget-levels`, the prices
+ * or the window fires nothing. Bubbles and is
  * composed; `<kimi-alert-feed>` shows it.
  */
 export class KimiBudgetEvent extends CustomEvent<KimiBudgetDetail> {

@@ -30,6 +30,8 @@ export class RequestLedger {
   private readonly byId = new Map<number, LedgerEntry>();
   /** Requests refused because the window held `capacity` already. */
   refused = 0;
+  /** Requests taken so far (new ones and confirmations of estimates): tells "more requests" from a re-pricing. */
+  added = 0;
 
   constructor(
     /** Length of the window, ms; 0 keeps every request (up to `capacity`). */
@@ -67,6 +69,7 @@ export class RequestLedger {
     const entry = typeof metricId === 'number' ? this.byId.get(metricId) : undefined;
     if (!entry || entry.failed) return false;
     entry.failed = true;
+    this.added++;
     return true;
   }
 
@@ -79,6 +82,7 @@ export class RequestLedger {
       // The confirmed counts of a request held as an estimate replace it; anything else is a repeat.
       if (!held.request.estimated || entry.request.estimated || entry.failed) return false;
       held.request = entry.request;
+      this.added++;
       return true;
     }
     if (this.items.length >= this.capacity) {
@@ -91,6 +95,7 @@ export class RequestLedger {
     if (i === items.length) items.push(entry);
     else items.splice(i, 0, entry);
     if (id !== null) this.byId.set(id, entry);
+    this.added++;
     return true;
   }
 

@@ -292,6 +292,16 @@ describe('Dashboard II: costs, models, latency, export', function () {
     await meter.updateComplete;
     await sleep(50);
     expect(events).to.have.length(3);
+    // Prices set by the owner move the share (to 100 % of $2, and back) without a request: no event either.
+    meter.prices = { big: { input: 16, output: 0 } };
+    await meter.updateComplete;
+    await sleep(50);
+    expect(meter.share).to.equal(100);
+    expect(events).to.have.length(3);
+    meter.prices = { big: { input: 8, output: 0 } };
+    await meter.updateComplete;
+    await sleep(50);
+    expect(meter.share).to.equal(50);
     await sim.push(...taps(9, 5)); // $1.625 of $2: 81.25 %; 50 % was passed silently when the budget changed
     await until(() => events.length === 4, { what: '80 % of the new budget' });
     expect(events[3]!.level).to.equal(80);

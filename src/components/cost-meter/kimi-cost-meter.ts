@@ -145,6 +145,8 @@ export class KimiCostMeter extends RequestElement {
   /** Levels the spend is at or above; a level fires when it joins. */
   private readonly crossed = new Set<number>();
   private pending: KimiBudgetDetail[] = [];
+  /** `ledger.added` when the levels were last checked. */
+  private seenAdded = 0;
 
   protected readonly link = this.linkRequests();
 
@@ -182,8 +184,13 @@ export class KimiCostMeter extends RequestElement {
       this.modelOfSession,
     );
     this.burnRate = burn.usd === null ? null : burn.usd * (3_600_000 / BURN_WINDOW_MS);
-    // The owner changing the budget or its levels is not a crossing: take the new state silently.
-    const silent = (changed.has('budget') && changed.get('budget') !== undefined) || (changed.has('budgetLevels') && changed.get('budgetLevels') !== undefined);
+    // A crossing is the spend rising because requests came. Anything else that moves the share (the
+    // owner changing the budget, its levels, the prices, the window; old requests leaving it) is taken
+    // silently: never an event because the owner set a property.
+    const grew = this.ledger.added !== this.seenAdded;
+    this.seenAdded = this.ledger.added;
+    const silent =
+      !grew || (changed.has('budget') && changed.get('budget') !== undefined) || (changed.has('budgetLevels') && changed.get('budgetLevels') !== undefined);
     this.checkLevels(silent);
   }
 
