@@ -121,11 +121,9 @@ export class RequestLedger {
  * the values at or below it (`sorted[ceil(p/100 × n) − 1]`). Exact, an observed value, no
  * interpolation; null for no values.
  */
-export function percentile(sorted: readonly number[], p: number): number | null {
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   const n = sorted.length;
   if (!n) return null;
   const rank = Math.min(n, Math.max(1, Math.ceil((p / 100) * n)));
   return sorted[rank - 1]!;
 }
-
-export const ascending = (a: number, b: number): number => a - b;

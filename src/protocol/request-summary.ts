@@ -1,5 +1,5 @@
 import { requestCost, type PriceTable } from './prices.js';
-import { ascending, percentile, type LedgerEntry } from './request-ledger.js';
+import { percentile, type LedgerEntry } from './request-ledger.js';
 
 /**
  * Totals and percentiles over the requests of a window, the figures of `<kimi-model-table>` and
@@ -99,8 +99,9 @@ export function summarize(
       if (r.ttftMs !== null) ttft.push(r.ttftMs);
       if (r.durationMs !== null) duration.push(r.durationMs);
     }
-    ttft.sort(ascending);
-    duration.sort(ascending);
+    // A typed array sorts numerically, natively: several times faster than sort(comparator).
+    const ttftSorted = Float64Array.from(ttft).sort();
+    const durationSorted = Float64Array.from(duration).sort();
     out.push({
       key,
       requests: list.length,
@@ -109,10 +110,10 @@ export function summarize(
       completionTokens: completion,
       cachedTokens: cached,
       cost: costOf(list, prices, sessionModels),
-      ttftP50: percentile(ttft, 50),
-      ttftP95: percentile(ttft, 95),
-      durationP50: percentile(duration, 50),
-      durationP95: percentile(duration, 95),
+      ttftP50: percentile(ttftSorted, 50),
+      ttftP95: percentile(ttftSorted, 95),
+      durationP50: percentile(durationSorted, 50),
+      durationP95: percentile(durationSorted, 95),
     });
   }
   return out;
