@@ -4,6 +4,8 @@ import { KimiContextGauge } from './components/context-gauge/kimi-context-gauge.
 import { KimiMetricChart } from './components/metric-chart/kimi-metric-chart.js';
 import { KimiAlertFeed } from './components/alert-feed/kimi-alert-feed.js';
 import { KimiConnectionStatus } from './components/connection-status/kimi-connection-status.js';
+import { KimiCostMeter } from './components/cost-meter/kimi-cost-meter.js';
+import { KimiModelTable } from './components/model-table/kimi-model-table.js';
 import { attachContextRoot } from './internal/context-root.js';
 
 // Dashboard elements upgraded before their <kimi-realtime> find it once it is defined.
@@ -13,6 +15,8 @@ KimiContextGauge.define();
 KimiMetricChart.define();
 KimiAlertFeed.define();
 KimiConnectionStatus.define();
+KimiCostMeter.define();
+KimiModelTable.define();
 
 export * from './index.js';
 

@@ -6,6 +6,7 @@ import { KimiMetricEvent } from './kimi-metric-event.js';
 import { KimiStatusEvent } from './kimi-status-event.js';
 import { KimiStatsEvent } from './kimi-stats-event.js';
 import { KimiAlertDismissEvent } from '../components/alert-feed/kimi-alert-dismiss-event.js';
+import { KimiBudgetEvent } from './kimi-budget-event.js';
 
 /**
  * Every event the library dispatches itself, by name, with its class. The single list: the event
@@ -23,6 +24,8 @@ export const KIMI_LIBRARY_EVENTS = {
   /** The element's `stats`, at most once a second, while someone listens on the element. */
   'kimi:stats': KimiStatsEvent,
   'kimi:alert-dismiss': KimiAlertDismissEvent,
+  /** A `<kimi-cost-meter>` spend crossed a budget level. */
+  'kimi:budget': KimiBudgetEvent,
 };
 
 /** The library's own events, by name: their names are reserved, a server frame never takes one. */

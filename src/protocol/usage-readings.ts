@@ -1,7 +1,7 @@
 import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage, TapMetricRow, TapRequestFacts } from './messages.js';
 import { ServerClock } from './server-clock.js';
 import { capText } from '../internal/text.js';
-import { percentage as shareOf, rowId, tokenCount, windowSize, MAX_PERCENTAGE } from './ranges.js';
+import { durationMs, percentage as shareOf, rowId, tokenCount, windowSize, MAX_PERCENTAGE } from './ranges.js';
 import { sessionIdOf } from './session-filter.js';
 
 /**
@@ -56,6 +56,34 @@ export interface UsageReading {
   frame: UsageFrame;
   /** What it was read from: the frame, or the metrics row for history. */
   message: KimiMessage | MetricRow;
+  /** The proxied request behind a `proxy` reading (null for log frames): see `RequestFacts`. */
+  request: RequestFacts | null;
+}
+
+/**
+ * What is known of one proxied request. Kimi Proxy itself gives only the prompt / completion split;
+ * `kimi-tap` (PROTOCOL.md §17) adds the rest. Every field it did not send is null: nothing is guessed.
+ */
+export interface RequestFacts {
+  /** The model the request named (tap); null when the frame did not say (use the session's model). */
+  model: string | null;
+  /** HTTP status of the upstream answer (tap); null when unknown. */
+  status: number | null;
+  /** Time to first token, ms (tap); null when unknown or no byte came. */
+  ttftMs: number | null;
+  /** Request received → last byte, ms (tap); null when unknown. */
+  durationMs: number | null;
+  /** Request start / end, epoch ms on this browser's clock, never after arrival (tap); null when unknown. */
+  startedAt: number | null;
+  endedAt: number | null;
+  /** Input tokens; null when the frame gave no split. */
+  promptTokens: number | null;
+  /** Output tokens; null when the frame gave no split. */
+  completionTokens: number | null;
+  /** Input tokens served from the provider's cache (tap); null when not reported. */
+  cachedTokens: number | null;
+  /** The counts are an estimate (the tap's tokenizer, or a history row the provider never confirmed). */
+  estimated: boolean;
 }
 
 /** Threshold levels of the Kimi dashboard (PROTOCOL.md §3.4). */
@@ -73,6 +101,43 @@ export function levelOf(percentage: number): UsageLevel {
 }
 
 const finite = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n);
+/** Reads server times when the caller has no clock of its own: naive times in this browser's zone. */
+const BROWSER_ZONE = new ServerClock();
+/** Longest model name kept: models are table keys and labels on screen. */
+const MAX_MODEL_NAME = 120;
+
+/**
+ * The request facts a `metric_updated`, `request_failed` or metrics row carries (tap fields when
+ * present, PROTOCOL.md §17.1); `prompt` / `completion` are Kimi Proxy's own split when it has one.
+ * Every figure goes through its range (`ranges.ts`); times are read no later than `arrival`.
+ */
+export function requestFacts(
+  facts: TapRequestFacts,
+  prompt: unknown,
+  completion: unknown,
+  estimated: boolean,
+  clock: ServerClock = BROWSER_ZONE,
+  arrival: number = Date.now(),
+): RequestFacts {
+  const at = (value: unknown): number | null => {
+    if (typeof value !== 'string') return null;
+    const t = clock.readAt(value, arrival);
+    return Number.isFinite(t) ? t : null;
+  };
+  const status = facts.status;
+  return {
+    model: typeof facts.model === 'string' && facts.model ? capText(facts.model, MAX_MODEL_NAME) : null,
+    status: Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599 ? (status as number) : null,
+    ttftMs: durationMs(facts.ttft_ms),
+    durationMs: durationMs(facts.duration_ms),
+    startedAt: at(facts.started_at),
+    endedAt: at(facts.ended_at),
+    promptTokens: tokenCount(prompt),
+    completionTokens: tokenCount(completion),
+    cachedTokens: tokenCount(facts.cached_tokens),
+    estimated: estimated || facts.estimated === true,
+  };
+}
 /** Longest `log:<source>` name kept: sources are keys of series and labels on screen. */
 const MAX_SOURCE_NAME = 48;
 
@@ -122,9 +187,6 @@ function reading(fields: Omit<UsageReading, 'window' | 'percentage' | 'level'>, 
   return { ...fields, tokens, window, percentage, level: levelOf(percentage) };
 }
 
-/** Reads server times when the caller has no clock of its own: naive times in this browser's zone. */
-const BROWSER_ZONE = new ServerClock();
-
 /**
  * When a request ended as the tap stamped it (`ended_at`, else `started_at`; PROTOCOL.md §17), on
  * this browser's clock and never after `arrival`; NaN when the frame or row has neither.
@@ -145,6 +207,7 @@ const sessionOf = (value: unknown): string | null => sessionIdOf(value) || null;
  */
 export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | null {
   const stamped = tapTime(message, now, clock);
+  const real = message.real_tokens && typeof message.real_tokens === 'object' ? message.real_tokens : null;
   return reading(
     {
       sessionId: sessionOf(message.session_id),
@@ -156,6 +219,7 @@ export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: num
       origin: 'live',
       frame: 'metric_updated',
       message,
+      request: requestFacts(message, real?.prompt, real?.completion, false, clock, now),
     },
     null,
     message.cumulative_percentage,
@@ -198,6 +262,7 @@ export function readingFromLogMetric(message: LogMetricMessage, now: number, clo
       origin: 'live',
       frame: 'log_metric',
       message,
+      request: null,
     },
     m.max_context,
     m.percentage,
@@ -222,6 +287,7 @@ export function readingFromLegacyMetric(message: MetricMessage, now: number, clo
       origin: 'live',
       frame: 'metric',
       message,
+      request: null,
     },
     null,
     m.percentage,
@@ -234,6 +300,15 @@ export function readingFromLegacyMetric(message: MetricMessage, now: number, clo
  */
 export function readingOrder(a: UsageReading, b: UsageReading): number {
   return a.time - b.time || (a.metricId !== null && b.metricId !== null ? a.metricId - b.metricId : 0);
+}
+
+/**
+ * A row's request. A row the provider never confirmed has no split (prompt and completion 0): its
+ * `estimated_tokens`, the proxy's count of the prompt before sending, stand as input, marked estimated.
+ */
+function rowRequest(row: TapMetricRow, estimated: boolean, clock: ServerClock, now: number): RequestFacts {
+  const unsplit = estimated && !row.prompt_tokens && !row.completion_tokens && finite(row.estimated_tokens);
+  return requestFacts(row, unsplit ? row.estimated_tokens : row.prompt_tokens, unsplit ? 0 : row.completion_tokens, estimated, clock, now);
 }
 
 /**
@@ -260,6 +335,8 @@ export function readingsFromRows(
     const stamped = tapTime(row, now, clock);
     const time = Number.isFinite(stamped) ? stamped : clock.readAt(row.timestamp, now);
     if (!Number.isFinite(time)) continue;
+    // 0/1 from SQLite; anything but an explicit 0 counts as unconfirmed.
+    const estimated = row.is_estimated !== 0 && (row.is_estimated as unknown) !== false;
     const r = reading(
       {
         sessionId: sessionOf(row.session_id) ?? sessionId,
@@ -267,11 +344,11 @@ export function readingsFromRows(
         tokens: row.estimated_tokens,
         time,
         metricId: rowId(row.id),
-        // 0/1 from SQLite; anything but an explicit 0 counts as unconfirmed.
-        estimated: row.is_estimated !== 0 && (row.is_estimated as unknown) !== false,
+        estimated,
         origin: 'history',
         frame,
         message: row as MetricRow,
+        request: rowRequest(row, estimated, clock, now),
       },
       null,
       row.percentage,

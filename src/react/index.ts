@@ -12,9 +12,27 @@ import { KimiContextGauge as KimiContextGaugeElement } from '../components/conte
 import { KimiMetricChart as KimiMetricChartElement } from '../components/metric-chart/kimi-metric-chart.js';
 import { KimiAlertFeed as KimiAlertFeedElement } from '../components/alert-feed/kimi-alert-feed.js';
 import { KimiConnectionStatus as KimiConnectionStatusElement } from '../components/connection-status/kimi-connection-status.js';
-import { kimiAlertFeedEvents, kimiConnectionStatusEvents, kimiContextGaugeEvents, kimiMetricChartEvents, kimiRealtimeEvents } from './events.js';
+import { KimiCostMeter as KimiCostMeterElement } from '../components/cost-meter/kimi-cost-meter.js';
+import { KimiModelTable as KimiModelTableElement } from '../components/model-table/kimi-model-table.js';
+import {
+  kimiAlertFeedEvents,
+  kimiConnectionStatusEvents,
+  kimiContextGaugeEvents,
+  kimiCostMeterEvents,
+  kimiMetricChartEvents,
+  kimiModelTableEvents,
+  kimiRealtimeEvents,
+} from './events.js';
 
-export { kimiAlertFeedEvents, kimiConnectionStatusEvents, kimiContextGaugeEvents, kimiMetricChartEvents, kimiRealtimeEvents };
+export {
+  kimiAlertFeedEvents,
+  kimiConnectionStatusEvents,
+  kimiContextGaugeEvents,
+  kimiCostMeterEvents,
+  kimiMetricChartEvents,
+  kimiModelTableEvents,
+  kimiRealtimeEvents,
+};
 
 /** `<kimi-realtime>`: one reconnecting socket; `onKimiMessage`, `onKimiStatus`, `onKimiError` and one prop per server type. */
 export const KimiRealtime = createComponent({
@@ -59,4 +77,22 @@ export const KimiConnectionStatus = createComponent({
   react: React,
   events: kimiConnectionStatusEvents,
   displayName: 'KimiConnectionStatus',
+});
+
+/** `<kimi-cost-meter>`: `onKimiBudget`. */
+export const KimiCostMeter = createComponent({
+  tagName: 'kimi-cost-meter',
+  elementClass: KimiCostMeterElement,
+  react: React,
+  events: kimiCostMeterEvents,
+  displayName: 'KimiCostMeter',
+});
+
+/** `<kimi-model-table>`. */
+export const KimiModelTable = createComponent({
+  tagName: 'kimi-model-table',
+  elementClass: KimiModelTableElement,
+  react: React,
+  events: kimiModelTableEvents,
+  displayName: 'KimiModelTable',
 });

@@ -782,6 +782,7 @@ describe('metric chart geometry and series (pure modules)', () => {
     origin,
     frame: origin === 'history' ? 'init' : 'metric_updated',
     message: { type: 'metric_updated' },
+    request: null,
   });
   const seriesOf = (...readings: UsageReading[]): ReadingSeries => {
     const series = new ReadingSeries(50);

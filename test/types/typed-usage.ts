@@ -16,6 +16,15 @@ document.addEventListener('kimi:metric_updated', (e) => {
 });
 document.addEventListener('kimi:log_metric', (e) => e.detail.metrics.percentage.toFixed(1));
 document.addEventListener('kimi:status', (e) => e.detail.state === 'open');
+document.addEventListener('kimi:budget', (e) => {
+  const level: number = e.detail.level;
+  const rate: number | null = e.detail.burnRate;
+  return [level, rate, e.detail.spent / e.detail.budget];
+});
+document.addEventListener('kimi:request_failed', (e) => [e.detail.failed_by, e.detail.model, e.detail.ttft_ms]);
+document.addEventListener('kimi:metric', (e) => e.detail.request?.ttftMs ?? e.detail.request?.model);
+document.querySelector('kimi-model-table')?.exportData('csv');
+document.querySelector('kimi-cost-meter')?.spent.usd;
 document.addEventListener('kimi:error', (e) => e.detail.kind === 'queue-overflow');
 document.addEventListener('kimi:message', (e) => {
   if (e.detail.type === 'init') {

@@ -11,7 +11,7 @@ import { countOf, percentage as share, tokenCount } from '../../protocol/ranges.
 export type AlertLevel = 'info' | 'caution' | 'warning' | 'error' | 'critical';
 
 /** What the item is about, independent of the message type that carried it. */
-export type AlertKind = 'threshold' | 'streaming-error' | 'context-limit' | 'compaction' | 'compression' | 'context-warning';
+export type AlertKind = 'threshold' | 'streaming-error' | 'context-limit' | 'compaction' | 'compression' | 'context-warning' | 'budget';
 
 /** An alert as a message maps to it, before it joins the list. */
 export interface AlertCandidate {
@@ -230,6 +230,17 @@ export function alertFromMessage(message: KimiMessage): AlertCandidate | null {
     default:
       return null;
   }
+}
+
+/** A `kimi:budget` crossing (`<kimi-cost-meter>`): below 80 % a caution, then a warning, from 95 % critical. */
+export function alertFromBudget(detail: { level: number; share: number; spent: number; budget: number }): AlertCandidate {
+  const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+  return {
+    kind: 'budget',
+    level: detail.level >= 95 ? 'critical' : detail.level >= 80 ? 'warning' : 'caution',
+    text: `${detail.level} % of the budget spent`,
+    detail: `${usd(detail.spent)} of ${usd(detail.budget)} (${detail.share.toFixed(1)} %)`,
+  };
 }
 
 let nextId = 1;

@@ -16,6 +16,7 @@ import {
   alertFromMessage,
   levelText,
   type AlertItem,
+  alertFromBudget,
 } from './alert-model.js';
 import { KimiAlertDismissEvent } from './kimi-alert-dismiss-event.js';
 import { formatDateTime, langOf, relativeTime, relativeTimeChangesIn } from '../shared/locale.js';
@@ -150,6 +151,8 @@ export class KimiAlertFeed extends DashboardElement {
       if (READING_ALERT_TYPES.has(message.type) && !this.readingTaken) this.take(message);
       this.readingTaken = false;
     },
+    // A <kimi-cost-meter> of this source crossed a budget level.
+    'kimi:budget': (e) => this.add(alertFromBudget(e.detail), { type: 'budget', ...e.detail }, Date.now()),
   });
 
   private takeReading(reading: UsageReading): void {

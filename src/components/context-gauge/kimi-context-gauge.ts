@@ -2,6 +2,7 @@ import { css, html, svg, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
 import { THRESHOLDS, sourceLabel, type UsageLevel, type UsageReading } from '../../protocol/usage-readings.js';
+import { exportReadings, type ExportFormat } from '../../protocol/readings-export.js';
 import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';
 import { formatNumber, formatPercent } from '../shared/locale.js';
 import { ReadingSeries } from '../shared/reading-series.js';
@@ -179,6 +180,14 @@ export class KimiContextGauge extends DashboardElement {
   /** The window of the reading shown, in tokens, when known. */
   get maxContext(): number | null {
     return this.series.last?.window ?? null;
+  }
+
+  /**
+   * The readings it holds (the last 64 of its source, oldest first) as CSV or JSON (columns: README,
+   * "Export"); `importReadings()` reads them back.
+   */
+  exportData(format: ExportFormat = 'csv'): string {
+    return exportReadings(this.series.toArray(), format);
   }
 
   protected clear(): void {

@@ -49,6 +49,8 @@ export interface ChartScales {
   maxContext: number | null;
   /** The span crosses midnight (or days): time labels carry the date. */
   withDates: boolean;
+  /** Label of a value tick: `50 %`, or `1.2 s` in latency mode. */
+  valueLabel: (value: number) => string;
 }
 
 /** Label widths the layout needs, measured by the caller (the renderer owns the 2D context). */
@@ -159,6 +161,7 @@ export function computeScales(
   now = Date.now(),
   windowMs = 0,
   timeLabel: TimeLabel = (t, withDates) => formatClock(t, undefined, withDates),
+  valueLabel: (value: number) => string = PERCENT_LABEL,
 ): ChartScales {
   const p1 = percentCeiling(extent?.maxPercentage ?? 0);
   const t1 = extent ? extent.maxTime : now;
@@ -179,7 +182,7 @@ export function computeScales(
   const tokenTop = known ? (p1 / 100) * known : 0;
   const tokenTicks = known ? ticksBetween(0, tokenTop, niceStep(tokenTop / maxYTicks)) : [];
 
-  const left = Math.ceil(measure(PERCENT_LABEL(percentTicks[percentTicks.length - 1] ?? 100))) + 10;
+  const left = Math.ceil(measure(valueLabel(percentTicks[percentTicks.length - 1] ?? 100))) + 10;
   const right = width - (tokenTicks.length ? Math.ceil(measure(compactTokens(tokenTicks[tokenTicks.length - 1]!))) + 10 : 12);
   const plotWidth = Math.max(1, right - left);
   const withDates = crossesDays(t0, t1);
@@ -199,6 +202,7 @@ export function computeScales(
     tokenTicks,
     maxContext: known,
     withDates,
+    valueLabel,
   };
 }
 

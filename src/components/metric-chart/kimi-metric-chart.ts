@@ -1,7 +1,8 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
-import { numberOption } from '../../internal/options.js';
+import { numberOption, reportInvalidOption } from '../../internal/options.js';
+import { exportReadings, type ExportFormat } from '../../protocol/readings-export.js';
 import { THRESHOLDS, sourceLabel, type UsageReading, type UsageSource } from '../../protocol/usage-readings.js';
 import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';
 import { formatClock, formatNumber, formatPercent } from '../shared/locale.js';
@@ -17,6 +18,13 @@ const LINE_VARS = ['--_line', '--_line-2', '--_line-3', '--_line-4'] as const;
 const DASHES: readonly (readonly number[])[] = [[], [6, 3], [2, 3], [8, 3, 2, 3]];
 /** Most series drawn at once (`usage-sources="all"` takes the first sources seen). */
 const MAX_SERIES = LINE_VARS.length;
+
+/** What the chart plots: the context in use, or each request's time to first token or duration. */
+export type ChartValue = 'context' | 'ttft' | 'duration';
+const CHART_VALUES: readonly ChartValue[] = ['context', 'ttft', 'duration'];
+const LATENCY_NAME = { ttft: 'time to first token', duration: 'duration' } as const;
+/** `850 ms`, `1.2 s`. */
+const msLabel = (ms: number): string => (ms >= 1000 ? `${+(ms / 1000).toFixed(2)} s` : `${+ms.toFixed(0)} ms`);
 
 interface CanvasSize {
   /** CSS px. */
@@ -35,6 +43,10 @@ interface CanvasSize {
  * reconnect adds what was missed and removes nothing. Times are on this browser's clock (the
  * server's zone and skew are corrected); the axis shows dates when the span crosses days. Keeps the
  * newest `max-points` readings per source and draws at most once per frame.
+ *
+ * With `series="ttft"` or `series="duration"` it plots each proxied request's time to first token
+ * or duration instead (one line per model, the first four), from the facts `kimi-tap` adds
+ * (PROTOCOL.md §17); a server that sends no timings shows "No latency data".
  *
  * @tag kimi-metric-chart
  * @summary Line chart of the context window in use over time.
@@ -86,6 +98,13 @@ export class KimiMetricChart extends DashboardElement {
    */
   @property({ attribute: 'usage-sources' }) usageSources = 'proxy';
 
+  /**
+   * What is plotted: `context` (default, percent of the window), `ttft` (time to first token per
+   * request, ms) or `duration` (request duration, ms; one line per model). Other values fall back
+   * to `context` with a `kimi:error`.
+   */
+  @property() series: ChartValue = 'context';
+
   @query('canvas') private canvas!: HTMLCanvasElement | null;
   @query('.plot') private plot!: HTMLElement | null;
 
@@ -101,6 +120,13 @@ export class KimiMetricChart extends DashboardElement {
   private context: CanvasRenderingContext2D | null = null;
   private resizeObserver: ResizeObserver | null = null;
   private readonly darkScheme = matchMedia('(prefers-color-scheme: dark)');
+  /** In latency mode the points are copies whose `percentage` is the time: the readings they stand for. */
+  private readonly originals = new WeakMap<UsageReading, UsageReading>();
+
+  /** The valid `series`, read once per update. */
+  private get mode(): ChartValue {
+    return CHART_VALUES.includes(this.series) ? this.series : 'context';
+  }
 
   protected readonly link = this.linkSource({
     'kimi:metric': (e) => {
@@ -131,6 +157,17 @@ export class KimiMetricChart extends DashboardElement {
     return newest;
   }
 
+  /**
+   * The readings drawn as CSV or JSON (columns: README, "Export"); in latency mode the requests
+   * plotted. `importReadings()` reads them back.
+   */
+  exportData(format: ExportFormat = 'csv'): string {
+    return exportReadings(
+      this.points.map((p) => this.originals.get(p) ?? p),
+      format,
+    );
+  }
+
   /** The window of the newest reading drawn, in tokens, when known. */
   get maxContext(): number | null {
     return this.latest?.window ?? null;
@@ -146,6 +183,8 @@ export class KimiMetricChart extends DashboardElement {
   private take(reading: UsageReading): boolean {
     // History rows the provider never confirmed are guesses made before sending: not drawn (README).
     if (reading.estimated) return false;
+    const mode = this.mode;
+    if (mode !== 'context') return this.takeLatency(reading, mode);
     let line = this.lines.get(reading.source);
     if (!line) {
       if (!this.draws(reading.source) || this.lines.size >= MAX_SERIES) return false;
@@ -153,6 +192,25 @@ export class KimiMetricChart extends DashboardElement {
       this.lines.set(reading.source, line);
     }
     return line.add(reading);
+  }
+
+  /** A request's time as a point of its model's line (`percentage` holds the ms). */
+  private takeLatency(reading: UsageReading, mode: 'ttft' | 'duration'): boolean {
+    const request = reading.request;
+    const ms = request ? (mode === 'ttft' ? request.ttftMs : request.durationMs) : null;
+    if (reading.source !== 'proxy' || ms === null) return false;
+    // Lines are keyed by model here; a model name is shown as it is (sourceLabel caps it).
+    const key = (request!.model ?? 'proxy') as UsageSource;
+    let line = this.lines.get(key);
+    if (!line) {
+      if (this.lines.size >= MAX_SERIES) return false;
+      line = new ReadingSeries(this.maxPoints);
+      this.lines.set(key, line);
+    }
+    const point = { ...reading, percentage: ms };
+    if (!line.add(point)) return false;
+    this.originals.set(point, reading);
+    return true;
   }
 
   private draws(source: UsageSource): boolean {
@@ -211,7 +269,8 @@ export class KimiMetricChart extends DashboardElement {
     super.willUpdate(changed);
     if (changed.has('maxPoints')) for (const line of this.lines.values()) if (line.resize(this.maxPoints)) this.stale = true;
     if (changed.has('timeWindow')) this.stale = true;
-    if (changed.has('usageSources') && changed.get('usageSources') !== undefined) {
+    if (changed.has('series') && !CHART_VALUES.includes(this.series)) reportInvalidOption(this, 'series', this.series, 'context, ttft or duration', 'context');
+    if ((changed.has('usageSources') && changed.get('usageSources') !== undefined) || (changed.has('series') && changed.get('series') !== undefined)) {
       // Other sources chosen: redraw from what the <kimi-realtime> kept.
       this.clear();
       for (const reading of this.kimiSource?.readings ?? []) this.take(reading);
@@ -252,16 +311,18 @@ export class KimiMetricChart extends DashboardElement {
     ctx.font = this.palette.font;
     const lines = [...this.lines.values()];
     const locale = this.locale;
+    const latency = this.mode !== 'context';
     this.scales = computeScales(
       seriesExtent(...lines),
       width,
       height,
       // Tokens on the right only when one line is drawn: each source has its own window.
-      lines.length === 1 ? (lines[0]!.last?.window ?? null) : null,
+      !latency && lines.length === 1 ? (lines[0]!.last?.window ?? null) : null,
       (text) => ctx.measureText(text).width,
       Date.now(),
       this.timeWindow > 0 ? this.timeWindow * 1000 : 0,
       (t, withDates) => formatClock(t, locale, withDates),
+      latency ? msLabel : undefined,
     );
   }
 
@@ -284,10 +345,10 @@ export class KimiMetricChart extends DashboardElement {
       series,
       timeLabel: (t, withDates) => formatClock(t, locale, withDates),
       palette,
-      thresholds: THRESHOLDS,
+      thresholds: this.mode === 'context' ? THRESHOLDS : [],
       pixelRatioX: deviceWidth / width,
       pixelRatioY: deviceHeight / height,
-      emptyText: this.dataStatus === 'not-found' ? 'Session not found' : 'Waiting for data',
+      emptyText: this.dataStatus === 'not-found' ? 'Session not found' : this.mode !== 'context' ? 'No latency data' : 'Waiting for data',
     });
     this.stale = false;
   }
@@ -375,16 +436,24 @@ export class KimiMetricChart extends DashboardElement {
   private summary(): string {
     const locale = this.locale;
     const parts: string[] = [];
+    const mode = this.mode;
     for (const [source, line] of this.lines) {
       const p = line.last;
       if (!p) continue;
       const n = line.size;
+      if (mode !== 'context') {
+        parts.push(
+          `${sourceLabel(source)} ${LATENCY_NAME[mode]} ${msLabel(p.percentage)} at ${formatClock(p.time, locale)}, ${n} ${n === 1 ? 'request' : 'requests'}`,
+        );
+        continue;
+      }
       parts.push(
         `${sourceLabel(source)} ${formatPercent(p.percentage, locale)} (${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens) at ${formatClock(p.time, locale)}, ${n} ${n === 1 ? 'point' : 'points'}`,
       );
     }
     const notice = this.noticeText();
-    return `${this.label}: ${parts.length ? parts.join('; ') : 'no data yet'}${notice ? `. ${notice}` : ''}`;
+    const none = mode === 'context' ? 'no data yet' : 'no latency data (the server sends no request timings)';
+    return `${this.label}: ${parts.length ? parts.join('; ') : none}${notice ? `. ${notice}` : ''}`;
   }
 
   private renderHover() {
@@ -425,10 +494,14 @@ export class KimiMetricChart extends DashboardElement {
         <div part="readout" class="readout ${p && s ? 'active' : ''}" aria-live="polite">
           ${
             p && s
-              ? html`<time>${formatClock(p.time, locale, s.withDates)}</time>
-                  <span>${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens</span>
-                  <span>${formatPercent(p.percentage, locale)}</span>
-                  <span class="source">${sourceLabel(p.source)}${p.origin === 'history' ? ' (history)' : ''}</span>`
+              ? this.mode !== 'context'
+                ? html`<time>${formatClock(p.time, locale, s.withDates)}</time>
+                    <span>${LATENCY_NAME[this.mode as 'ttft' | 'duration']} ${msLabel(p.percentage)}</span>
+                    <span class="source">${sourceLabel(p.source === 'proxy' && p.request?.model ? p.request.model : p.source)}</span>`
+                : html`<time>${formatClock(p.time, locale, s.withDates)}</time>
+                    <span>${formatNumber(p.tokens, locale)}${p.window ? ` of ${formatNumber(p.window, locale)}` : ''} tokens</span>
+                    <span>${formatPercent(p.percentage, locale)}</span>
+                    <span class="source">${sourceLabel(p.source)}${p.origin === 'history' ? ' (history)' : ''}</span>`
               : nothing
           }
         </div>
@@ -443,10 +516,10 @@ export class KimiMetricChart extends DashboardElement {
           ([source, line], i) =>
             html`<li>
               <span class=${`swatch line line-${i + 1}`}></span
-              >${sourceLabel(source)}${line?.last?.window ? `, window ${formatNumber(line.last.window, locale)} tokens` : ''}
+              >${sourceLabel(source)}${this.mode === 'context' && line?.last?.window ? `, window ${formatNumber(line.last.window, locale)} tokens` : ''}
             </li>`,
         )}
-        ${THRESHOLDS.map((t) => html`<li><span class=${`swatch dashed ${t.level}`}></span>${t.percentage} % ${t.level}</li>`)}
+        ${this.mode === 'context' ? THRESHOLDS.map((t) => html`<li><span class=${`swatch dashed ${t.level}`}></span>${t.percentage} % ${t.level}</li>`) : nothing}
       </ul>
     `;
   }

@@ -218,7 +218,7 @@ export function drawAxes(ctx: CanvasRenderingContext2D, { scales: s, palette, pi
   ctx.fillStyle = palette.text;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'right';
-  for (const p of s.percentTicks) ctx.fillText(PERCENT_LABEL(p), left - 6, bottom - (p - s.p0) * ky);
+  for (const p of s.percentTicks) ctx.fillText(s.valueLabel(p), left - 6, bottom - (p - s.p0) * ky);
 
   if (s.maxContext !== null) {
     const kt = ky * (100 / s.maxContext);
