@@ -37,8 +37,9 @@ const tapUpdated = (t: Tap) => ({
   model: t.model,
   stream: true,
   status: 200,
-  started_at: '2026-12-05T23:59:01.123+01:00',
-  ended_at: '2026-12-05T23:59:02.357+01:00',
+  // The tap stamps each request when it happens (the reading's time is its end): stamped now.
+  started_at: new Date(Date.now() - (t.duration ?? 1000)).toISOString(),
+  ended_at: new Date().toISOString(),
   ttft_ms: t.ttft ?? null,
   duration_ms: t.duration ?? 1000,
   cached_tokens: t.cached ?? null,
