@@ -1,16 +1,18 @@
-// The package as an app team adopts it: `npm pack`, installed into three apps outside this repository
-// (a plain page with the script-tag bundle, a Vite + TypeScript app, a React 19 app), each type-checked
-// with strict TypeScript against the installed tarball, built, and run in Debian's Chromium against the
-// simulator. Needs the build (`npm test` builds first).
+// The package as an app team adopts it: `npm pack`, installed into four apps outside this repository
+// (a plain page with the script-tag bundle, a Vite + TypeScript app, a React 19 app, an Angular app),
+// each type-checked with strict TypeScript against the installed tarball, built, and run in Debian's
+// Chromium against the simulator. Needs the build (`npm test` builds first).
 //
 // Installing: the tarball is unpacked into the app's node_modules; only the package's declared
 // dependencies and the app's own (React) are linked beside it from this repository's node_modules,
-// so an import of something the package does not declare fails as it would under pnpm.
+// so an import of something the package does not declare fails as it would under pnpm. The Angular
+// app's toolchain (CLI, compiler) is not in this repository's dependencies: it has its own lockfile in
+// test/apps/angular/, installed there on first use (test/apps/ensure-deps.mjs) and linked the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -18,6 +20,7 @@ import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-chromium.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { startHub } from '../../simulator/control.mjs';
 import { stopChild, waitForOutput } from '../../scripts/child-output.mjs';
+import { ensureDeps } from '../apps/ensure-deps.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const APPS = join(ROOT, 'test/apps');
@@ -43,11 +46,15 @@ const metric = (session, id, percentage) => ({
   source: 'proxy',
 });
 
-/** Copies test/apps/<name> to a directory outside the repository and installs the tarball into it. */
+/**
+ * Copies test/apps/<name> to a directory outside the repository and installs the tarball into it;
+ * `extraDeps` are linked from this repository's node_modules, every package of `depsFrom` (a
+ * node_modules folder) too.
+ */
 let made = 0;
-function makeApp(name, extraDeps = []) {
+function makeApp(name, extraDeps = [], depsFrom = null) {
   const dir = join(work, `${name}-${++made}`);
-  cpSync(join(APPS, name), dir, { recursive: true });
+  cpSync(join(APPS, name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist|\.angular)$/.test(src) });
   cpSync(join(APPS, 'tsconfig.base.json'), join(work, 'tsconfig.base.json'));
   const target = join(dir, 'node_modules', 'kimi-realtime');
   mkdirSync(target, { recursive: true });
@@ -56,6 +63,17 @@ function makeApp(name, extraDeps = []) {
     const link = join(dir, 'node_modules', dep);
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules', dep), link, 'dir');
+  }
+  if (depsFrom) {
+    const names = readdirSync(depsFrom).flatMap((n) =>
+      n.startsWith('@') ? readdirSync(join(depsFrom, n)).map((m) => `${n}/${m}`) : n.startsWith('.') ? [] : [n],
+    );
+    for (const dep of names) {
+      const link = join(dir, 'node_modules', dep);
+      if (existsSync(link)) continue;
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(join(depsFrom, dep), link, 'dir');
+    }
   }
   return dir;
 }
@@ -213,6 +231,60 @@ test('React 19 app: wrappers with camel-case event props, typed plain tags with 
   } finally {
     await close();
   }
+});
+
+/** `ng build` (the Angular CLI, from test/apps/angular's own install) in `dir`; throws with its output on failure. */
+function ngBuild(dir) {
+  try {
+    execFileSync(process.execPath, [join(dir, 'node_modules/@angular/cli/bin/ng.js'), 'build'], {
+      cwd: dir,
+      stdio: 'pipe',
+      env: { ...process.env, NG_CLI_ANALYTICS: 'false', NO_COLOR: '1' },
+    });
+  } catch (e) {
+    throw new Error(`ng build failed in ${dir}:\n${e.stdout}${e.stderr}`, { cause: e });
+  }
+}
+
+/** The Angular app, its toolchain installed on first use (about 50 s and 280 MB once; nothing after). */
+function makeAngularApp() {
+  const deps = join(APPS, 'angular');
+  ensureDeps(deps);
+  return makeApp('angular', [], join(deps, 'node_modules'));
+}
+
+test(
+  'Angular app: standalone component, CUSTOM_ELEMENTS_SCHEMA, @ViewChild + addEventListener, built by the Angular CLI with strict templates',
+  { timeout: 300_000 },
+  async () => {
+    const dir = makeAngularApp();
+    ngBuild(dir); // AOT with strictTemplates: the template and the component's TypeScript are type-checked against the tarball
+    const { page, errors, close } = await open(join(dir, 'dist/browser'), '/index.html');
+    try {
+      const events = await exchange(page, { sockets: 1, via: ['angular'] });
+      assert.deepEqual(
+        events.map((e) => e.id),
+        [1, 3],
+        'session 1 only, in order',
+      );
+      await page.waitForFunction(() => document.querySelector('#angular-state')?.textContent === '42.5 %', { timeout: 5000 });
+      await page.waitForFunction(() => /42\.5/.test(document.querySelector('kimi-context-gauge')?.shadowRoot?.textContent ?? ''), { timeout: 5000 });
+      assert.ok((await page.evaluate(() => window.__states)).includes('open'));
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  },
+);
+
+test('Angular: the template binding (kimi:metric_updated) is rejected by the compiler, as the README says', { timeout: 300_000 }, () => {
+  const dir = makeAngularApp();
+  const main = join(dir, 'src/main.ts');
+  const source = readFileSync(main, 'utf8');
+  const bound = source.replace('<kimi-realtime #rt', '<kimi-realtime (kimi:metric_updated)="percentage.set(1)" #rt');
+  assert.notEqual(bound, source);
+  writeFileSync(main, bound);
+  assert.throws(() => ngBuild(dir), /Unexpected global target 'kimi' defined for 'metric_updated' event/);
 });
 
 test('moduleResolution node (node10): every subpath resolves through typesVersions', { timeout: 60_000 }, () => {

@@ -1,9 +1,9 @@
 // Compiled by `npm test` against the built package: the generated Svelte 5 types (strict TS).
 // svelte-check turns `<kimi-realtime session-id="1" onkimi:metric_updated={(e) => …}>` into
 // `svelteHTML.createElement('kimi-realtime', { 'session-id': '1', 'onkimi:metric_updated': (e) => … })`
-// against Svelte's own svelte-html.d.ts (which it loads by path, as the language server does): the
-// same call is written here, so these lines check what a .svelte file's markup gets.
-/// <reference path="../../../node_modules/svelte/svelte-html.d.ts" />
+// against Svelte's own svelte-html.d.ts (which it loads by path, as the language server does; here it
+// is in the tsconfig's `files`): the same call is written here, so these lines check what a .svelte
+// file's markup gets.
 import type {} from 'kimi-realtime/jsx/svelte';
 import type { KimiRealtime } from 'kimi-realtime';
 
