@@ -71,7 +71,8 @@ declare module 'solid-js' {
 // Svelte 5 reads `onkimi:metric_updated={…}` on an element as a listener for `kimi:metric_updated`
 // (svelte/compiler: \`$.event('kimi:metric_updated', el, …)\`), the same prop names as React's JSX, so
 // each tag gets the JSX props of its element over Svelte's own HTML attributes of its class.
-files['svelte.d.ts'] = `${header('Svelte 5', "import type {} from 'kimi-realtime/jsx/svelte'; then <kimi-realtime session-id=\"1\" onkimi:metric_updated={(e) => e.detail}>, checked by svelte-check.")}
+files['svelte.d.ts'] =
+  `${header('Svelte 5', 'import type {} from \'kimi-realtime/jsx/svelte\'; then <kimi-realtime session-id="1" onkimi:metric_updated={(e) => e.detail}>, checked by svelte-check.')}
 import type { HTMLAttributes } from 'svelte/elements';
 import type { ${elements.map((d) => d.name).join(', ')} } from '../index.js';
 import type { ${elements.map((d) => `${d.name}Props`).join(', ')} } from './elements.js';
