@@ -292,24 +292,43 @@ test('moduleResolution node (node10): every subpath resolves through typesVersio
   typecheck(dir);
 });
 
-test("Vite dev server: with `url` left empty the socket goes to Vite and hangs; the README's /ws proxy fixes it", { timeout: 120_000 }, async () => {
+test("Vite dev server: with `url` left empty the socket goes to Vite and hangs; the README's /ws and /api proxy fixes both", { timeout: 180_000 }, async () => {
   const dir = makeApp('vite');
-  for (const proxied of [false, true]) {
-    const dev = await viteDev(dir, proxied ? { KIMI_WS_TARGET: `ws://127.0.0.1:${hub.main.port}` } : {});
+  const target = `http://127.0.0.1:${hub.main.port}`;
+  for (const proxy of ['none', 'ws only', 'ws and api']) {
+    const env = proxy === 'none' ? {} : { KIMI_TARGET: target, KIMI_PROXY_API: proxy === 'ws and api' ? '1' : '0' };
+    const dev = await viteDev(dir, env);
     const page = await browser.newPage();
     try {
-      await page.goto(dev.url, { waitUntil: 'load' }); // no ?ws=: the element uses /ws on the page's host
-      if (!proxied) {
+      await page.goto(dev.url, { waitUntil: 'load' }); // no ?ws=: the element uses /ws and /api on the page's host
+      if (proxy === 'none') {
         await page.waitForFunction(() => document.querySelector('app-realtime')?.state === 'connecting', { timeout: 20_000 });
         await new Promise((r) => setTimeout(r, 2000));
         assert.equal(await page.evaluate(() => document.querySelector('app-realtime').state), 'connecting', 'Vite never answers the socket');
-      } else {
-        const events = await exchange(page, { sockets: 1, via: ['app-realtime'] });
-        assert.deepEqual(
-          events.map((e) => e.id),
-          [1, 3],
-          'through the proxy',
+        continue;
+      }
+      const events = await exchange(page, { sockets: 1, via: ['app-realtime'] });
+      assert.deepEqual(
+        events.map((e) => e.id),
+        [1, 3],
+        'through the proxy',
+      );
+      await page.waitForFunction(() => window.__hydrations.length > 0 || window.__errors.some((e) => e.kind === 'hydration'), { timeout: 10_000 });
+      const { hydrations, errors } = await page.evaluate(() => ({ hydrations: window.__hydrations, errors: window.__errors }));
+      if (proxy === 'ws only') {
+        // What the README's recipe gave before it proxied /api: the history request reaches Vite.
+        assert.ok(
+          errors.some((e) => e.kind === 'hydration' && /404/.test(e.message)),
+          `a hydration error with Vite's 404: ${JSON.stringify(errors)}`,
         );
+      } else {
+        assert.deepEqual(
+          errors.filter((e) => e.kind === 'hydration'),
+          [],
+        );
+        assert.equal(hydrations[0]?.sessionId, '1');
+        assert.equal(hydrations[0]?.found, true, JSON.stringify(hydrations));
+        assert.equal(hydrations[0]?.error, null);
       }
     } finally {
       await page.close();
