@@ -87,8 +87,8 @@ function typecheck(dir) {
 }
 
 /** `vite build` in a child process (Vite keeps an esbuild service alive in the process that builds). */
-function viteBuild(dir) {
-  execFileSync(process.execPath, [VITE, 'build', '--logLevel', 'warn', '--outDir', 'dist', '--emptyOutDir'], { cwd: dir, stdio: 'pipe' });
+function viteBuild(dir, vite = VITE) {
+  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', 'dist', '--emptyOutDir'], { cwd: dir, stdio: 'pipe' });
 }
 
 /** `vite` (dev server) in `dir` on a free port; resolves to its URL and a stop function. */
@@ -232,6 +232,88 @@ test('React 19 app: wrappers with camel-case event props, typed plain tags with 
     await close();
   }
 });
+
+/** The Svelte 5 app, its toolchain (Svelte, its Vite plugin, svelte-check) installed on first use. */
+function makeSvelteApp() {
+  const deps = join(APPS, 'svelte');
+  ensureDeps(deps);
+  return makeApp('svelte', [], join(deps, 'node_modules'));
+}
+
+/** svelte-check in `dir` (warnings count as failures); returns its output, throws with it on failure. */
+function svelteCheck(dir) {
+  try {
+    return execFileSync(
+      process.execPath,
+      [join(dir, 'node_modules/svelte-check/bin/svelte-check'), '--tsconfig', './tsconfig.json', '--fail-on-warnings', '--output', 'machine'],
+      {
+        cwd: dir,
+        stdio: 'pipe',
+        encoding: 'utf8',
+      },
+    );
+  } catch (e) {
+    throw new Error(`svelte-check failed in ${dir}:\n${e.stdout}${e.stderr}`, { cause: e });
+  }
+}
+
+test(
+  'Svelte 5 app: onkimi: attributes and spreads typed by kimi-realtime/jsx/svelte (svelte-check rejects wrong ones, warns about none), built by Vite with the Svelte plugin, delivering events',
+  { timeout: 300_000 },
+  async () => {
+    const dir = makeSvelteApp();
+    // One svelte-check run over the app and a file of mistakes (not imported by the app): exactly
+    // these five errors, all in the bad file, and no warning anywhere (the app's attribute form carries
+    // its svelte-ignore comment): the types apply, and the app's own markup is clean.
+    writeFileSync(
+      join(dir, 'src/Bad.svelte'),
+      `<script lang="ts"></script>
+
+<kimi-realtime max-queue="ten"></kimi-realtime>
+<kimi-realtime state="open"></kimi-realtime>
+<kimi-realtime {...{ 'onkimi:metric_updated': (e) => e.detail.nonexistent }}></kimi-realtime>
+<!-- svelte-ignore attribute_illegal_colon -->
+<kimi-realtime onkimi:status={(e) => e.detail.nonexistent}></kimi-realtime>
+<kimi-metric-chart max-points={[1]}></kimi-metric-chart>
+`,
+    );
+    let output = '';
+    assert.throws(
+      () => svelteCheck(dir),
+      (error) => ((output = error.message), true),
+    );
+    for (const expected of [
+      /ERROR "src\/Bad\.svelte" 3:\d+ "Type 'string' is not assignable to type 'number'/,
+      /ERROR "src\/Bad\.svelte" 4:\d+ "Object literal may only specify known properties, and '\\"state\\"' does not exist/,
+      /ERROR "src\/Bad\.svelte" 5:\d+ "Property 'nonexistent' does not exist on type 'MetricUpdatedMessage'/,
+      /ERROR "src\/Bad\.svelte" 7:\d+ "Property 'nonexistent' does not exist on type 'KimiStatusDetail'/,
+      /ERROR "src\/Bad\.svelte" 8:\d+ "Type 'number\[\]' is not assignable to type 'number'/,
+    ]) {
+      assert.match(output, expected);
+    }
+    assert.match(output, /COMPLETED \d+ FILES 5 ERRORS 0 WARNINGS 1 FILES_WITH_PROBLEMS/);
+    viteBuild(dir, join(dir, 'node_modules/vite/bin/vite.js'));
+    const { page, errors, close } = await open(join(dir, 'dist'), '/index.html');
+    try {
+      const events = await exchange(page, { sockets: 2, via: ['attribute', 'spread'] });
+      for (const via of ['attribute', 'spread']) {
+        assert.deepEqual(
+          events.filter((e) => e.via === via).map((e) => e.id),
+          [1, 3],
+          `${via}: session 1 only, in order`,
+        );
+      }
+      await page.waitForFunction(() => document.querySelector('#svelte-state')?.textContent === '42.5 %', { timeout: 5000 });
+      await page.waitForFunction(() => /42\.5/.test(document.querySelector('kimi-context-gauge')?.shadowRoot?.textContent ?? ''), { timeout: 5000 });
+      const info = await page.evaluate(() => ({ states: window.__states, token: typeof document.querySelector('kimi-realtime')?.token }));
+      assert.ok(info.states.includes('open'));
+      assert.equal(info.token, 'function', 'token={fn} set the property');
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  },
+);
 
 /** `ng build` (the Angular CLI, from test/apps/angular's own install) in `dir`; throws with its output on failure. */
 function ngBuild(dir) {
