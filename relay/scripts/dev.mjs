@@ -46,7 +46,8 @@ for (const line of readFileSync(envPath, 'utf8').split(/\r?\n/)) {
 for (const name of ['VIEWER_SECRET', 'UPLINK_SECRET']) {
   const value = vars.get(name);
   if (!value) fail(`${envFile} has no ${name}: ${howTo}`);
-  if (value.length < MIN_SECRET_LENGTH) fail(`${name} in ${envFile} is ${value.length} characters; it needs at least ${MIN_SECRET_LENGTH} (\`node bin/kimi-relay.mjs secret\` makes one)`);
+  if (value.length < MIN_SECRET_LENGTH)
+    fail(`${name} in ${envFile} is ${value.length} characters; it needs at least ${MIN_SECRET_LENGTH} (\`node bin/kimi-relay.mjs secret\` makes one)`);
 }
 if (!/^\d{1,5}$/.test(values.port)) fail(`--port must be a port number, not "${values.port}"`);
 

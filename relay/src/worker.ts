@@ -51,7 +51,10 @@ export default {
       const claims = secrets ? await verifyToken(token, secrets.uplink, 'uplink') : 'missing';
       if (typeof claims === 'string' || claims.room !== room) return new Response('Unauthorized', { status: 401 });
     } else if (!secrets) {
-      return refuse(request, { code: 1011, reason: `the relay has no secrets configured (VIEWER_SECRET and UPLINK_SECRET, ${MIN_SECRET_LENGTH}+ characters each)` });
+      return refuse(request, {
+        code: 1011,
+        reason: `the relay has no secrets configured (VIEWER_SECRET and UPLINK_SECRET, ${MIN_SECRET_LENGTH}+ characters each)`,
+      });
     }
     const response = await routePartykitRequest(request, env, {
       onBeforeConnect: async (req) => {
