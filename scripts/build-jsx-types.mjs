@@ -4,8 +4,8 @@
 // (`../index.js`), so attributes, properties and each event's `detail` are typed as in TypeScript code.
 // Svelte's file is written here rather than by custom-element-svelte-integration, whose output does
 // not compile (it names `JSX.Element` and `JSX.CSSProperties`, declares `svelteHTML` inside a module so
-// nothing sees it, and types Svelte 4's `on:` and `bind:` forms, which Svelte 5 rejects on custom
-// elements: "`bind:state` is not a valid binding").
+// nothing sees it, and types Svelte 4's `on:kimi:…` and `bind:…` props, where Svelte 5 takes `onkimi:…`
+// props and rejects `bind:` on a custom element's property: "`bind:sessionId` is not a valid binding").
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { generateJsxTypes } from 'custom-element-jsx-integration';
 import { generateSolidJsTypes } from 'custom-element-solidjs-integration';
