@@ -1,7 +1,11 @@
 // Part of `npm run build`: JSX types for the elements, generated from custom-elements.json by the
 // usual manifest tools, into dist/jsx/. Each framework entry (`kimi-realtime/jsx/<framework>`) adds
-// the tags to that framework's JSX; types come from the package's own declarations (`../index.js`),
-// so attributes, properties and each event's `detail` are typed as in TypeScript code.
+// the tags to that framework's JSX or templates; types come from the package's own declarations
+// (`../index.js`), so attributes, properties and each event's `detail` are typed as in TypeScript code.
+// Svelte's file is written here rather than by custom-element-svelte-integration, whose output does
+// not compile (it names `JSX.Element` and `JSX.CSSProperties`, declares `svelteHTML` inside a module so
+// nothing sees it, and types Svelte 4's `on:kimi:…` and `bind:…` props, where Svelte 5 takes `onkimi:…`
+// props and rejects `bind:` on a custom element's property: "`bind:sessionId` is not a valid binding").
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { generateJsxTypes } from 'custom-element-jsx-integration';
 import { generateSolidJsTypes } from 'custom-element-solidjs-integration';
@@ -9,6 +13,13 @@ import { generateVuejsTypes } from 'custom-element-vuejs-integration';
 
 const OUT = 'dist/jsx';
 const manifest = JSON.parse(readFileSync('custom-elements.json', 'utf8'));
+// Getter-only properties (`state`, `readings`, `items`, …) are left out of every framework's types:
+// React 19, Preact, Solid, Vue and Svelte all assign a prop whose name the element has as a property,
+// and assigning a getter-only property throws ("Cannot set property state … which has only a getter").
+for (const module of manifest.modules ?? [])
+  for (const declaration of module.declarations ?? [])
+    if (declaration.customElement) declaration.members = (declaration.members ?? []).filter((m) => !(m.kind === 'field' && m.readonly));
+const elements = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.customElement && d.tagName);
 const common = () => ({ outdir: OUT, globalTypePath: '../index.js', hideLogs: true });
 
 mkdirSync(OUT, { recursive: true });
@@ -57,10 +68,30 @@ declare module 'solid-js' {
 }
 `,
 };
+// Svelte 5 reads `onkimi:metric_updated={…}` on an element as a listener for `kimi:metric_updated`
+// (svelte/compiler: \`$.event('kimi:metric_updated', el, …)\`), the same prop names as React's JSX, so
+// each tag gets the JSX props of its element over Svelte's own HTML attributes of its class.
+files['svelte.d.ts'] =
+  `${header('Svelte 5', 'import type {} from \'kimi-realtime/jsx/svelte\'; then <kimi-realtime session-id="1" onkimi:metric_updated={(e) => e.detail}>, checked by svelte-check.')}
+import type { HTMLAttributes } from 'svelte/elements';
+import type { ${elements.map((d) => d.name).join(', ')} } from '../index.js';
+import type { ${elements.map((d) => `${d.name}Props`).join(', ')} } from './elements.js';
+
+/** A tag's own attributes, settable properties and \`onkimi:…\` listeners, over Svelte's HTML attributes of its class. */
+type Tag<Element extends HTMLElement, Props> = Omit<HTMLAttributes<Element>, keyof Props> & Props;
+
+export interface CustomElements {
+${elements.map((d) => `  '${d.tagName}': Tag<${d.name}, ${d.name}Props>;`).join('\n')}
+}
+
+declare module 'svelte/elements' {
+  interface SvelteHTMLElements extends CustomElements {}
+}
+`;
 for (const [name, text] of Object.entries(files)) writeFileSync(`${OUT}/${name}`, text);
 // Vue compiles `@kimi:metric_updated` to the prop `onKimi:metric_updated` (capitalised after `on`);
 // the generator writes `onkimi:…`, which vue-tsc would not match to the listener.
 const vue = readFileSync(`${OUT}/vue.d.ts`, 'utf8');
 writeFileSync(`${OUT}/vue.d.ts`, vue.replaceAll('"onkimi:', '"onKimi:'));
 // Runtime stubs, so a plain `import 'kimi-realtime/jsx/react'` resolves in bundlers too.
-for (const name of ['react', 'preact', 'solid', 'vue']) writeFileSync(`${OUT}/${name}.js`, 'export {};\n');
+for (const name of ['react', 'preact', 'solid', 'vue', 'svelte']) writeFileSync(`${OUT}/${name}.js`, 'export {};\n');

@@ -23,6 +23,8 @@ export interface Admitted {
   since: number | null;
   /** Experimental: the viewer takes part in peer signalling (`?signal=1`, docs/webrtc.md). */
   signal?: boolean;
+  /** When the token stops being valid, epoch seconds: the room closes a viewer then (4401). */
+  exp: number;
 }
 
 export interface Refused {
@@ -76,7 +78,7 @@ export async function admit(request: Request, room: string, secrets: RelaySecret
     const claims = await verifyToken(token, secrets.uplink, 'uplink', now);
     if (typeof claims === 'string') return { code: CLOSE.unauthorized, reason: `uplink refused: ${REASONS[claims]}` };
     if (claims.room !== room) return { code: CLOSE.forbidden, reason: 'uplink refused: the token is for another room' };
-    return { role: 'uplink', watch: 'all', since: null };
+    return { role: 'uplink', watch: 'all', since: null, exp: claims.exp };
   }
   const fromProtocol = offeredProtocols(request).find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
   const token = fromProtocol ? protocolToken(fromProtocol.slice(TOKEN_PROTOCOL_PREFIX.length)) : url.searchParams.get('token');
@@ -95,7 +97,7 @@ export async function admit(request: Request, room: string, secrets: RelaySecret
   }
   const sinceText = url.searchParams.get('since');
   const since = sinceText !== null && /^\d{1,15}$/.test(sinceText) ? Number(sinceText) : null;
-  return { role: 'viewer', watch, since, signal: url.searchParams.get('signal') === '1' };
+  return { role: 'viewer', watch, since, signal: url.searchParams.get('signal') === '1', exp: claims.exp };
 }
 
 /** The request the room receives: no token in it, no client-chosen connection id, the decision attached. */
@@ -120,6 +122,7 @@ export function readAdmitted(request: Request): Admitted | null {
     const value = JSON.parse(decodeURIComponent(header)) as Admitted;
     if (value.role !== 'viewer' && value.role !== 'uplink') return null;
     if (value.watch !== 'all' && !Array.isArray(value.watch)) return null;
+    if (!Number.isInteger(value.exp)) return null;
     return value;
   } catch {
     return null;

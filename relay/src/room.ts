@@ -37,6 +37,16 @@ function watchOf(admitted: Admitted): Watch {
   return admitted.watch === 'all' ? { all: true } : { all: false, sessions: admitted.watch };
 }
 
+/** What the room keeps with a viewer's socket (it survives hibernation): when its token expires, epoch ms. */
+interface ViewerState {
+  expiresAt: number;
+}
+
+function expiryOf(connection: Connection): number | null {
+  const state = connection.state as Partial<ViewerState> | null;
+  return typeof state?.expiresAt === 'number' ? state.expiresAt : null;
+}
+
 function send(ws: WebSocket, text: string): void {
   try {
     ws.send(text);
@@ -49,7 +59,9 @@ function send(ws: WebSocket, text: string): void {
  * One room per Kimi Proxy instance. The uplink's frames are numbered (`relay_seq`), stored, and sent
  * to the viewers whose tags match the frame's session (or to every viewer for a global frame); a
  * viewer that reconnects with `?since=<n>` gets what it missed, a new one gets its session's current
- * state. Hibernation-safe: everything is in storage or in the sockets' tags.
+ * state. A viewer is closed (4401) when its token expires: the Durable Object's alarm is set to the
+ * earliest expiry of the viewers connected. Hibernation-safe: everything is in storage, in the
+ * sockets' tags and attachments, or in the alarm.
  */
 export class KimiRoom extends Server<Env> {
   static override options = { hibernate: true };
@@ -104,6 +116,9 @@ export class KimiRoom extends Server<Env> {
         .filter((id) => id !== connection.id);
       connection.send(JSON.stringify({ type: 'relay_peers', id: connection.id, peers }));
     }
+    const expiresAt = admitted.exp * 1000;
+    connection.setState({ expiresAt } satisfies ViewerState);
+    void this.closeAtExpiry(expiresAt);
     const watch = watchOf(admitted);
     const missed = admitted.since === null ? null : this.log.replay(admitted.since, watch);
     for (const text of missed ?? this.log.snapshot(watch)) connection.send(text);
@@ -125,6 +140,34 @@ export class KimiRoom extends Server<Env> {
 
   override onClose(): void {
     this.byTag.clear();
+  }
+
+  /** Closes the viewers whose token has expired, and sets the alarm to the next expiry. */
+  override async onAlarm(): Promise<void> {
+    const now = Date.now();
+    let next = Infinity;
+    for (const connection of this.getConnections(VIEWER_TAG)) {
+      const expiresAt = expiryOf(connection);
+      if (expiresAt === null) continue;
+      if (expiresAt > now) next = Math.min(next, expiresAt);
+      else {
+        try {
+          connection.close(CLOSE.unauthorized, 'the token has expired');
+        } catch {
+          // Closing already.
+        }
+      }
+    }
+    if (next !== Infinity) await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * Makes sure the alarm fires by `expiresAt`. The read and the write of the alarm run under the
+   * object's input gate, so two viewers connecting at once cannot both see the old alarm.
+   */
+  private async closeAtExpiry(expiresAt: number): Promise<void> {
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > expiresAt) await this.ctx.storage.setAlarm(expiresAt);
   }
 
   override onError(): void {

@@ -71,10 +71,16 @@ export function base64UrlDecode(text: string): Uint8Array | null {
   }
 }
 
-/** Checks a secret is usable: long enough that guessing it is not an option. */
+/** Shortest secret the relay, the uplink and the CLI accept, in characters (`kimi-relay secret` makes 43). */
+export const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Checks a secret is usable: long enough that guessing it is not an option. The HMAC key is the
+ * secret's text as UTF-8 bytes, used as is (a base64url secret is not decoded first).
+ */
 export function checkSecret(secret: unknown, name = 'secret'): string {
-  if (typeof secret !== 'string' || secret.length < 32) {
-    throw new TypeError(`${name} must be a string of at least 32 characters (use \`kimi-relay secret\` to make one)`);
+  if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+    throw new TypeError(`${name} must be a string of at least ${MIN_SECRET_LENGTH} characters (use \`kimi-relay secret\` to make one)`);
   }
   return secret;
 }

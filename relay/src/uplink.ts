@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { replaceNonFiniteTokens } from '../../src/protocol/parse-frame.js';
-import { signToken } from './token.js';
+import { checkSecret, signToken } from './token.js';
 import { HYDRATION_TYPE, REPLY_TYPES, type RoomControl, type UplinkControl } from './wire.js';
 
 /**
@@ -118,6 +118,7 @@ export class Uplink {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly options: UplinkOptions) {
+    checkSecret(options.uplinkSecret, 'uplinkSecret');
     this.room = roomOf(options.relayUrl);
     const kimi = new URL(options.kimiUrl);
     this.httpUrl = (options.httpUrl ?? `${kimi.protocol === 'wss:' ? 'https:' : 'http:'}//${kimi.host}`).replace(/\/$/, '');

@@ -1,7 +1,6 @@
 import { routePartykitRequest } from 'partyserver';
-import { admit, forwardedRequest, offeredProtocols, SUBPROTOCOL, type Refused } from './admission.js';
-import { verifyToken } from './token.js';
-import { ROOM_NAME } from './token.js';
+import { admit, forwardedRequest, offeredProtocols, SUBPROTOCOL, type Refused, type RelaySecrets } from './admission.js';
+import { MIN_SECRET_LENGTH, ROOM_NAME, verifyToken } from './token.js';
 import type { Env } from './room.js';
 
 export { KimiRoom } from './room.js';
@@ -21,6 +20,18 @@ function refuse(request: Request, refused: Refused): Response {
   return new Response(null, { status: 101, webSocket: client, headers: protocolHeader(request) });
 }
 
+/**
+ * Both secrets, when set and at least 32 characters: what `kimi-relay secret` makes and what the CLI and
+ * the uplink accept. A shorter one would let tokens be forged by guessing it, so the relay refuses to run
+ * on it rather than accept what it signs.
+ */
+function secretsOf(env: Env): RelaySecrets | null {
+  const { VIEWER_SECRET: viewer, UPLINK_SECRET: uplink } = env;
+  if (typeof viewer !== 'string' || typeof uplink !== 'string') return null;
+  if (viewer.length < MIN_SECRET_LENGTH || uplink.length < MIN_SECRET_LENGTH) return null;
+  return { viewer, uplink };
+}
+
 function protocolHeader(request: Request): HeadersInit {
   return offeredProtocols(request).length > 0 ? { 'Sec-WebSocket-Protocol': SUBPROTOCOL } : {};
 }
@@ -32,7 +43,7 @@ export default {
     const match = ROOM_PATH.exec(url.pathname);
     const room = match ? decodeURIComponent(match[1]!) : null;
     if (room === null || !ROOM_NAME.test(room)) return new Response('Not found', { status: 404 });
-    const secrets = env.VIEWER_SECRET && env.UPLINK_SECRET ? { viewer: env.VIEWER_SECRET, uplink: env.UPLINK_SECRET } : null;
+    const secrets = secretsOf(env);
     const isWebSocket = request.headers.get('upgrade')?.toLowerCase() === 'websocket';
     if (!isWebSocket) {
       // Room status, for the uplink's secret holder only.
@@ -40,7 +51,10 @@ export default {
       const claims = secrets ? await verifyToken(token, secrets.uplink, 'uplink') : 'missing';
       if (typeof claims === 'string' || claims.room !== room) return new Response('Unauthorized', { status: 401 });
     } else if (!secrets) {
-      return refuse(request, { code: 1011, reason: 'the relay has no secrets configured' });
+      return refuse(request, {
+        code: 1011,
+        reason: `the relay has no secrets configured (VIEWER_SECRET and UPLINK_SECRET, ${MIN_SECRET_LENGTH}+ characters each)`,
+      });
     }
     const response = await routePartykitRequest(request, env, {
       onBeforeConnect: async (req) => {

@@ -2,12 +2,14 @@
 // deploy configuration (wrangler's dry run: everything up to an actual deploy).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verifyToken } from '../dist/node.mjs';
+import WebSocket from 'ws';
+import { signToken, verifyToken } from '../dist/node.mjs';
 import { bundleWorker, wranglerConfig } from '../scripts/build.mjs';
 import { parseJsonc } from '../scripts/jsonc.mjs';
 
@@ -84,4 +86,89 @@ test('wrangler.jsonc holds no secret; the dry run bundles the Worker with its Du
   const out = bundleWorker();
   assert.match(out, /env\.Main \(KimiRoom\)\s+Durable Object/);
   assert.match(out, /--dry-run: exiting now/);
+});
+
+const devScript = fileURLToPath(new URL('../scripts/dev.mjs', import.meta.url));
+const relayRoot = fileURLToPath(new URL('..', import.meta.url));
+
+test('npm run dev: refuses to start without .dev.vars or with a short secret, saying how to make them (exit 2)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kimi-relay-dev-'));
+  const vars = join(dir, '.dev.vars');
+  const cases = [
+    [null, /no .*\.dev\.vars: create it in relay\/ with:[\s\S]*kimi-relay\.mjs secret/],
+    [`VIEWER_SECRET=${'v'.repeat(40)}\n`, /has no UPLINK_SECRET/],
+    [`VIEWER_SECRET=${'v'.repeat(40)}\nUPLINK_SECRET="${'u'.repeat(31)}"\n`, /UPLINK_SECRET in .* is 31 characters; it needs at least 32/],
+  ];
+  for (const [text, message] of cases) {
+    if (text === null) rmSync(vars, { force: true });
+    else writeFileSync(vars, text);
+    const out = spawnSync(process.execPath, [devScript, '--vars', vars, '--port', '1'], { encoding: 'utf8' });
+    assert.equal(out.status, 2, out.stderr);
+    assert.match(out.stderr, message);
+    assert.ok(!/v{40}/.test(out.stderr), 'a secret was printed');
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test(
+  'npm run dev: the Worker runs locally on 127.0.0.1 with the secrets of .dev.vars, offline, and admits a viewer signed with them',
+  { timeout: 90_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kimi-relay-dev-'));
+    const secrets = { viewer: 'v'.repeat(20) + 'é'.repeat(20), uplink: 'u'.repeat(40) };
+    writeFileSync(join(dir, '.dev.vars'), `VIEWER_SECRET=${secrets.viewer}\nUPLINK_SECRET=${secrets.uplink}\n`);
+    const port = await new Promise((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address();
+        probe.close(() => resolve(p));
+      });
+    });
+    const child = spawn(process.execPath, [devScript, '--vars', join(dir, '.dev.vars'), '--port', String(port), '--persist-to', join(dir, 'state')], {
+      cwd: relayRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const health = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (r) => r.json(),
+          () => null,
+        );
+        if (health) {
+          assert.deepEqual(health, { ok: true, service: 'kimi-relay' });
+          break;
+        }
+        assert.ok(Date.now() < deadline && child.exitCode === null, `wrangler dev did not answer:\n${output}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const token = await signToken({ v: 1, role: 'viewer', room: 'local', sessions: '*', exp: Math.floor(Date.now() / 1000) + 60 }, secrets.viewer);
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/parties/main/local?token=${token}`);
+      const opened = await new Promise((resolve) => {
+        ws.once('open', () => resolve(true));
+        ws.once('close', (code) => resolve(code));
+      });
+      assert.equal(opened, true, 'the viewer was refused');
+      // Held open: a refusal would close right after the handshake.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(ws.readyState, WebSocket.OPEN);
+      ws.close();
+      assert.ok(!output.includes(secrets.uplink) && !output.includes(token), 'a secret or a token was printed');
+      assert.ok(existsSync(join(dir, 'state')), 'storage kept in --persist-to');
+    } finally {
+      process.kill(-child.pid, 'SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+test('the secrets the README has you create in relay/ are git-ignored', () => {
+  for (const name of ['viewer.secret', 'uplink.secret', '.dev.vars', '.env', '.env.local']) {
+    const out = spawnSync('git', ['check-ignore', '-q', name], { cwd: relayRoot });
+    assert.equal(out.status, 0, `${name} is not ignored`);
+  }
 });

@@ -1,16 +1,18 @@
-// The package as an app team adopts it: `npm pack`, installed into three apps outside this repository
-// (a plain page with the script-tag bundle, a Vite + TypeScript app, a React 19 app), each type-checked
-// with strict TypeScript against the installed tarball, built, and run in Debian's Chromium against the
-// simulator. Needs the build (`npm test` builds first).
+// The package as an app team adopts it: `npm pack`, installed into four apps outside this repository
+// (a plain page with the script-tag bundle, a Vite + TypeScript app, a React 19 app, an Angular app),
+// each type-checked with strict TypeScript against the installed tarball, built, and run in Debian's
+// Chromium against the simulator. Needs the build (`npm test` builds first).
 //
 // Installing: the tarball is unpacked into the app's node_modules; only the package's declared
 // dependencies and the app's own (React) are linked beside it from this repository's node_modules,
-// so an import of something the package does not declare fails as it would under pnpm.
+// so an import of something the package does not declare fails as it would under pnpm. The Angular
+// app's toolchain (CLI, compiler) is not in this repository's dependencies: it has its own lockfile in
+// test/apps/angular/, installed there on first use (test/apps/ensure-deps.mjs) and linked the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -18,6 +20,7 @@ import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-chromium.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { startHub } from '../../simulator/control.mjs';
 import { stopChild, waitForOutput } from '../../scripts/child-output.mjs';
+import { ensureDeps } from '../apps/ensure-deps.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const APPS = join(ROOT, 'test/apps');
@@ -43,11 +46,15 @@ const metric = (session, id, percentage) => ({
   source: 'proxy',
 });
 
-/** Copies test/apps/<name> to a directory outside the repository and installs the tarball into it. */
+/**
+ * Copies test/apps/<name> to a directory outside the repository and installs the tarball into it;
+ * `extraDeps` are linked from this repository's node_modules, every package of `depsFrom` (a
+ * node_modules folder) too.
+ */
 let made = 0;
-function makeApp(name, extraDeps = []) {
+function makeApp(name, extraDeps = [], depsFrom = null) {
   const dir = join(work, `${name}-${++made}`);
-  cpSync(join(APPS, name), dir, { recursive: true });
+  cpSync(join(APPS, name), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist|\.angular)$/.test(src) });
   cpSync(join(APPS, 'tsconfig.base.json'), join(work, 'tsconfig.base.json'));
   const target = join(dir, 'node_modules', 'kimi-realtime');
   mkdirSync(target, { recursive: true });
@@ -56,6 +63,17 @@ function makeApp(name, extraDeps = []) {
     const link = join(dir, 'node_modules', dep);
     mkdirSync(dirname(link), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules', dep), link, 'dir');
+  }
+  if (depsFrom) {
+    const names = readdirSync(depsFrom).flatMap((n) =>
+      n.startsWith('@') ? readdirSync(join(depsFrom, n)).map((m) => `${n}/${m}`) : n.startsWith('.') ? [] : [n],
+    );
+    for (const dep of names) {
+      const link = join(dir, 'node_modules', dep);
+      if (existsSync(link)) continue;
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(join(depsFrom, dep), link, 'dir');
+    }
   }
   return dir;
 }
@@ -69,8 +87,8 @@ function typecheck(dir) {
 }
 
 /** `vite build` in a child process (Vite keeps an esbuild service alive in the process that builds). */
-function viteBuild(dir) {
-  execFileSync(process.execPath, [VITE, 'build', '--logLevel', 'warn', '--outDir', 'dist', '--emptyOutDir'], { cwd: dir, stdio: 'pipe' });
+function viteBuild(dir, vite = VITE) {
+  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn', '--outDir', 'dist', '--emptyOutDir'], { cwd: dir, stdio: 'pipe' });
 }
 
 /** `vite` (dev server) in `dir` on a free port; resolves to its URL and a stop function. */
@@ -215,29 +233,184 @@ test('React 19 app: wrappers with camel-case event props, typed plain tags with 
   }
 });
 
+/** The Svelte 5 app, its toolchain (Svelte, its Vite plugin, svelte-check) installed on first use. */
+function makeSvelteApp() {
+  const deps = join(APPS, 'svelte');
+  ensureDeps(deps);
+  return makeApp('svelte', [], join(deps, 'node_modules'));
+}
+
+/** svelte-check in `dir` (warnings count as failures); returns its output, throws with it on failure. */
+function svelteCheck(dir) {
+  try {
+    return execFileSync(
+      process.execPath,
+      [join(dir, 'node_modules/svelte-check/bin/svelte-check'), '--tsconfig', './tsconfig.json', '--fail-on-warnings', '--output', 'machine'],
+      {
+        cwd: dir,
+        stdio: 'pipe',
+        encoding: 'utf8',
+      },
+    );
+  } catch (e) {
+    throw new Error(`svelte-check failed in ${dir}:\n${e.stdout}${e.stderr}`, { cause: e });
+  }
+}
+
+test(
+  'Svelte 5 app: onkimi: attributes and spreads typed by kimi-realtime/jsx/svelte (svelte-check rejects wrong ones, warns about none), built by Vite with the Svelte plugin, delivering events',
+  { timeout: 300_000 },
+  async () => {
+    const dir = makeSvelteApp();
+    // One svelte-check run over the app and a file of mistakes (not imported by the app): exactly
+    // these five errors, all in the bad file, and no warning anywhere (the app's attribute form carries
+    // its svelte-ignore comment): the types apply, and the app's own markup is clean.
+    writeFileSync(
+      join(dir, 'src/Bad.svelte'),
+      `<script lang="ts"></script>
+
+<kimi-realtime max-queue="ten"></kimi-realtime>
+<kimi-realtime state="open"></kimi-realtime>
+<kimi-realtime {...{ 'onkimi:metric_updated': (e) => e.detail.nonexistent }}></kimi-realtime>
+<!-- svelte-ignore attribute_illegal_colon -->
+<kimi-realtime onkimi:status={(e) => e.detail.nonexistent}></kimi-realtime>
+<kimi-metric-chart max-points={[1]}></kimi-metric-chart>
+`,
+    );
+    let output = '';
+    assert.throws(
+      () => svelteCheck(dir),
+      (error) => ((output = error.message), true),
+    );
+    for (const expected of [
+      /ERROR "src\/Bad\.svelte" 3:\d+ "Type 'string' is not assignable to type 'number'/,
+      /ERROR "src\/Bad\.svelte" 4:\d+ "Object literal may only specify known properties, and '\\"state\\"' does not exist/,
+      /ERROR "src\/Bad\.svelte" 5:\d+ "Property 'nonexistent' does not exist on type 'MetricUpdatedMessage'/,
+      /ERROR "src\/Bad\.svelte" 7:\d+ "Property 'nonexistent' does not exist on type 'KimiStatusDetail'/,
+      /ERROR "src\/Bad\.svelte" 8:\d+ "Type 'number\[\]' is not assignable to type 'number'/,
+    ]) {
+      assert.match(output, expected);
+    }
+    assert.match(output, /COMPLETED \d+ FILES 5 ERRORS 0 WARNINGS 1 FILES_WITH_PROBLEMS/);
+    viteBuild(dir, join(dir, 'node_modules/vite/bin/vite.js'));
+    const { page, errors, close } = await open(join(dir, 'dist'), '/index.html');
+    try {
+      const events = await exchange(page, { sockets: 2, via: ['attribute', 'spread'] });
+      for (const via of ['attribute', 'spread']) {
+        assert.deepEqual(
+          events.filter((e) => e.via === via).map((e) => e.id),
+          [1, 3],
+          `${via}: session 1 only, in order`,
+        );
+      }
+      await page.waitForFunction(() => document.querySelector('#svelte-state')?.textContent === '42.5 %', { timeout: 5000 });
+      await page.waitForFunction(() => /42\.5/.test(document.querySelector('kimi-context-gauge')?.shadowRoot?.textContent ?? ''), { timeout: 5000 });
+      const info = await page.evaluate(() => ({ states: window.__states, token: typeof document.querySelector('kimi-realtime')?.token }));
+      assert.ok(info.states.includes('open'));
+      assert.equal(info.token, 'function', 'token={fn} set the property');
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  },
+);
+
+/** `ng build` (the Angular CLI, from test/apps/angular's own install) in `dir`; throws with its output on failure. */
+function ngBuild(dir) {
+  try {
+    execFileSync(process.execPath, [join(dir, 'node_modules/@angular/cli/bin/ng.js'), 'build'], {
+      cwd: dir,
+      stdio: 'pipe',
+      env: { ...process.env, NG_CLI_ANALYTICS: 'false', NO_COLOR: '1' },
+    });
+  } catch (e) {
+    throw new Error(`ng build failed in ${dir}:\n${e.stdout}${e.stderr}`, { cause: e });
+  }
+}
+
+/** The Angular app, its toolchain installed on first use (about 50 s and 280 MB once; nothing after). */
+function makeAngularApp() {
+  const deps = join(APPS, 'angular');
+  ensureDeps(deps);
+  return makeApp('angular', [], join(deps, 'node_modules'));
+}
+
+test(
+  'Angular app: standalone component, CUSTOM_ELEMENTS_SCHEMA, @ViewChild + addEventListener, built by the Angular CLI with strict templates',
+  { timeout: 300_000 },
+  async () => {
+    const dir = makeAngularApp();
+    ngBuild(dir); // AOT with strictTemplates: the template and the component's TypeScript are type-checked against the tarball
+    const { page, errors, close } = await open(join(dir, 'dist/browser'), '/index.html');
+    try {
+      const events = await exchange(page, { sockets: 1, via: ['angular'] });
+      assert.deepEqual(
+        events.map((e) => e.id),
+        [1, 3],
+        'session 1 only, in order',
+      );
+      await page.waitForFunction(() => document.querySelector('#angular-state')?.textContent === '42.5 %', { timeout: 5000 });
+      await page.waitForFunction(() => /42\.5/.test(document.querySelector('kimi-context-gauge')?.shadowRoot?.textContent ?? ''), { timeout: 5000 });
+      assert.ok((await page.evaluate(() => window.__states)).includes('open'));
+      assert.deepEqual(errors, []);
+    } finally {
+      await close();
+    }
+  },
+);
+
+test('Angular: the template binding (kimi:metric_updated) is rejected by the compiler, as the README says', { timeout: 300_000 }, () => {
+  const dir = makeAngularApp();
+  const main = join(dir, 'src/main.ts');
+  const source = readFileSync(main, 'utf8');
+  const bound = source.replace('<kimi-realtime #rt', '<kimi-realtime (kimi:metric_updated)="percentage.set(1)" #rt');
+  assert.notEqual(bound, source);
+  writeFileSync(main, bound);
+  assert.throws(() => ngBuild(dir), /Unexpected global target 'kimi' defined for 'metric_updated' event/);
+});
+
 test('moduleResolution node (node10): every subpath resolves through typesVersions', { timeout: 60_000 }, () => {
   const dir = makeApp('node10', ['react', '@types/react']);
   typecheck(dir);
 });
 
-test("Vite dev server: with `url` left empty the socket goes to Vite and hangs; the README's /ws proxy fixes it", { timeout: 120_000 }, async () => {
+test("Vite dev server: with `url` left empty the socket goes to Vite and hangs; the README's /ws and /api proxy fixes both", { timeout: 180_000 }, async () => {
   const dir = makeApp('vite');
-  for (const proxied of [false, true]) {
-    const dev = await viteDev(dir, proxied ? { KIMI_WS_TARGET: `ws://127.0.0.1:${hub.main.port}` } : {});
+  const target = `http://127.0.0.1:${hub.main.port}`;
+  for (const proxy of ['none', 'ws only', 'ws and api']) {
+    const env = proxy === 'none' ? {} : { KIMI_TARGET: target, KIMI_PROXY_API: proxy === 'ws and api' ? '1' : '0' };
+    const dev = await viteDev(dir, env);
     const page = await browser.newPage();
     try {
-      await page.goto(dev.url, { waitUntil: 'load' }); // no ?ws=: the element uses /ws on the page's host
-      if (!proxied) {
+      await page.goto(dev.url, { waitUntil: 'load' }); // no ?ws=: the element uses /ws and /api on the page's host
+      if (proxy === 'none') {
         await page.waitForFunction(() => document.querySelector('app-realtime')?.state === 'connecting', { timeout: 20_000 });
         await new Promise((r) => setTimeout(r, 2000));
         assert.equal(await page.evaluate(() => document.querySelector('app-realtime').state), 'connecting', 'Vite never answers the socket');
-      } else {
-        const events = await exchange(page, { sockets: 1, via: ['app-realtime'] });
-        assert.deepEqual(
-          events.map((e) => e.id),
-          [1, 3],
-          'through the proxy',
+        continue;
+      }
+      const events = await exchange(page, { sockets: 1, via: ['app-realtime'] });
+      assert.deepEqual(
+        events.map((e) => e.id),
+        [1, 3],
+        'through the proxy',
+      );
+      await page.waitForFunction(() => window.__hydrations.length > 0 || window.__errors.some((e) => e.kind === 'hydration'), { timeout: 10_000 });
+      const { hydrations, errors } = await page.evaluate(() => ({ hydrations: window.__hydrations, errors: window.__errors }));
+      if (proxy === 'ws only') {
+        // What the README's recipe gave before it proxied /api: the history request reaches Vite.
+        assert.ok(
+          errors.some((e) => e.kind === 'hydration' && /404/.test(e.message)),
+          `a hydration error with Vite's 404: ${JSON.stringify(errors)}`,
         );
+      } else {
+        assert.deepEqual(
+          errors.filter((e) => e.kind === 'hydration'),
+          [],
+        );
+        assert.equal(hydrations[0]?.sessionId, '1');
+        assert.equal(hydrations[0]?.found, true, JSON.stringify(hydrations));
+        assert.equal(hydrations[0]?.error, null);
       }
     } finally {
       await page.close();

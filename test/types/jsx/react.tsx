@@ -37,3 +37,5 @@ export const badAttribute = <kimi-metric-chart max-points={[1]} />;
 export const badDetail = <kimi-realtime onkimi:metric_updated={(e) => e.detail.nonexistent} />;
 // @ts-expect-error auth-via takes 'query' or 'protocol'
 export const badUnion = <kimi-realtime auth-via="cookie" />;
+// @ts-expect-error state is read-only: React 19 would assign el.state and the browser throw
+export const readOnly = <kimi-realtime state="open" />;

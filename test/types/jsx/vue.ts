@@ -18,3 +18,5 @@ export const feed: FeedProps = { 'max-items': 5, 'onKimi:alert-dismiss': (e) => 
 export const badAttribute: RealtimeProps = { 'max-queue': 'ten' };
 // @ts-expect-error the detail of kimi:status has no such field
 export const badDetail: RealtimeProps = { 'onKimi:status': (e) => e.detail.nonexistent };
+// @ts-expect-error readings is read-only: Vue would assign el.readings and the browser throw
+export const readOnly: RealtimeProps = { readings: [] };
