@@ -73,8 +73,8 @@ describe('<kimi-realtime> options', () => {
     expect(errors[3]!.message.length).to.be.below(300);
     // Not an id: reported, and the element follows the server's active session instead.
     loose.sessionId = { toString: 1 };
-    expect(el.sessionId).to.equal(null);
     await el.updateComplete;
+    expect(el.activeSessionId).to.equal(null);
     expect(errors.at(-1)).to.include({ kind: 'invalid-option', option: 'session-id' });
   });
 

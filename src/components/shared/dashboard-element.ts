@@ -6,7 +6,7 @@ import { KimiMetricEvent } from '../../events/kimi-metric-event.js';
 import type { ConnectionState } from '../../events/kimi-status-event.js';
 import type { KimiSource } from '../../internal/source-context.js';
 import type { KimiMessage } from '../../protocol/messages.js';
-import { sessionRefOf } from '../../protocol/session-filter.js';
+import { belongsTo, sessionRefOf } from '../../protocol/session-filter.js';
 import { formatClock, langOf } from './locale.js';
 import { SourceController, type KimiEventHandlers } from './source-controller.js';
 
@@ -65,6 +65,8 @@ export abstract class DashboardElement extends LitElement {
   private held: KimiSource | null = null;
   private linked: SourceController | null = null;
   private handlers: Record<string, Handler> = {};
+  /** Something of the shown session arrived: only then can the data be "as of" a time. */
+  private received = false;
 
   /**
    * Connects the element to its source with its own handlers: called once, from a field
@@ -82,8 +84,10 @@ export abstract class DashboardElement extends LitElement {
     for (const name of new Set([...Object.keys(base), ...Object.keys(own)])) {
       const mine = base[name];
       const theirs = own[name];
+      const data = name !== 'kimi:status';
       guarded[name] = (event) => {
         if (!this.belongs(event)) return;
+        if (data) this.received = true;
         mine?.(event);
         theirs?.(event);
       };
@@ -139,8 +143,7 @@ export abstract class DashboardElement extends LitElement {
     }
     const detail = (event as CustomEvent<unknown>).detail;
     if (!detail || typeof detail !== 'object' || !Object.hasOwn(detail, 'type')) return true;
-    const ref = sessionRefOf(detail as KimiMessage);
-    return ref === null || (ref !== false && (typeof ref === 'string' ? ref === shown : ref.includes(shown)));
+    return belongsTo(detail as KimiMessage, shown);
   }
 
   /** The element attached to a source, or lost it (null). Runs before the refill. */
@@ -157,6 +160,7 @@ export abstract class DashboardElement extends LitElement {
     this.held = value;
     if (same) return;
     this.clear();
+    this.received = false;
     this.setStatus('live');
     this.asOf = null;
     this.statusChanged(value.source.state);
@@ -179,7 +183,8 @@ export abstract class DashboardElement extends LitElement {
       this.asOf = null;
       this.setStatus('live');
     } else if (this.dataStatus === 'live') {
-      this.asOf = this.asOf ?? Date.now();
+      // Nothing ever received: "Not connected", never "Data as of …" about data that does not exist.
+      this.asOf = this.received ? (this.asOf ?? Date.now()) : null;
       this.setStatus('stale');
     }
   }
@@ -189,10 +194,10 @@ export abstract class DashboardElement extends LitElement {
     else if (this.dataStatus === 'not-found') this.setStatus('live');
   }
 
-  private sessionsDeleted(message: { session_ids?: unknown }): void {
-    const shown = this.sessionId;
-    const ids = Array.isArray(message.session_ids) ? message.session_ids : [];
-    if (shown !== null && ids.some((id) => (typeof id === 'number' || typeof id === 'string') && String(id).trim() === shown)) this.setStatus('deleted');
+  private sessionsDeleted(message: KimiMessage): void {
+    // The same canonical ids as the filter: a deletion naming "03" deletes session 3.
+    const ids = sessionRefOf(message);
+    if (this.sessionId !== null && ids !== null && typeof ids !== 'string' && belongsTo(message, this.sessionId)) this.setStatus('deleted');
   }
 
   private setStatus(status: DataStatus): void {
