@@ -178,9 +178,10 @@ describe('pointed at Kimi Proxy 2.x (no /ws, no /api/sessions)', function () {
     el.setAttribute('reconnect-delay', '100');
     el.setAttribute('reconnect-delay-max', '20000');
     el.setAttribute('reconnect-jitter', '0');
-    el.innerHTML = '<kimi-context-gauge></kimi-context-gauge>';
+    el.innerHTML = '<kimi-context-gauge></kimi-context-gauge><kimi-connection-status compact></kimi-connection-status>';
     await fixture(html`<div>${el}</div>`);
     const gauge = el.querySelector<KimiContextGauge>('kimi-context-gauge')!;
+    const status = el.querySelector('kimi-connection-status')!;
     await until(() => errors.some((e) => e.kind === 'connection'), { what: 'the first failed attempt' });
     const firstFailure = performance.now();
     await until(() => errors.some((e) => e.kind === 'no-live-endpoint'), { what: 'kimi:error no-live-endpoint', timeout: 5000 });
@@ -200,6 +201,9 @@ describe('pointed at Kimi Proxy 2.x (no /ws, no /api/sessions)', function () {
     await gauge.updateComplete;
     const notice = gauge.shadowRoot!.querySelector('[part="notice"]')?.textContent ?? '';
     expect(notice).to.not.contain('Data as of');
+    // The status element says what the server is and what to run instead.
+    const said = status.shadowRoot!.querySelector('[part="notice"]')?.textContent ?? '';
+    expect(said).to.contain('Kimi Proxy 2.0.0-mcp').and.contain('kimi-tap');
     const log = await httpLog();
     expect(log).to.include('/health');
     expect(log.filter((p) => p === '/health')).to.have.length(1);

@@ -302,16 +302,24 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     );
     this.stream.subscribe({
       message: (message) => {
-        this.dispatchEvent(new KimiMessageEvent(`kimi:${message.type}`, message));
+        const event = new KimiMessageEvent(`kimi:${message.type}`, message);
+        this.dispatchEvent(event);
         // A listener may have set session-id: the rest of this frame's path already sees it.
         this.stream.show(this.sessionId);
       },
-      delivered: (message) => this.dispatchEvent(new KimiMessageEvent('kimi:message', message)),
+      delivered: (message) => {
+        const event = new KimiMessageEvent('kimi:message', message);
+        this.dispatchEvent(event);
+      },
       metric: (reading) => {
-        this.dispatchEvent(new KimiMetricEvent(reading));
+        const event = new KimiMetricEvent(reading);
+        this.dispatchEvent(event);
         this.stream.show(this.sessionId);
       },
-      hydrated: (hydration) => this.dispatchEvent(new KimiHydrateEvent(hydration)),
+      hydrated: (hydration) => {
+        const event = new KimiHydrateEvent(hydration);
+        this.dispatchEvent(event);
+      },
       error: (detail) => this.reportError(detail),
       shown: (sessionId) => {
         this.provider.setValue({ source: this, sessionId });
@@ -524,13 +532,15 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       states.clear();
       states.add(detail.state);
     }
-    this.dispatchEvent(new KimiStatusEvent(this.server.noLiveEndpoint ? { ...detail, notice: this.server.noLiveEndpoint } : detail));
+    const event = new KimiStatusEvent(this.server.noLiveEndpoint ? { ...detail, notice: this.server.noLiveEndpoint } : detail);
+    this.dispatchEvent(event);
   }
 
   private reportError(detail: KimiErrorDetail): void {
     // Every report of this element, whichever part made it, leaves any token out of its sentence.
     detail.message = redact(detail.message);
-    this.dispatchEvent(new KimiErrorEvent(detail));
+    const event = new KimiErrorEvent(detail);
+    this.dispatchEvent(event);
   }
 }
 
