@@ -181,14 +181,21 @@ export class SessionStream {
       this.report('reserved', type, 'reserved-type', `it would pass for the element's own kimi:${excerptOf(type)} event; delivered as kimi:message only`);
     } else {
       if (!KNOWN_MESSAGE_TYPES.has(type)) this.report('unknown', type, 'unknown-type', `the type is unknown; delivered as kimi:${excerptOf(type)} anyway`);
-      for (const sink of this.sinks) sink.message?.(message);
+      for (const sink of this.sinks) {
+        // A sink may switch sessions (a page listener): the sinks after it no longer get this frame.
+        if (filter.version !== version && !filter.accepts(message)) return;
+        sink.message?.(message);
+      }
     }
     // A subscriber may have switched sessions meanwhile (the filter moved): then the frame no longer
     // belongs to what is shown and stops here. Unmoved, this is one comparison per step.
     if (filter.version !== version && !filter.accepts(message)) return;
     this.readingsOf(message, bytes);
     if (filter.version !== version && !filter.accepts(message)) return;
-    for (const sink of this.sinks) sink.delivered?.(message);
+    for (const sink of this.sinks) {
+      if (filter.version !== version && !filter.accepts(message)) return;
+      sink.delivered?.(message);
+    }
   }
 
   /**
@@ -199,7 +206,10 @@ export class SessionStream {
   hydrated(hydration: KimiHydration): boolean {
     if (hydration.sessionId !== this.shownId) return false;
     this.hydrationValue = hydration;
-    for (const sink of this.sinks) sink.hydrated?.(hydration);
+    for (const sink of this.sinks) {
+      if (this.shownId !== hydration.sessionId) return true;
+      sink.hydrated?.(hydration);
+    }
     // An HTTP answer has no size at hand here, and comes once per connection or session: always compact.
     this.compact = true;
     for (const reading of hydration.readings) this.emit(reading);
@@ -278,7 +288,11 @@ export class SessionStream {
     }
     if (this.compact) reading.message = compactMessage(reading.message);
     this.kept.push(reading);
-    for (const sink of this.sinks) sink.metric?.(reading);
+    const shown = this.shownId;
+    for (const sink of this.sinks) {
+      if (this.shownId !== shown) return;
+      sink.metric?.(reading);
+    }
   }
 
   /** Reports a problem with messages of `type`, once per group and type, for at most MAX_REPORTED of them. */

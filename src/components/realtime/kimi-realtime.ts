@@ -260,7 +260,10 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** `kimi:stats` once a second while listened to; before the provider, whose constructor adds a listener. */
   private readonly ticker = new StatsController(this, () => this.stats);
   /** Hands this element and its session to dashboard children (`@lit/context`). */
-  private readonly provider = new ContextProvider(this, { context: kimiSourceContext, initialValue: { source: this, sessionId: null } as KimiSource });
+  private readonly provider = new ContextProvider(this, {
+    context: kimiSourceContext,
+    initialValue: { source: this, sessionId: null, stream: this.stream } as KimiSource,
+  });
   private readonly connection = new ConnectionController(
     this,
     this.connectionSettings(),
@@ -322,7 +325,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
       },
       error: (detail) => this.reportError(detail),
       shown: (sessionId) => {
-        this.provider.setValue({ source: this, sessionId });
+        this.provider.setValue({ source: this, sessionId, stream: this.stream });
         // Hydration is keyed on the session shown.
         this.requestUpdate();
       },

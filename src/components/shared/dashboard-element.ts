@@ -43,8 +43,9 @@ export const RENDERS: unique symbol = Symbol.for('kimi-realtime.renders');
  * - a different source or session clears the element (`clear()`), which then refills from what the
  *   source kept (its hydration and recent readings); losing the source, as when the element moves,
  *   keeps everything; coming back to the same source and session changes nothing;
- * - a frame that no longer belongs to the shown session (a listener switched sessions while it was
- *   being dispatched) is ignored;
+ * - the data comes already filtered, from the source's `SessionStream` (through the context): the
+ *   session rule is the stream's, not re-decided here (a listener that switches sessions while a frame
+ *   is being handed out stops it before the elements after it);
  * - while the connection is not open the data is stale: dimmed, with the time it was last live; a
  *   session deleted on the server, or unknown to it, says so;
  * - renders happen at most once per animation frame, however many events arrived.
@@ -86,7 +87,6 @@ export abstract class DashboardElement extends LitElement {
       const theirs = own[name];
       const data = name !== 'kimi:status';
       guarded[name] = (event) => {
-        if (!this.belongs(event)) return;
         if (data) this.received = true;
         mine?.(event);
         theirs?.(event);
@@ -134,18 +134,6 @@ export abstract class DashboardElement extends LitElement {
     }
   }
 
-  private belongs(event: Event): boolean {
-    const shown = this.sessionId;
-    if (shown === null) return true;
-    if (event instanceof KimiMetricEvent || event instanceof KimiHydrateEvent) {
-      const id = event.detail.sessionId;
-      return id === null || id === shown;
-    }
-    const detail = (event as CustomEvent<unknown>).detail;
-    if (!detail || typeof detail !== 'object' || !Object.hasOwn(detail, 'type')) return true;
-    return belongsTo(detail as KimiMessage, shown);
-  }
-
   /** The element attached to a source, or lost it (null). Runs before the refill. */
   protected sourceAttached(_source: KimiSource['source'] | null): void {}
 
@@ -184,7 +172,9 @@ export abstract class DashboardElement extends LitElement {
       this.setStatus('live');
     } else if (this.dataStatus === 'live') {
       // Nothing ever received: "Not connected", never "Data as of …" about data that does not exist.
-      this.asOf = this.received ? (this.asOf ?? Date.now()) : null;
+      const source = this.kimiSource;
+      const any = this.received || source?.hydration != null || (source?.readings.length ?? 0) > 0;
+      this.asOf = any ? (this.asOf ?? Date.now()) : null;
       this.setStatus('stale');
     }
   }
