@@ -35,6 +35,10 @@ export const HYDRATION_GAP_MS = 250;
  * spaced by `HYDRATION_GAP_MS` (the last one always runs). Each request has a deadline for headers
  * and body together, is never redirected, reads at most `MAX_HYDRATION_BYTES`, and must answer for
  * the session asked: any failure is one `kimi:error` of kind `hydration` for that attempt.
+ *
+ * Not `@lit/task` itself: it would be a new runtime dependency in a bundle at its size budget, its
+ * pending/complete states and render helpers have no use here (nothing renders a hydration), and it
+ * starts a run on every change of its arguments, where a burst of session changes must be spaced.
  */
 export class HydrationController implements ReactiveController {
   private key = '';
