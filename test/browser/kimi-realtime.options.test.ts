@@ -15,6 +15,7 @@ const NUMERIC: [attribute: string, property: keyof KimiRealtime, fallback: numbe
   ['idle-timeout', 'idleTimeout', 0, '60000', '-1'],
   ['ping-interval', 'pingInterval', 0, '30000', '3e9'],
   ['max-queue', 'maxQueue', 100, '5', '2.5'],
+  ['hydrate-timeout', 'hydrateTimeout', 10000, '500', '50'],
   // null: learned from the server; empty means the same (not an error).
   ['server-utc-offset', 'serverUtcOffset', null, '60', '900'],
 ];
