@@ -10,6 +10,7 @@ import { BROWSERS, CHROMIUM_ARGS, findBrowsers, selectedBrowsers } from './scrip
 import { webkitLauncher } from './test/launchers/webkit.mjs';
 import { colorSchemePlugin } from './test/launchers/color-scheme.mjs';
 import { typingPlugin } from './test/launchers/typing.mjs';
+import { httpServerPlugin } from './test/launchers/http-server.mjs';
 
 /** The simulator hub's addresses, from its own process (see test/launchers/simulator-process.mjs). */
 let sim;
@@ -77,7 +78,7 @@ export default {
   // The stress suite (STRESS=1: a million messages, strings of 10 MB) runs far longer than `npm test`.
   testsFinishTimeout: (process.env.STRESS === '1' ? 60 : 10) * 60_000,
   browserStartTimeout: 60_000,
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), simulatorPlugin, colorSchemePlugin(), typingPlugin()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), simulatorPlugin, colorSchemePlugin(), typingPlugin(), httpServerPlugin()],
   browsers,
   testFramework: { config: { timeout: 20_000 } },
   // lang="en": the elements format numbers and relative times in the page's language.

@@ -18,6 +18,8 @@ import type { FrameProblemKind } from '../protocol/parse-frame.js';
  * - `connection`: a connection attempt failed (details in `message`); one per failed attempt.
  * - `hydration`: the session's history could not be loaded over HTTP (live frames carry on).
  * - `session-not-found`: the server does not know the session asked for.
+ * - `no-live-endpoint`: the server has no live stream to connect to (Kimi Proxy 2.x removed `/ws`);
+ *   reported once per address, retries then wait the longest delay. Run `kimi-tap` in front of it.
  */
 export type KimiErrorKind =
   | FrameProblemKind
@@ -32,7 +34,8 @@ export type KimiErrorKind =
   | 'idle-timeout'
   | 'connection'
   | 'hydration'
-  | 'session-not-found';
+  | 'session-not-found'
+  | 'no-live-endpoint';
 
 export interface KimiErrorDetail {
   kind: KimiErrorKind;

@@ -10,6 +10,8 @@ export interface KimiStatusDetail {
   /** Code and reason of the last close, when there was one. */
   closeCode: number | null;
   closeReason: string;
+  /** Why the server cannot give a live stream, for people (Kimi Proxy 2.x has no `/ws`: run `kimi-tap`); absent otherwise. */
+  notice?: string;
 }
 
 /** `kimi:status`: the connection state changed or a retry was scheduled. Bubbles and is composed. */

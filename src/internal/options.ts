@@ -1,5 +1,5 @@
 import type { ReactiveElement } from 'lit';
-import { KimiErrorEvent } from '../events/kimi-error-event.js';
+import { KimiErrorEvent, type KimiErrorDetail } from '../events/kimi-error-event.js';
 import { excerptOf } from '../protocol/parse-frame.js';
 
 /** What a numeric option accepts. A value outside it falls back to `fallback`. */
@@ -10,6 +10,8 @@ export interface NumberSpec<F extends number | null = number> {
   max: number;
   /** Whole numbers only. */
   integer?: boolean;
+  /** An empty (or blank) string means unset, like a removed attribute, instead of invalid. */
+  emptyIsUnset?: boolean;
 }
 
 /** Longest delay a browser timer honours (2^31 − 1 ms); longer ones fire at once. */
@@ -23,6 +25,7 @@ export const MAX_TIMER_MS = 2_147_483_647;
  */
 export function readNumberOption<F extends number | null>(value: unknown, spec: NumberSpec<F>): number | F | undefined {
   if (value === null || value === undefined) return spec.fallback;
+  if (spec.emptyIsUnset && typeof value === 'string' && value.trim() === '') return spec.fallback;
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() ? Number(value) : NaN;
   if (!(n >= spec.min && n <= spec.max) || (spec.integer && !Number.isInteger(n))) return undefined;
   return n;
@@ -45,16 +48,21 @@ export function checkNumberOption<F extends number | null>(host: ReactiveElement
  * name; the report names its attribute, the kebab-case of it).
  */
 export function reportInvalidOption(host: ReactiveElement, name: string, value: unknown, expected: string, fallback: unknown): void {
+  const detail = invalidOptionDetail(name, value, expected, fallback);
+  host.requestUpdate();
+  void host.updateComplete.then(() => host.dispatchEvent(new KimiErrorEvent(detail)));
+}
+
+/** The `kimi:error` detail saying that `value` is not valid for the option `name` (a property name; the report names its attribute). */
+export function invalidOptionDetail(name: string, value: unknown, expected: string, fallback: unknown): KimiErrorDetail {
   const option = name.replace(/[A-Z]/g, '-$&').toLowerCase();
   const shown = typeof value === 'string' ? `"${excerptOf(value)}"` : typeof value === 'number' ? String(value) : `a ${typeof value}`;
-  const detail = {
+  return {
     kind: 'invalid-option' as const,
     message: `${option}: ${shown} is not valid (${expected} expected); using ${fallback ?? 'none'}.`,
     excerpt: shown,
     option,
   };
-  host.requestUpdate();
-  void host.updateComplete.then(() => host.dispatchEvent(new KimiErrorEvent(detail)));
 }
 
 /**
@@ -69,12 +77,12 @@ export function reportInvalidOption(host: ReactiveElement, name: string, value: 
  * maxPoints = 300;
  * ```
  */
-export function numberOption(spec: NumberSpec) {
+export function numberOption(spec: NumberSpec<number | null>) {
   return (proto: ReactiveElement, name: string): void => {
     // Placed above @property, it would replace Lit's accessor and no update would follow a change.
     if (Object.prototype.hasOwnProperty.call(proto, name)) throw new Error(`@numberOption goes below @property (${name})`);
     const key = Symbol(name);
-    type Host = ReactiveElement & { [key]?: number };
+    type Host = ReactiveElement & { [key]?: number | null };
     Object.defineProperty(proto, name, {
       get(this: Host) {
         return this[key] ?? spec.fallback;

@@ -77,6 +77,23 @@ export function activatedSessionOf(message: KimiMessage): string | null {
   }
 }
 
+/**
+ * The session rule, in one place: whether a message belongs to the session `shown` (canonical),
+ * given its reference (`sessionRefOf`). Global messages (no reference) belong to every session; a
+ * list (`sessions_bulk_deleted`) belongs to each session it names; a reference that is not an id
+ * belongs to none. `shown` null (following, none known yet) takes everything readable.
+ */
+export function refersTo(ref: string | readonly string[] | null | false, shown: string | null): boolean {
+  if (ref === false) return false;
+  if (ref === null || shown === null) return true;
+  return typeof ref === 'string' ? ref === shown : ref.includes(shown);
+}
+
+/** Whether `message` belongs to the session `shown` (`refersTo`); ids compare in canonical form. */
+export function belongsTo(message: KimiMessage, shown: string | null): boolean {
+  return refersTo(sessionRefOf(message), shown);
+}
+
 /** What the filter makes of one message: deliver it, drop it as another session's, or drop it as unreadable. */
 export type SessionVerdict = 'pass' | 'other' | 'invalid';
 
@@ -142,8 +159,7 @@ export class SessionFilter {
     }
     const ref = id === undefined || id === null ? nestedRefOf(message) : false;
     if (ref === false) return 'invalid';
-    if (wanted === null || ref === null) return 'pass';
-    return (typeof ref === 'string' ? ref === wanted : ref.includes(wanted)) ? 'pass' : 'other';
+    return refersTo(ref, wanted) ? 'pass' : 'other';
   }
 
   private refresh(): void {

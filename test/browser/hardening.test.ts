@@ -763,16 +763,16 @@ describe('hardening: hostile strings in every field of every message type', func
       // The simulator builds each hostile string itself (`expand`): only the socket carries megabytes.
       const expand = { marker: '@@HOSTILE@@', text: 'W', times: size };
       // Frames come through the real socket, which parses each once and hands it to the element's
-      // router (`take`, with its size in bytes): the element's frame path is timed there. "Handled"
-      // is the element's own time: the hostile frame's take, then from the next frame's take to its
+      // session stream (`receive`, with its size in bytes): the element's frame path is timed there. "Handled"
+      // is the element's own time: the hostile frame's receive, then from the next frame's receive to its
       // render. The browser's own wait between the two frames (it hands over the next one only after
       // disposing of 10 MB) and the whole trip are measured and reported apart.
-      const router = (source as unknown as { router: { take(parsed: unknown, bytes: number): void } }).router;
-      const take = router.take;
+      const router = (source as unknown as { stream: { receive(parsed: unknown, bytes: number): void } }).stream;
+      const take = router.receive;
       let hostileIn: number;
       let hostileOut = 0;
       let nextIn = 0;
-      router.take = function (this: unknown, parsed: unknown, bytes: number) {
+      router.receive = function (this: unknown, parsed: unknown, bytes: number) {
         const hostile = bytes >= size;
         const start = performance.now();
         take.call(this, parsed, bytes);
@@ -824,7 +824,7 @@ describe('hardening: hostile strings in every field of every message type', func
         }
       } finally {
         window.removeEventListener('error', onError);
-        router.take = take;
+        router.receive = take;
       }
       const stats = (values: number[]) => {
         const v = [...values].sort((a, b) => a - b);

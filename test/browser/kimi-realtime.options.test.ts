@@ -15,6 +15,7 @@ const NUMERIC: [attribute: string, property: keyof KimiRealtime, fallback: numbe
   ['idle-timeout', 'idleTimeout', 0, '60000', '-1'],
   ['ping-interval', 'pingInterval', 0, '30000', '3e9'],
   ['max-queue', 'maxQueue', 100, '5', '2.5'],
+  ['hydrate-timeout', 'hydrateTimeout', 10000, '500', '50'],
   // null: learned from the server; empty means the same (not an error).
   ['server-utc-offset', 'serverUtcOffset', null, '60', '900'],
 ];
@@ -73,8 +74,8 @@ describe('<kimi-realtime> options', () => {
     expect(errors[3]!.message.length).to.be.below(300);
     // Not an id: reported, and the element follows the server's active session instead.
     loose.sessionId = { toString: 1 };
-    expect(el.sessionId).to.equal(null);
     await el.updateComplete;
+    expect(el.activeSessionId).to.equal(null);
     expect(errors.at(-1)).to.include({ kind: 'invalid-option', option: 'session-id' });
   });
 

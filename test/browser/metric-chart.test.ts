@@ -395,6 +395,8 @@ describe('<kimi-metric-chart>', () => {
     await chart.updateComplete;
     expect(chart.points.length).to.equal(3);
     realtime.setAttribute('session-id', '2');
+    // The attribute is read in the source's next update; the chart hears of it then.
+    await realtime.updateComplete;
     await chart.updateComplete;
     expect(chart.points).to.deep.equal([]);
     expect(chart.readingsOf('continue')).to.deep.equal([]);

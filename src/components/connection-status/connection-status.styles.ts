@@ -101,4 +101,8 @@ export const connectionStatusStyles = css`
     padding: 0;
     list-style: none;
   }
+  .notice {
+    margin: 4px 0 0;
+    font-size: 0.85rem;
+  }
 `;

@@ -30,6 +30,7 @@ const CHART = { width: 120, height: 28 };
  *
  * @csspart badge - The state badge (`data-state` = connecting, open, reconnecting, offline, closed or none).
  * @csspart countdown - "retry 2 in 4 s" while a retry is scheduled.
+ * @csspart notice - Why the server gives no live stream, when known (Kimi Proxy 2.x: run `kimi-tap`).
  * @csspart stats - The `<dl>` of counters (absent when `compact`).
  * @csspart rate - The chart of frames per second over the last 30 s (an `<svg>`, while connected).
  *
@@ -108,6 +109,7 @@ export class KimiConnectionStatus extends DashboardElement {
         </span>
         ${countdown ? html`<span part="countdown">${countdown}</span>` : nothing}
       </div>
+      ${this.status?.notice ? html`<p class="notice" part="notice" role="status">${capText(this.status.notice, 300)}</p>` : nothing}
       ${this.compact ? nothing : this.renderStats()}
     `;
   }

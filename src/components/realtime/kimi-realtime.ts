@@ -1,29 +1,30 @@
 import { ReactiveElement, css } from 'lit';
 import { property } from 'lit/decorators.js';
+import { ContextProvider } from '@lit/context';
 import { KimiErrorEvent, type KimiErrorDetail } from '../../events/kimi-error-event.js';
 import { KimiStatusEvent, type ConnectionState, type KimiStatusDetail } from '../../events/kimi-status-event.js';
-import { SessionFilter, sessionIdOf } from '../../protocol/session-filter.js';
-import type { KimiCommand } from '../../protocol/messages.js';
-import type { KimiReplyMap, KimiRequestCommand } from '../../protocol/requests.js';
-import type { KimiRequestOptions } from './requests.js';
-import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
-import { MAX_TIMER_MS, checkNumberOption, numberOption, reportInvalidOption } from '../../internal/options.js';
-import { redact } from '../../internal/secrets.js';
-import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
-import type { SocketIdentity } from '../../internal/socket-machine.js';
-import { MessageRouter } from './message-router.js';
-import { defineElement } from '../../internal/define-element.js';
-import { ContextProvider } from '@lit/context';
-import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
+import { KimiMessageEvent } from '../../events/kimi-message-event.js';
+import { KimiMetricEvent } from '../../events/kimi-metric-event.js';
 import { KimiHydrateEvent } from '../../events/kimi-hydrate-event.js';
+import type { KimiCommand, KimiMessage } from '../../protocol/messages.js';
+import type { KimiReplyMap, KimiRequestCommand } from '../../protocol/requests.js';
 import type { KimiHydration } from '../../protocol/hydration.js';
 import type { UsageReading } from '../../protocol/usage-readings.js';
-import { HydrationController } from './hydration-controller.js';
-import { UsageTracker } from './usage-tracker.js';
-import { hydrationFrom } from '../../protocol/hydration.js';
+import type { FrameProblem } from '../../protocol/parse-frame.js';
 import { relayRoomUrl } from '../../protocol/relay.js';
-import { StatsController } from './stats-controller.js';
+import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
+import { MAX_TIMER_MS, invalidOptionDetail, numberOption } from '../../internal/options.js';
+import { redact } from '../../internal/secrets.js';
+import { defineElement } from '../../internal/define-element.js';
+import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
+import type { SocketIdentity } from '../../internal/socket-machine.js';
 import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
+import { SessionStream } from '../../session/session-stream.js';
+import type { KimiRequestOptions } from './requests.js';
+import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
+import { HydrationController } from './hydration-controller.js';
+import { ServerProbe } from './server-probe.js';
+import { StatsController } from './stats-controller.js';
 
 /** Counters of one `<kimi-realtime>` since it was created. */
 export interface KimiRealtimeStats {
@@ -55,7 +56,7 @@ export function defaultKimiUrl(): string {
 }
 
 const MAX_QUEUE = { fallback: 100, min: 0, max: 100_000, integer: true };
-const UTC_OFFSET = { fallback: null, min: -14 * 60, max: 14 * 60, integer: true };
+const UTC_OFFSET = { fallback: null, min: -14 * 60, max: 14 * 60, integer: true, emptyIsUnset: true };
 
 function toWebSocketUrl(value: string): string {
   const url = new URL(value, location.href);
@@ -215,17 +216,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
    * one (or a promise of one), called before every connection attempt. Elements share a socket only
    * with the same token (string or function).
    */
-  get token(): TokenSource {
-    return this._token;
-  }
-
-  set token(value: TokenSource) {
-    this._token = value;
-    // Assigned by a field initializer before the controller exists: nothing to move then.
-    this.connection?.identityChanged();
-  }
-
-  private _token: TokenSource = null;
+  @property({ attribute: false }) token: TokenSource = null;
 
   /** Base of the HTTP API used for hydration (`http://host:port`); empty derives it from `url`. */
   @property({ attribute: 'api-url' }) apiUrl = '';
@@ -233,144 +224,137 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** Do not load the session's history over HTTP (`GET /api/sessions/{id}`). */
   @property({ type: Boolean, attribute: 'no-hydrate' }) noHydrate = false;
 
+  /** Budget of one history request over HTTP, headers and body, ms (100 – 2^31−1): a slower answer is aborted and reported (`kimi:error` kind `hydration`). */
+  @property({ attribute: 'hydrate-timeout' })
+  @numberOption({ fallback: 10_000, min: 100, max: MAX_TIMER_MS })
+  hydrateTimeout = 10_000;
+
   /**
    * The server's UTC offset in minutes (Paris in winter: 60). Empty (default): learned from the
    * server's `log_metric` timestamps, or the browser's own zone until one arrives.
-   * @attr server-utc-offset
-   * @default null
    */
   @property({ attribute: 'server-utc-offset' })
-  get serverUtcOffset(): number | null {
-    return this.usage.clock.fixedOffset;
-  }
-
-  set serverUtcOffset(value: number | string | null) {
-    const old = this.usage.clock.fixedOffset;
-    // Empty means "learn it", like a removed attribute; anything else must be whole minutes, ±14 h.
-    this.usage.clock.fixedOffset = checkNumberOption(this, 'serverUtcOffset', value === '' ? null : value, UTC_OFFSET);
-    this.requestUpdate('serverUtcOffset', old);
-  }
-
-  private readonly filter = new SessionFilter();
-  private readonly usage = new UsageTracker(this);
-  /** The session whose state `usage` and the children hold. */
-  private shownSession: string | null = null;
-  private readonly internals: ElementInternals;
-  private readonly router: MessageRouter;
-  private readonly connection: ConnectionController;
-  private readonly hydrator: HydrationController;
-  private readonly ticker = new StatsController(this, () => this.stats);
-  /** Hands this element and its session to dashboard children (`@lit/context`). */
-  private readonly provider = new ContextProvider(this, { context: kimiSourceContext, initialValue: { source: this, sessionId: null } as KimiSource });
-
-  constructor() {
-    super();
-    this.internals = this.attachInternals();
-    this.router = new MessageRouter(
-      this,
-      this.filter,
-      (detail) => this.reportError(detail),
-      () => this.sessionFollowed(),
-    );
-    this.router.afterDispatch = (message, bytes) => this.usage.take(message, Date.now(), bytes);
-    this.router.onRelayHydration = (message) => {
-      const id = (message as { session_id?: unknown }).session_id;
-      try {
-        this.onHydrated(hydrationFrom(String(id), message, Date.now(), this.usage.clock));
-      } catch (error) {
-        this.reportError({ kind: 'hydration', message: `Relay hydration: ${(error as Error).message}.` });
-      }
-    };
-    this.connection = new ConnectionController(
-      this,
-      this,
-      {
-        onFrame: (message, bytes) => this.router.take(message, bytes),
-        onSkip: (bytes) => this.router.skip(bytes),
-        onStatus: (detail) => this.reportStatus(detail),
-        onError: (detail) => this.reportError(detail),
-      },
-      () => this.socketIdentity(),
-    );
-    this.hydrator = new HydrationController(this, this.usage.clock, {
-      onHydrated: (detail) => this.onHydrated(detail),
-      onError: (detail) => this.reportError(detail),
-    });
-  }
+  @numberOption(UTC_OFFSET)
+  serverUtcOffset: number | null = null;
 
   /**
    * Session whose messages pass (with global ones). Ids compare in canonical form: `3`, `"3"`,
-   * `"03"` and `"3.0"` are the same session (the getter returns `"3"`). When empty, the element
+   * `"03"` and `"3.0"` are the same session (`activeSessionId` gives `"3"`). When empty, the element
    * follows the server's active session (`init`, `session_activated`, `new_session`,
-   * `auto_session_created`). Takes effect for the very next frame.
-   * @attr session-id
+   * `auto_session_created`). Takes effect for the very next frame. A value that is not an id (an
+   * object, `NaN`) is reported and the element follows.
    */
-  @property({ attribute: 'session-id' })
-  get sessionId(): string | null {
-    return this._sessionId;
-  }
-
-  set sessionId(value: string | number | null) {
-    const old = this._sessionId;
-    const id = sessionIdOf(value);
-    if (id === false) reportInvalidOption(this, 'sessionId', value, 'a string or a finite number', 'none (following)');
-    this._sessionId = id || null;
-    this.filter.pin(this._sessionId);
-    // The relay sends the session asked for in the address: a new one means a new connection.
-    if (old !== this._sessionId && this.viaRelay) this.reconnectElsewhere();
-    this.sessionChanged();
-    this.requestUpdate('sessionId', old);
-  }
-
-  private _sessionId: string | null = null;
+  @property({ attribute: 'session-id' }) sessionId: string | number | null = null;
 
   /**
    * Bound of the send queue used while not connected (an integer, 0 – 100,000); on overflow the
-   * oldest message is dropped (and reported). Takes effect at once.
-   * @attr max-queue
+   * oldest message is dropped (and reported).
    */
   @property({ attribute: 'max-queue' })
-  get maxQueue(): number {
-    return this._maxQueue;
-  }
+  @numberOption(MAX_QUEUE)
+  maxQueue = 100;
 
-  set maxQueue(value: number) {
-    const old = this._maxQueue;
-    const bound = checkNumberOption(this, 'maxQueue', value, MAX_QUEUE);
-    this._maxQueue = bound;
-    // The controller is created in the constructor; attribute-driven sets can only come after it.
-    this.connection?.resizeQueue(bound);
-    this.requestUpdate('maxQueue', old);
-  }
+  private readonly internals: ElementInternals = this.attachInternals();
+  /** The session shown and everything that belongs to it. */
+  private readonly stream = new SessionStream();
+  /** `kimi:stats` once a second while listened to; before the provider, whose constructor adds a listener. */
+  private readonly ticker = new StatsController(this, () => this.stats);
+  /** Hands this element and its session to dashboard children (`@lit/context`). */
+  private readonly provider = new ContextProvider(this, {
+    context: kimiSourceContext,
+    initialValue: { source: this, sessionId: null, stream: this.stream } as KimiSource,
+  });
+  private readonly connection = new ConnectionController(
+    this,
+    this.connectionSettings(),
+    {
+      onFrame: (message, bytes) => this.frame(message, bytes),
+      onSkip: (bytes) => this.stream.skip(bytes),
+      onStatus: (detail) => this.reportStatus(detail),
+      onError: (detail) => this.reportError(detail),
+    },
+    () => this.socketIdentity(),
+  );
+  /** Connections opened so far: each one hydrates again. */
+  private opened = 0;
+  private readonly server = new ServerProbe(
+    (detail) => this.reportError(detail),
+    // The status says it at once, not at the next attempt.
+    () => this.lastStatus && this.reportStatus(this.lastStatus),
+  );
+  private lastStatus: KimiStatusDetail | null = null;
+  /** The pinned session the relay was asked for (its address names it). */
+  private relaySession: string | null = null;
 
-  private _maxQueue = 100;
+  constructor() {
+    super();
+    // Registered with this element (`hostUpdate`): keyed on what it reads, started from nowhere else.
+    new HydrationController(
+      this,
+      () => ({
+        live: this.connection.state === 'open' && !this.viaRelay,
+        opened: this.opened,
+        resolvedUrl: this.resolvedUrl,
+        apiUrl: this.apiUrl,
+        noHydrate: this.noHydrate,
+        sessionId: this.stream.sessionId,
+        timeout: this.hydrateTimeout,
+      }),
+      this.stream,
+      (detail) => this.reportError(detail),
+    );
+    this.stream.subscribe({
+      message: (message) => {
+        const event = new KimiMessageEvent(`kimi:${message.type}`, message);
+        this.dispatchEvent(event);
+        // A listener may have set session-id: the rest of this frame's path already sees it.
+        this.stream.show(this.sessionId);
+      },
+      delivered: (message) => {
+        const event = new KimiMessageEvent('kimi:message', message);
+        this.dispatchEvent(event);
+      },
+      metric: (reading) => {
+        const event = new KimiMetricEvent(reading);
+        this.dispatchEvent(event);
+        this.stream.show(this.sessionId);
+      },
+      hydrated: (hydration) => {
+        const event = new KimiHydrateEvent(hydration);
+        this.dispatchEvent(event);
+      },
+      error: (detail) => this.reportError(detail),
+      shown: (sessionId) => {
+        this.provider.setValue({ source: this, sessionId, stream: this.stream });
+        // Hydration is keyed on the session shown.
+        this.requestUpdate();
+      },
+    });
+  }
 
   /** The session whose messages currently pass: the pinned one, or the server's active one when following. */
   get activeSessionId(): string | null {
-    return this.filter.current;
+    return this.stream.sessionId;
   }
 
   /** The session's state as last loaded over HTTP (`kimi:hydrate`), or null. */
   get hydration(): KimiHydration | null {
-    return this.usage?.hydration ?? null;
+    return this.stream.hydration;
   }
 
   /** The latest usage readings of the shown session (at most 1,000), oldest first: what `kimi:metric` carried. */
   get readings(): UsageReading[] {
-    return this.usage.readings;
+    return this.stream.readings;
   }
 
   /** The server's clock as learned: UTC offset in minutes (null while unknown) and skew against this browser, ms. */
   get serverTime(): { utcOffsetMinutes: number | null; skewMs: number } {
-    return { utcOffsetMinutes: this.usage.clock.offsetMinutes, skewMs: this.usage.clock.skew };
+    return { utcOffsetMinutes: this.stream.clock.offsetMinutes, skewMs: this.stream.clock.skew };
   }
 
   /** The WebSocket URL in use (read before every connection attempt). */
   get resolvedUrl(): string {
-    if (this.viaRelay) {
-      const pinned = this.filter.following ? null : this.filter.current;
-      return relayRoomUrl({ host: this.host, party: this.party, room: this.room }, pinned, this.router?.relaySeq ?? null);
-    }
+    if (this.viaRelay) return relayRoomUrl({ host: this.host, party: this.party, room: this.room }, this.stream.pinned, this.stream.relaySeq);
     return toWebSocketUrl(this.url || defaultKimiUrl());
   }
 
@@ -386,14 +370,14 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   /** A snapshot of the counters. */
   get stats(): KimiRealtimeStats {
-    const r = this.router;
+    const s = this.stream;
     const c = this.connection;
     return {
-      framesReceived: r.received,
-      delivered: r.delivered,
-      filtered: r.filtered,
-      malformed: r.malformed,
-      bytesIn: r.bytesIn,
+      framesReceived: s.received,
+      delivered: s.delivered,
+      filtered: s.filtered,
+      malformed: s.malformed,
+      bytesIn: s.bytesIn,
       reconnects: c.reconnects,
       lastCloseCode: c.lastCloseCode,
       lastCloseReason: c.lastCloseReason,
@@ -416,8 +400,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** @internal */
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void {
     super.addEventListener(type, listener, options);
-    // Listeners added by field initializers of a subclass come before the ticker exists.
-    if (type === 'kimi:stats') this.ticker?.added(listener, options);
+    if (type === 'kimi:stats') this.ticker.added(listener, options);
   }
 
   /** As on any element; removing the last `kimi:stats` listener stops the `kimi:stats` events. */
@@ -431,7 +414,7 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   /** @internal */
   override removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void {
     super.removeEventListener(type, listener, options);
-    if (type === 'kimi:stats') this.ticker?.removed(listener, options);
+    if (type === 'kimi:stats') this.ticker.removed(listener, options);
   }
 
   /** Opens the connection (or retries now when waiting to retry). */
@@ -468,14 +451,9 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   override connectedCallback(): void {
     this.connection.auto = !this.manual;
-    // Catches up with a session set before the fields below existed (a property set before upgrade).
-    this.sessionChanged();
+    // The session shown before the socket's first frame (a property set before upgrade included).
+    this.stream.show(this.sessionId);
     super.connectedCallback();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.hydrator.cancel();
   }
 
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
@@ -484,23 +462,44 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     return root;
   }
 
-  protected override updated(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('debug')) this.router.debug = this.debug;
-    if (changed.has('manual')) this.connection.auto = !this.manual;
-    if ((changed.has('apiUrl') && changed.get('apiUrl') !== undefined) || (changed.has('noHydrate') && changed.get('noHydrate') !== undefined)) {
-      if (this.state === 'open' && !this.viaRelay) this.hydrator.request();
+  /** Reads the attributes, once per update; controllers then read what they need (`hostUpdate`). */
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('sessionId') && !this.stream.show(this.sessionId)) {
+      this.reportError(invalidOptionDetail('sessionId', this.sessionId, 'a string or a finite number', 'none (following)'));
     }
+    if (changed.has('debug')) this.stream.debug = this.debug;
+    if (changed.has('manual')) this.connection.auto = !this.manual;
+    if (changed.has('maxQueue')) this.connection.resizeQueue(this.maxQueue);
+    if (changed.has('serverUtcOffset')) this.stream.clock.fixedOffset = this.serverUtcOffset;
     const moved = ['url', 'host', 'party', 'room'].some((name) => changed.has(name) && changed.get(name) !== undefined);
+    // The relay sends the session asked for in its address: another pinned session is a new connection.
+    const relayMoved = this.viaRelay && this.stream.pinned !== this.relaySession;
+    this.relaySession = this.stream.pinned;
     // A new address: reconnect there. New credentials or `own-connection`: the socket they name (a
     // reconnection, unless only the credentials changed, alike for every element on the socket).
-    if (moved) this.reconnectElsewhere();
-    else if (changed.has('authVia') || changed.has('ownConnection')) this.connection.identityChanged();
+    if (moved || relayMoved) this.reconnectElsewhere();
+    else if (this.hasUpdated && (changed.has('authVia') || changed.has('ownConnection') || changed.has('token'))) this.connection.identityChanged();
+  }
+
+  /** A frame of the socket, parsed once for all its elements. */
+  private frame(message: KimiMessage | FrameProblem, bytes: number): void {
+    // A session-id set by a listener of the previous frame applies to this one (one comparison when unchanged).
+    this.stream.show(this.sessionId);
+    this.stream.receive(message, bytes);
+  }
+
+  /** The settings the socket reads before each attempt: the element's, with retries at the longest delay once the server is known to have no live endpoint. */
+  private connectionSettings(): ConnectionSettings & { readonly maxQueue: number } {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const el = this;
+    return Object.create(el, {
+      reconnectDelay: { get: () => (el.server.noLiveEndpoint ? el.reconnectDelayMax : el.reconnectDelay) },
+    }) as KimiRealtime;
   }
 
   /** Connects again at the current address, as a new viewer of the relay (no `since`). */
   private reconnectElsewhere(): void {
-    if (!this.connection || !this.router) return;
-    this.router.relaySeq = null;
+    this.stream.relaySeq = null;
     if (this.state === 'closed') return;
     this.connection.disconnect();
     this.connection.connect();
@@ -521,49 +520,22 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
     };
   }
 
-  /** The server made another session active while following. */
-  protected sessionFollowed(): void {
-    this.sessionChanged();
-  }
-
-  /**
-   * The pinned or followed session may have changed. When the session shown did (the server's
-   * active one changes nothing while pinned): forget the old one's state, load the new one's.
-   */
-  private sessionChanged(): void {
-    // Attribute-driven sets can run before the field initializers below them.
-    if (!this.usage || !this.hydrator) return;
-    const shown = this.filter.current;
-    if (shown === this.shownSession) return;
-    this.shownSession = shown;
-    this.usage.sessionChanged();
-    this.shareSession();
-    if (this.state === 'open' && !this.viaRelay) this.hydrator.request();
-  }
-
-  private onHydrated(detail: KimiHydration): void {
-    const event = new KimiHydrateEvent(detail);
-    this.dispatchEvent(event);
-    this.usage.hydrated(detail);
-  }
-
-  private shareSession(): void {
-    // `provider` is created by a field initializer, after attribute-driven setters may already run.
-    if (this.provider && this.provider.value.sessionId !== this.filter.current) {
-      this.provider.setValue({ source: this, sessionId: this.filter.current });
-    }
-  }
-
   private reportStatus(detail: KimiStatusDetail): void {
-    // Through a relay the room sends the hydration (its host has no `/api`).
-    if (detail.state === 'open' && !this.viaRelay) this.hydrator.request();
-    else if (detail.state === 'closed') this.hydrator.cancel();
+    this.lastStatus = detail;
+    if (detail.state === 'open') {
+      this.opened++;
+      this.server.opened();
+    } else if (!this.viaRelay && detail.state === 'reconnecting' && this.opened === 0) {
+      this.server.failed(this.resolvedUrl, this.apiUrl);
+    }
+    // Hydration is keyed on the connection state.
+    this.requestUpdate();
     const states = this.internals.states;
     if (states) {
       states.clear();
       states.add(detail.state);
     }
-    const event = new KimiStatusEvent(detail);
+    const event = new KimiStatusEvent(this.server.noLiveEndpoint ? { ...detail, notice: this.server.noLiveEndpoint } : detail);
     this.dispatchEvent(event);
   }
 

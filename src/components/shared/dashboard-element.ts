@@ -6,7 +6,7 @@ import { KimiMetricEvent } from '../../events/kimi-metric-event.js';
 import type { ConnectionState } from '../../events/kimi-status-event.js';
 import type { KimiSource } from '../../internal/source-context.js';
 import type { KimiMessage } from '../../protocol/messages.js';
-import { sessionRefOf } from '../../protocol/session-filter.js';
+import { belongsTo, sessionRefOf } from '../../protocol/session-filter.js';
 import { formatClock, langOf } from './locale.js';
 import { SourceController, type KimiEventHandlers } from './source-controller.js';
 
@@ -43,8 +43,9 @@ export const RENDERS: unique symbol = Symbol.for('kimi-realtime.renders');
  * - a different source or session clears the element (`clear()`), which then refills from what the
  *   source kept (its hydration and recent readings); losing the source, as when the element moves,
  *   keeps everything; coming back to the same source and session changes nothing;
- * - a frame that no longer belongs to the shown session (a listener switched sessions while it was
- *   being dispatched) is ignored;
+ * - the data comes already filtered, from the source's `SessionStream` (through the context): the
+ *   session rule is the stream's, not re-decided here (a listener that switches sessions while a frame
+ *   is being handed out stops it before the elements after it);
  * - while the connection is not open the data is stale: dimmed, with the time it was last live; a
  *   session deleted on the server, or unknown to it, says so;
  * - renders happen at most once per animation frame, however many events arrived.
@@ -65,6 +66,8 @@ export abstract class DashboardElement extends LitElement {
   private held: KimiSource | null = null;
   private linked: SourceController | null = null;
   private handlers: Record<string, Handler> = {};
+  /** Something of the shown session arrived: only then can the data be "as of" a time. */
+  private received = false;
 
   /**
    * Connects the element to its source with its own handlers: called once, from a field
@@ -82,8 +85,9 @@ export abstract class DashboardElement extends LitElement {
     for (const name of new Set([...Object.keys(base), ...Object.keys(own)])) {
       const mine = base[name];
       const theirs = own[name];
+      const data = name !== 'kimi:status';
       guarded[name] = (event) => {
-        if (!this.belongs(event)) return;
+        if (data) this.received = true;
         mine?.(event);
         theirs?.(event);
       };
@@ -130,19 +134,6 @@ export abstract class DashboardElement extends LitElement {
     }
   }
 
-  private belongs(event: Event): boolean {
-    const shown = this.sessionId;
-    if (shown === null) return true;
-    if (event instanceof KimiMetricEvent || event instanceof KimiHydrateEvent) {
-      const id = event.detail.sessionId;
-      return id === null || id === shown;
-    }
-    const detail = (event as CustomEvent<unknown>).detail;
-    if (!detail || typeof detail !== 'object' || !Object.hasOwn(detail, 'type')) return true;
-    const ref = sessionRefOf(detail as KimiMessage);
-    return ref === null || (ref !== false && (typeof ref === 'string' ? ref === shown : ref.includes(shown)));
-  }
-
   /** The element attached to a source, or lost it (null). Runs before the refill. */
   protected sourceAttached(_source: KimiSource['source'] | null): void {}
 
@@ -157,6 +148,7 @@ export abstract class DashboardElement extends LitElement {
     this.held = value;
     if (same) return;
     this.clear();
+    this.received = false;
     this.setStatus('live');
     this.asOf = null;
     this.statusChanged(value.source.state);
@@ -179,7 +171,10 @@ export abstract class DashboardElement extends LitElement {
       this.asOf = null;
       this.setStatus('live');
     } else if (this.dataStatus === 'live') {
-      this.asOf = this.asOf ?? Date.now();
+      // Nothing ever received: "Not connected", never "Data as of …" about data that does not exist.
+      const source = this.kimiSource;
+      const any = this.received || source?.hydration != null || (source?.readings.length ?? 0) > 0;
+      this.asOf = any ? (this.asOf ?? Date.now()) : null;
       this.setStatus('stale');
     }
   }
@@ -189,10 +184,10 @@ export abstract class DashboardElement extends LitElement {
     else if (this.dataStatus === 'not-found') this.setStatus('live');
   }
 
-  private sessionsDeleted(message: { session_ids?: unknown }): void {
-    const shown = this.sessionId;
-    const ids = Array.isArray(message.session_ids) ? message.session_ids : [];
-    if (shown !== null && ids.some((id) => (typeof id === 'number' || typeof id === 'string') && String(id).trim() === shown)) this.setStatus('deleted');
+  private sessionsDeleted(message: KimiMessage): void {
+    // The same canonical ids as the filter: a deletion naming "03" deletes session 3.
+    const ids = sessionRefOf(message);
+    if (this.sessionId !== null && ids !== null && typeof ids !== 'string' && belongsTo(message, this.sessionId)) this.setStatus('deleted');
   }
 
   private setStatus(status: DataStatus): void {

@@ -5,7 +5,7 @@ import { attachContextRoot } from '../../internal/context-root.js';
 import type { KimiRealtime } from '../realtime/kimi-realtime.js';
 import type { KimiEventMap } from '../../events/event-map.js';
 
-/** Handlers of `kimi:*` events by name, each typed by the event map. */
+/** Handlers by the name of the public `kimi:*` event whose `detail` they take, each typed by the event map (only `detail` is given). */
 export type KimiEventHandlers = { [K in keyof KimiEventMap]?: (event: KimiEventMap[K]) => void };
 
 export interface SourceHost extends ReactiveControllerHost, HTMLElement {
@@ -13,16 +13,22 @@ export interface SourceHost extends ReactiveControllerHost, HTMLElement {
   source: string;
 }
 
+/** What a handler is given: the `detail` a page author's `kimi:*` event would carry. */
+type Handler = (event: { detail: unknown }) => void;
+
 /**
  * Connects a dashboard element to its `<kimi-realtime>`: the nearest ancestor (through
- * `@lit/context`) or the one named by `source="id"`. Listens to the same public `kimi:*` events a
- * page author would, and detaches cleanly when either side leaves. Order of upgrade does not matter.
+ * `@lit/context`) or the one named by `source="id"`. The data comes already filtered from the
+ * source's `SessionStream` (handed through the context): the messages, readings and hydration of the
+ * session shown, each to the handler named like its public event; `kimi:status` is the source's
+ * DOM event. Detaches cleanly when either side leaves. Order of upgrade does not matter.
  */
 export class SourceController implements ReactiveController {
   /** The current source and session, or null when not attached. */
   value: KimiSource | null = null;
   private unsubscribe: (() => void) | null = null;
   private listening: KimiRealtime | null = null;
+  private unsubscribeStream: (() => void) | null = null;
   private observer: MutationObserver | null = null;
   private connected = false;
 
@@ -86,20 +92,36 @@ export class SourceController implements ReactiveController {
     this.value = value;
     if (this.listening !== value.source) {
       this.stopListening();
-      this.listen(value.source);
+      this.listen(value);
     }
     this.onChange(value, previous);
   };
 
-  private listen(source: KimiRealtime): void {
+  private listen(value: KimiSource): void {
+    const source = value.source;
     this.listening = source;
-    for (const [name, handler] of Object.entries(this.handlers)) source.addEventListener(name, handler as EventListener);
+    const handlers = this.handlers as Record<string, Handler | undefined>;
+    const status = handlers['kimi:status'];
+    if (status) source.addEventListener('kimi:status', status as unknown as EventListener);
+    // Server messages by their type, looked up once per frame without building a name.
+    const byType = new Map<string, Handler>();
+    for (const [name, handler] of Object.entries(handlers)) if (handler && name.startsWith('kimi:')) byType.set(name.slice(5), handler);
+    const metric = handlers['kimi:metric'];
+    const hydrate = handlers['kimi:hydrate'];
+    this.unsubscribeStream = value.stream.subscribe({
+      message: (message) => byType.get(message.type)?.({ detail: message }),
+      metric: metric && ((reading) => metric({ detail: reading })),
+      hydrated: hydrate && ((hydration) => hydrate({ detail: hydration })),
+    });
   }
 
   private stopListening(): void {
     const source = this.listening;
     if (!source) return;
-    for (const [name, handler] of Object.entries(this.handlers)) source.removeEventListener(name, handler as EventListener);
+    const status = (this.handlers as Record<string, Handler | undefined>)['kimi:status'];
+    if (status) source.removeEventListener('kimi:status', status as unknown as EventListener);
+    this.unsubscribeStream?.();
+    this.unsubscribeStream = null;
     this.listening = null;
   }
 

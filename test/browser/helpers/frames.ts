@@ -1,3 +1,5 @@
+import { parseFrame } from '../../../src/protocol/parse-frame.js';
+
 /** A `metric_updated` frame as Kimi Proxy sends it, for a session and metric id of the test's choice. */
 export const metric = (session: unknown, id: number, extra: Record<string, unknown> = {}) => ({
   type: 'metric_updated',
@@ -17,7 +19,10 @@ export const metric = (session: unknown, id: number, extra: Record<string, unkno
  * For element tests that need exact frames at exact times; integration tests use the simulator.
  */
 export function deliver(source: Element, ...messages: object[]): void {
-  const router = (source as unknown as { router?: { route(data: unknown): void } }).router;
-  if (!router) throw new Error(`${source.localName} has no frame path (not an upgraded <kimi-realtime>?)`);
-  for (const message of messages) router.route(JSON.stringify(message));
+  const frame = (source as unknown as { frame?(message: unknown, bytes: number): void }).frame?.bind(source);
+  if (!frame) throw new Error(`${source.localName} has no frame path (not an upgraded <kimi-realtime>?)`);
+  for (const message of messages) {
+    const text = JSON.stringify(message);
+    frame(parseFrame(text), new TextEncoder().encode(text).length);
+  }
 }
