@@ -3,7 +3,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
 import { attachContextRoot } from '../../internal/context-root.js';
 import type { KimiRealtime } from '../realtime/kimi-realtime.js';
-import type { KimiEventMap } from '../../events/event-map.js';
+import { KIMI_LIBRARY_EVENTS, type KimiEventMap } from '../../events/event-map.js';
 
 /** Handlers by the name of the public `kimi:*` event whose `detail` they take, each typed by the event map (only `detail` is given). */
 export type KimiEventHandlers = { [K in keyof KimiEventMap]?: (event: KimiEventMap[K]) => void };
@@ -13,6 +13,9 @@ export interface SourceHost extends ReactiveControllerHost, HTMLElement {
   source: string;
 }
 
+/** Library events the source's `SessionStream` hands out itself (the others are DOM events). */
+const STREAM_EVENTS: ReadonlySet<string> = new Set(['kimi:message', 'kimi:metric', 'kimi:hydrate']);
+
 /** What a handler is given: the `detail` a page author's `kimi:*` event would carry. */
 type Handler = (event: { detail: unknown }) => void;
 
@@ -20,8 +23,10 @@ type Handler = (event: { detail: unknown }) => void;
  * Connects a dashboard element to its `<kimi-realtime>`: the nearest ancestor (through
  * `@lit/context`) or the one named by `source="id"`. The data comes already filtered from the
  * source's `SessionStream` (handed through the context): the messages, readings and hydration of the
- * session shown, each to the handler named like its public event; `kimi:status` is the source's
- * DOM event. Detaches cleanly when either side leaves. Order of upgrade does not matter.
+ * session shown, each to the handler named like its public event (`kimi:message` after the frame's
+ * reading, as the element dispatches them). The library's other events (`kimi:status`, `kimi:budget`
+ * from a cost meter, …) are the source's DOM events. Detaches cleanly when either side leaves. Order
+ * of upgrade does not matter.
  */
 export class SourceController implements ReactiveController {
   /** The current source and session, or null when not attached. */
@@ -101,25 +106,33 @@ export class SourceController implements ReactiveController {
     const source = value.source;
     this.listening = source;
     const handlers = this.handlers as Record<string, Handler | undefined>;
-    const status = handlers['kimi:status'];
-    if (status) source.addEventListener('kimi:status', status as unknown as EventListener);
+    for (const [name, handler] of this.domHandlers()) source.addEventListener(name, handler as unknown as EventListener);
     // Server messages by their type, looked up once per frame without building a name.
     const byType = new Map<string, Handler>();
-    for (const [name, handler] of Object.entries(handlers)) if (handler && name.startsWith('kimi:')) byType.set(name.slice(5), handler);
+    for (const [name, handler] of Object.entries(handlers))
+      if (handler && name.startsWith('kimi:') && !Object.hasOwn(KIMI_LIBRARY_EVENTS, name)) byType.set(name.slice(5), handler);
     const metric = handlers['kimi:metric'];
     const hydrate = handlers['kimi:hydrate'];
+    const any = handlers['kimi:message'];
     this.unsubscribeStream = value.stream.subscribe({
       message: (message) => byType.get(message.type)?.({ detail: message }),
       metric: metric && ((reading) => metric({ detail: reading })),
       hydrated: hydrate && ((hydration) => hydrate({ detail: hydration })),
+      delivered: any && ((message) => any({ detail: message })),
     });
+  }
+
+  /** Handlers of the library's events that the stream does not hand out: listened to on the source. */
+  private domHandlers(): [string, Handler][] {
+    return Object.entries(this.handlers as Record<string, Handler | undefined>).filter(
+      (entry): entry is [string, Handler] => !!entry[1] && Object.hasOwn(KIMI_LIBRARY_EVENTS, entry[0]) && !STREAM_EVENTS.has(entry[0]),
+    );
   }
 
   private stopListening(): void {
     const source = this.listening;
     if (!source) return;
-    const status = (this.handlers as Record<string, Handler | undefined>)['kimi:status'];
-    if (status) source.removeEventListener('kimi:status', status as unknown as EventListener);
+    for (const [name, handler] of this.domHandlers()) source.removeEventListener(name, handler as unknown as EventListener);
     this.unsubscribeStream?.();
     this.unsubscribeStream = null;
     this.listening = null;
