@@ -71,7 +71,9 @@ export class TapDatabase {
          .map((c) => `${c}=excluded.${c}`)
          .join(',')}`,
     );
-    this.insertMetric = this.db.prepare(`INSERT OR REPLACE INTO metrics (${METRIC_COLUMNS.join(',')}) VALUES (${METRIC_COLUMNS.map((c) => `@${c}`).join(',')})`);
+    this.insertMetric = this.db.prepare(
+      `INSERT OR REPLACE INTO metrics (${METRIC_COLUMNS.join(',')}) VALUES (${METRIC_COLUMNS.map((c) => `@${c}`).join(',')})`,
+    );
     this.deactivateAll = this.db.prepare('UPDATE sessions SET is_active = 0 WHERE is_active <> 0');
     this.deleteSession = this.db.prepare('DELETE FROM sessions WHERE id = ?');
     this.deleteSessionMetrics = this.db.prepare('DELETE FROM metrics WHERE session_id = ?');

@@ -89,7 +89,7 @@ export function readModelsFile(file) {
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`--models ${file}: ${/** @type {Error} */ (e).message}`);
+    throw new Error(`--models ${file}: ${/** @type {Error} */ (e).message}`, { cause: e });
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`--models ${file}: expected a JSON object { "<model or glob>": <tokens> }`);
   for (const [k, v] of Object.entries(value)) {

@@ -43,7 +43,7 @@ export class RequestCopy {
    */
   read() {
     if (this.tooBig) return { model: 'unknown', stream: false, json: false, body: null };
-    let body = null;
+    let body;
     try {
       body = JSON.parse(Buffer.concat(this.chunks).toString('utf8'));
     } catch {
@@ -159,7 +159,8 @@ export class ResponseWatch {
         const j = JSON.parse(this.text);
         this.usage = readUsage(j?.usage);
         const msg = j?.choices?.[0]?.message;
-        if (!this.usage && msg) this.completionText = String(msg.content ?? '').slice(0, COMPLETION_TEXT_CAP) + (msg.tool_calls ? JSON.stringify(msg.tool_calls) : '');
+        if (!this.usage && msg)
+          this.completionText = String(msg.content ?? '').slice(0, COMPLETION_TEXT_CAP) + (msg.tool_calls ? JSON.stringify(msg.tool_calls) : '');
       } catch {
         /* not JSON: no usage */
       }

@@ -115,9 +115,9 @@ export class Forwarder {
       const armIdle = () => {
         clearTimeout(idleTimer);
         idleTimer = setTimeout(() => {
+          done({ kind: 'timeout', status, reason: `the upstream stream stalled for ${Math.round(this.idleTimeoutMs / 1000)} s` });
           up.destroy();
           res.destroy();
-          done({ kind: 'timeout', status, reason: `the upstream stream stalled for ${Math.round(this.idleTimeoutMs / 1000)} s` });
         }, this.idleTimeoutMs);
       };
       armIdle();
@@ -151,8 +151,8 @@ export class Forwarder {
     // The client leaving (before the answer ended) cancels the upstream request.
     res.on('close', () => {
       if (!res.writableFinished && !settled) {
-        upstreamReq.destroy();
         done({ kind: 'client_gone', status });
+        upstreamReq.destroy();
       }
     });
     req.on('data', (chunk) => watch.onRequestChunk?.(chunk));

@@ -339,7 +339,9 @@ export class KimiTap {
         // Booked after the response, off its path.
         setImmediate(() => {
           if (!info) onRequestEnd(); // the client left before its body ended
-          this._book({ info, sessionId, watch, outcome, ttft, durationMs, startedMs, endedMs }).catch((e) => this.log(`kimi-tap: could not book a request: ${e.message}`));
+          this._book({ info, sessionId, watch, outcome, ttft, durationMs, startedMs, endedMs }).catch((e) =>
+            this.log(`kimi-tap: could not book a request: ${e.message}`),
+          );
         });
       },
     });
@@ -362,7 +364,8 @@ export class KimiTap {
     this.counters.observed += 1;
     if (watch?.gaveUp) {
       this.counters.gaveUp += 1;
-      if (this.counters.gaveUp === 1 || this.counters.gaveUp % 100 === 0) this.log(`kimi-tap: observation gave up on a response: ${watch.gaveUp} (the client got it whole)`);
+      if (this.counters.gaveUp === 1 || this.counters.gaveUp % 100 === 0)
+        this.log(`kimi-tap: observation gave up on a response: ${watch.gaveUp} (the client got it whole)`);
     }
     const model = info.model;
     const win = model !== 'unknown' ? this.windows.lookup(model) : { window: s.maxContext, isDefault: this.defaultWindow.get(s.id) ?? true };
@@ -390,7 +393,11 @@ export class KimiTap {
     const failed = status >= 400 || outcome.kind === 'unreachable' || outcome.kind === 'no_answer';
     let error = null;
     if (failed) error = outcome.kind === 'unreachable' || outcome.kind === 'no_answer' ? String(outcome.reason) : errorMessage(watch?.text ?? '');
-    this.db.saveMetric({ ...row, failed_by: failed ? (status >= 400 && outcome.kind !== 'unreachable' && outcome.kind !== 'no_answer' ? 'upstream' : 'tap') : null, error });
+    this.db.saveMetric({
+      ...row,
+      failed_by: failed ? (status >= 400 && outcome.kind !== 'unreachable' && outcome.kind !== 'no_answer' ? 'upstream' : 'tap') : null,
+      error,
+    });
     if (!failed) {
       this.hub.broadcast(metricUpdatedText(row, facts));
       if (outcome.kind === 'cut' || outcome.kind === 'timeout')
@@ -398,7 +405,9 @@ export class KimiTap {
       return;
     }
     const failedBy = outcome.kind === 'unreachable' || outcome.kind === 'no_answer' ? 'tap' : 'upstream';
-    this.hub.broadcast(dumps({ type: 'request_failed', session_id: s.id, metric_id: row.id, failed_by: failedBy, error: String(error).slice(0, ERROR_CAP), ...facts }));
+    this.hub.broadcast(
+      dumps({ type: 'request_failed', session_id: s.id, metric_id: row.id, failed_by: failedBy, error: String(error).slice(0, ERROR_CAP), ...facts }),
+    );
     const body = watch?.text ?? '';
     if (failedBy === 'upstream' && isContextLimit(status, body)) {
       this.hub.broadcast(

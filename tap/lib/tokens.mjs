@@ -9,11 +9,24 @@ export const ENCODING = 'cl100k_base';
 const EXACT_CHARS = 400_000;
 const SAMPLE_CHARS = 100_000;
 
+/**
+ * BPE merges within one pre-token cost quadratic time in its length, and a prompt can hold a very
+ * long run without spaces (base64, minified code): text is counted in slices of this many characters
+ * (a slice boundary adds at most a token or two).
+ */
+const SLICE = 2_000;
+
+function countSliced(text) {
+  let n = 0;
+  for (let i = 0; i < text.length; i += SLICE) n += countTokens(text.slice(i, i + SLICE));
+  return n;
+}
+
 /** @param {string} text */
 export function countText(text) {
   if (!text) return 0;
-  if (text.length <= EXACT_CHARS) return countTokens(text);
-  const sample = countTokens(text.slice(0, SAMPLE_CHARS));
+  if (text.length <= EXACT_CHARS) return countSliced(text);
+  const sample = countSliced(text.slice(0, SAMPLE_CHARS));
   return Math.round((sample * text.length) / SAMPLE_CHARS);
 }
 
