@@ -72,6 +72,8 @@ export class Forwarder {
       agent: this.agent,
       setHost: false,
     });
+    // Each SSE event goes on as it comes: no Nagle delay on either hop.
+    upstreamReq.on('socket', (socket) => socket.setNoDelay(true));
     let settled = false;
     /** @param {Parameters<NonNullable<typeof watch.onDone>>[0]} outcome */
     const done = (outcome) => {
@@ -110,8 +112,10 @@ export class Forwarder {
       watch.onHeaders?.(status, up.headers);
       res.sendDate = false;
       res.writeHead(status, up.statusMessage, endToEnd(up.rawHeaders, false));
-      // No 'data' yet: a body-less answer ends at once.
-      if (typeof res.flushHeaders === 'function') res.flushHeaders();
+      res.socket?.setNoDelay(true);
+      // Headers go out now, as the upstream sent them, not with the first body byte (a slow first token
+      // must not hold back the status line).
+      res.flushHeaders();
       const armIdle = () => {
         clearTimeout(idleTimer);
         idleTimer = setTimeout(() => {
