@@ -466,3 +466,61 @@ describe('history, secrets, real clients', () => {
     await fake.stop();
   });
 });
+
+describe('Kimi Proxy 2.x extras', () => {
+  test('stats polled when /health names 2.x, broadcast on change as proxy_stats; a 401 reported once and not asked again', async () => {
+    const asked = { '/api/rate-limit': 0, '/api/sanitizer/stats': 0, '/api/compress/stats': 0 };
+    let masked = 3;
+    const keys = [];
+    const kimi = http.createServer((req, res) => {
+      const path = req.url.split('?')[0];
+      keys.push(req.headers['x-admin-key']);
+      if (path in asked) asked[path] += 1;
+      const send = (status, v) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(v));
+      };
+      if (path === '/health') return send(200, { status: 'ok', version: '2.0.0-mcp' });
+      if (path === '/api/rate-limit') return send(401, { detail: 'Unauthorized: Invalid or missing admin key.' });
+      if (path === '/api/sanitizer/stats')
+        return send(200, { enabled: true, threshold_tokens: 1000, tmp_dir: '/home/me/.kimi/tmp', stats: { masked_count: masked } });
+      if (path === '/api/compress/stats') return send(200, { total_compressions: 0 });
+      send(404, { detail: 'Not Found' });
+    });
+    kimi.listen(0, '127.0.0.1');
+    await once(kimi, 'listening');
+    const lines = [];
+    const t = new KimiTap({
+      upstream: `http://127.0.0.1:${kimi.address().port}`,
+      port: 0,
+      adminKey: 'admin-123',
+      statsIntervalMs: 100,
+      log: (l) => lines.push(l),
+    });
+    const d = await (async () => {
+      await t.start();
+      return dashboard(t.url);
+    })();
+    const first = await d.next((f) => f.type === 'proxy_stats' && f.source === 'sanitizer');
+    assert.equal(first.version, '2.0.0-mcp');
+    assert.equal(first.stats.stats.masked_count, 3);
+    assert.equal(first.stats.tmp_dir, undefined, 'local paths are not passed on');
+    const refused = await d.next((f) => f.type === 'proxy_stats_unavailable');
+    assert.equal(refused.source, 'rate_limit');
+    assert.equal(refused.status, 401);
+    masked = 4;
+    const changed = await d.next((f) => f.type === 'proxy_stats' && f.source === 'sanitizer' && f.stats.stats.masked_count === 4);
+    assert.ok(changed);
+    await new Promise((r) => setTimeout(r, 350));
+    assert.equal(asked['/api/rate-limit'], 1, 'a 401 is not retried');
+    assert.ok(asked['/api/sanitizer/stats'] >= 3);
+    assert.equal(d.frames.filter((f) => f.type === 'proxy_stats' && f.source === 'compression').length, 1, 'unchanged answers are not sent again');
+    assert.equal(d.frames.filter((f) => f.type === 'proxy_stats_unavailable').length, 1);
+    assert.equal(lines.filter((l) => l.includes('401')).length, 1);
+    assert.ok(keys.includes('admin-123'));
+    assert.equal(lines.join('\n').includes('admin-123'), false, 'the admin key is never logged');
+    d.close();
+    await t.stop();
+    kimi.close();
+  });
+});
