@@ -7,7 +7,19 @@ import { configs as wcConfigs } from 'eslint-plugin-wc';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'relay/', 'tap/node_modules/', 'coverage/', 'test/apps/**/node_modules/', 'test/apps/**/dist/', '**/*.d.ts', 'src/react/events.ts'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'relay/',
+      'tap/node_modules/',
+      'coverage/',
+      'test/apps/**/node_modules/',
+      'test/apps/**/dist/',
+      '**/*.d.ts',
+      'src/react/events.ts',
+    ],
+  },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -39,10 +39,10 @@ export class RequestCopy {
 
   /**
    * What the body says; `model` "unknown" when it names none or is not JSON.
-   * @returns {{ model: string, stream: boolean, json: boolean, body: unknown }}
+   * @returns {{ model: string, stream: boolean, json: boolean, body: unknown, tooBig?: boolean }}
    */
   read() {
-    if (this.tooBig) return { model: 'unknown', stream: false, json: false, body: null };
+    if (this.tooBig) return { model: 'unknown', stream: false, json: false, body: null, tooBig: true };
     let body;
     try {
       body = JSON.parse(Buffer.concat(this.chunks).toString('utf8'));

@@ -116,22 +116,27 @@ export class Forwarder {
       // Headers go out now, as the upstream sent them, not with the first body byte (a slow first token
       // must not hold back the status line).
       res.flushHeaders();
-      const armIdle = () => {
-        clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => {
-          done({ kind: 'timeout', status, reason: `the upstream stream stalled for ${Math.round(this.idleTimeoutMs / 1000)} s` });
-          up.destroy();
-          res.destroy();
-        }, this.idleTimeoutMs);
+      // One timer per response, not one per chunk: when it fires early it waits out the rest.
+      let lastData = performance.now();
+      const idleCheck = () => {
+        const quiet = performance.now() - lastData;
+        if (quiet < this.idleTimeoutMs) {
+          idleTimer = setTimeout(idleCheck, this.idleTimeoutMs - quiet + 1);
+          return;
+        }
+        done({ kind: 'timeout', status, reason: `the upstream stream stalled for ${Math.round(this.idleTimeoutMs / 1000)} s` });
+        up.destroy();
+        res.destroy();
       };
-      armIdle();
+      idleTimer = setTimeout(idleCheck, this.idleTimeoutMs);
       up.on('data', (chunk) => {
-        armIdle();
-        watch.onChunk?.(chunk);
+        lastData = performance.now();
+        // The client first, the observer's copy after.
         if (!res.write(chunk)) {
           up.pause();
           res.once('drain', () => up.resume());
         }
+        watch.onChunk?.(chunk);
       });
       up.on('end', () => {
         clearTimeout(idleTimer);

@@ -11,7 +11,7 @@ import { SocketHub } from './protocol/hub.mjs';
 import { SESSIONS_MAX, SessionStore, autoSessionName } from './protocol/store.mjs';
 import { TapDatabase } from './db.mjs';
 import { ModelWindows } from './models.mjs';
-import { ERROR_CAP, RequestCopy, ResponseWatch, errorMessage, estimatePrompt, isContextLimit } from './observe.mjs';
+import { ERROR_CAP, REQUEST_CAP, RequestCopy, ResponseWatch, errorMessage, estimatePrompt, isContextLimit } from './observe.mjs';
 import { Forwarder, tapError } from './proxy.mjs';
 import { KimiProxyStats } from './extras.mjs';
 
@@ -362,10 +362,10 @@ export class KimiTap {
     const s = sessionId === null ? undefined : this.store.get(sessionId);
     if (!s) return; // deleted meanwhile
     this.counters.observed += 1;
-    if (watch?.gaveUp) {
+    const gaveUp = info.tooBig ? `request body over ${REQUEST_CAP / 1024 / 1024} MiB: model and prompt not read` : watch?.gaveUp;
+    if (gaveUp) {
       this.counters.gaveUp += 1;
-      if (this.counters.gaveUp === 1 || this.counters.gaveUp % 100 === 0)
-        this.log(`kimi-tap: observation gave up on a response: ${watch.gaveUp} (the client got it whole)`);
+      if (this.counters.gaveUp === 1 || this.counters.gaveUp % 100 === 0) this.log(`kimi-tap: observation gave up: ${gaveUp} (passed through whole)`);
     }
     const model = info.model;
     const win = model !== 'unknown' ? this.windows.lookup(model) : { window: s.maxContext, isDefault: this.defaultWindow.get(s.id) ?? true };

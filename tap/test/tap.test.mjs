@@ -398,6 +398,7 @@ describe('history, secrets, real clients', () => {
     assert.equal(sha256(pair.fake.received.at(-1).body), sha256(Buffer.from(big)));
     const m = await d.next((f) => f.type === 'metric_updated');
     assert.equal(m.model, 'unknown');
+    assert.match(pair.lines.join('\n'), /observation gave up: request body over 16 MiB/);
     d.close();
     await pair.stop();
   });
