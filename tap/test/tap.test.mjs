@@ -525,3 +525,24 @@ describe('Kimi Proxy 2.x extras', () => {
     kimi.close();
   });
 });
+
+describe('models file', () => {
+  test('built-in windows, globs, a --models file over them, and a marked default for the rest', async () => {
+    const { ModelWindows, readModelsFile, DEFAULT_WINDOW } = await import('../lib/models.mjs');
+    const { writeFileSync } = await import('node:fs');
+    const w = new ModelWindows({ 'gpt-4o': 64_000, 'my-*': 32_768 });
+    assert.deepEqual(new ModelWindows().lookup('kimi-k2.6'), { window: 262_144, isDefault: false });
+    assert.deepEqual(new ModelWindows().lookup('gpt-4o-mini'), { window: 128_000, isDefault: false });
+    assert.deepEqual(new ModelWindows().lookup('moonshotai/kimi-k2.6'), { window: 262_144, isDefault: false });
+    assert.deepEqual(w.lookup('gpt-4o'), { window: 64_000, isDefault: false }, 'the file wins');
+    assert.deepEqual(w.lookup('my-llama'), { window: 32_768, isDefault: false });
+    assert.deepEqual(w.lookup('something-else'), { window: DEFAULT_WINDOW, isDefault: true });
+    const file = `${tmpDb()}.json`;
+    writeFileSync(file, '{"a": 0}');
+    assert.throws(() => readModelsFile(file), /"a" must map to a positive integer/);
+    writeFileSync(file, '[1]');
+    assert.throws(() => readModelsFile(file), /expected a JSON object/);
+    writeFileSync(file, '{"a": 1000}');
+    assert.deepEqual(readModelsFile(file), { a: 1000 });
+  });
+});
