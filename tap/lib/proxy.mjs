@@ -169,6 +169,76 @@ export class Forwarder {
     req.pipe(upstreamReq);
   }
 
+  /**
+   * An HTTP upgrade (a WebSocket to the upstream, e.g. a realtime API) on a path that is not the tap's:
+   * forwarded with its headers (Connection and Upgrade kept, as an upgrade needs them), then the two
+   * sockets are joined byte for byte. A refusal comes back as the upstream answered it.
+   * @param {http.IncomingMessage} req @param {import('node:stream').Duplex} socket @param {Buffer} head
+   */
+  upgrade(req, socket, head) {
+    socket.on('error', () => {});
+    const headers = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() !== 'host') headers.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    headers.push('Host', this.upstream.host);
+    const up = (this.https ? https : http).request({
+      hostname: this.upstream.hostname.replace(/^\[|\]$/g, ''),
+      port: this.upstream.port || (this.https ? 443 : 80),
+      method: req.method,
+      path: this.prefix + (req.url ?? '/'),
+      headers,
+      setHost: false,
+    });
+    const refuse = (status, text) =>
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+    const timer = setTimeout(() => {
+      up.destroy();
+      refuse(
+        '504 Gateway Timeout',
+        JSON.stringify({
+          error: { message: `kimi-tap: the upstream ${this.upstream.origin} sent no answer`, type: 'kimi_tap_error', code: 'upstream_timeout' },
+        }),
+      );
+    }, this.headersTimeoutMs);
+    up.on('error', (e) => {
+      clearTimeout(timer);
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code ?? 'error';
+      if (socket.writable)
+        refuse(
+          '502 Bad Gateway',
+          JSON.stringify({
+            error: {
+              message: `kimi-tap: could not reach the upstream ${this.upstream.origin} (${code})`,
+              type: 'kimi_tap_error',
+              code: 'upstream_unreachable',
+            },
+          }),
+        );
+    });
+    up.on('response', (res) => {
+      // Refused: the upstream's answer goes back as it came.
+      clearTimeout(timer);
+      let text = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`;
+      for (let i = 0; i < res.rawHeaders.length; i += 2) text += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
+      socket.write(`${text}\r\n`);
+      res.pipe(socket);
+    });
+    up.on('upgrade', (res, upSocket, upHead) => {
+      clearTimeout(timer);
+      let text = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`;
+      for (let i = 0; i < res.rawHeaders.length; i += 2) text += `${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`;
+      socket.write(`${text}\r\n`);
+      if (upHead.length) socket.write(upHead);
+      if (head.length) upSocket.write(head);
+      upSocket.on('error', () => socket.destroy());
+      socket.on('error', () => upSocket.destroy());
+      socket.on('close', () => upSocket.destroy());
+      upSocket.on('close', () => socket.destroy());
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+    });
+    up.end();
+  }
+
   close() {
     this.agent.destroy();
   }

@@ -108,7 +108,11 @@ export class KimiTap {
   async start() {
     this.prune();
     const server = http.createServer((req, res) => this._onRequest(req, res));
-    server.on('upgrade', (req, socket, head) => this.hub.upgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      // `/ws` is the dashboard's; any other upgrade (a realtime API's WebSocket) goes to the upstream.
+      if ((req.url ?? '/').split('?')[0] === '/ws') this.hub.upgrade(req, socket, head);
+      else this.forwarder.upgrade(req, socket, head);
+    });
     server.on('clientError', (_e, socket) => socket.destroy());
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;

@@ -546,3 +546,65 @@ describe('models file', () => {
     assert.deepEqual(readModelsFile(file), { a: 1000 });
   });
 });
+
+describe('other upgrades and the response path', () => {
+  test('a WebSocket on another path is forwarded to the upstream, messages both ways', async () => {
+    const { WebSocketServer, default: WS } = await import('ws');
+    const upstream = http.createServer();
+    const wss = new WebSocketServer({ server: upstream, path: '/v1/realtime' });
+    const seen = [];
+    wss.on('connection', (ws, req) => {
+      seen.push({ url: req.url, auth: req.headers.authorization });
+      ws.on('message', (m) => ws.send(`echo:${m}`));
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const t = new KimiTap({ upstream: `http://127.0.0.1:${upstream.address().port}`, port: 0, log: () => {} });
+    await t.start();
+    const ws = new WS(`${t.url.replace('http', 'ws')}/v1/realtime?model=x`, { headers: { authorization: `Bearer ${KEY}` } });
+    await once(ws, 'open');
+    ws.send('hello');
+    const [reply] = await once(ws, 'message');
+    assert.equal(String(reply), 'echo:hello');
+    assert.deepEqual(seen, [{ url: '/v1/realtime?model=x', auth: `Bearer ${KEY}` }]);
+    const refused = new WS(`${t.url.replace('http', 'ws')}/v1/elsewhere`);
+    const [, res] = await once(refused, 'unexpected-response');
+    assert.equal(res.statusCode, 400, "the upstream's refusal comes back as it answered");
+    ws.close();
+    await t.stop();
+    wss.close();
+    upstream.close();
+  });
+
+  test('SQLite writes are not on the response path: every write starts after the answer went out whole', async () => {
+    const pair = await startPair();
+    const flush = pair.tap.db.flushAll;
+    const flushAt = [];
+    pair.tap.db.flushAll = (ops) => {
+      flushAt.push(performance.now());
+      return flush(ops);
+    };
+    const forward = pair.tap.forwarder.forward.bind(pair.tap.forwarder);
+    const startAt = [];
+    const doneAt = [];
+    pair.tap.forwarder.forward = (req, res, w) => {
+      startAt.push(performance.now());
+      forward(req, res, {
+        ...w,
+        onDone: (o) => {
+          doneAt.push(performance.now());
+          w.onDone?.(o);
+        },
+      });
+    };
+    for (let i = 0; i < 3; i++) assert.equal((await chat(pair.tap.url, chatBody({ stream: true, stream_options: { include_usage: true } }))).status, 200);
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(doneAt.length, 3);
+    assert.ok(flushAt.length >= 1, 'written after the answers');
+    // Request i ran from startAt[i] (received) to doneAt[i] (its last byte written to the client).
+    for (const f of flushAt)
+      for (let i = 0; i < 3; i++) assert.ok(f < startAt[i] || f > doneAt[i], `a write ${(f - startAt[i]).toFixed(1)} ms into request ${i}`);
+    assert.equal(pair.tap.db.db.prepare('SELECT count(*) AS n FROM metrics').get().n, 3);
+    await pair.stop();
+  });
+});

@@ -19,7 +19,7 @@ export class SocketHub {
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: deflate ? { threshold: 0 } : false });
   }
 
-  /** Handles an HTTP upgrade; anything but `/ws` gets a 404. */
+  /** Handles an HTTP upgrade on `/ws` (anything else gets a 404: a source that forwards other paths routes them first). */
   upgrade(req, socket, head) {
     socket.on('error', () => {});
     const path = (req.url ?? '/').split('?')[0];
