@@ -11,6 +11,8 @@ export const REQUEST_CAP = 16 * 1024 * 1024;
 export const RESPONSE_CAP = 8 * 1024 * 1024;
 /** Completion text kept for the estimate when no usage comes (characters). */
 const COMPLETION_TEXT_CAP = 400_000;
+/** SSE event text kept for the completion estimate (characters). */
+const PENDING_CAP = 2 * 1024 * 1024;
 /** One SSE line longer than this is skipped (not parsed). */
 const LINE_CAP = 1024 * 1024;
 /** Error bodies are kept to this many characters, as Kimi Proxy did. */
@@ -109,6 +111,9 @@ export class ResponseWatch {
     this.lineBuf = '';
     this.skippingLine = false;
     this.completionText = '';
+    /** @type {string[]} events not parsed yet */
+    this.pending = [];
+    this.pendingChars = 0;
     /** An `error` event inside a stream (some providers send one instead of cutting). */
     this.streamError = null;
     this.done = false;
@@ -154,6 +159,8 @@ export class ResponseWatch {
     if (!this.gaveUp) this._text(this.decoder.decode());
     if (this.sse && this.lineBuf && !this.gaveUp) this._line(this.lineBuf);
     this.lineBuf = '';
+    if (this.usage) this.pending = [];
+    else this._readPending();
     if (!this.sse && !this.gaveUp && this.status < 400) {
       try {
         const j = JSON.parse(this.text);
@@ -179,6 +186,7 @@ export class ResponseWatch {
       this.gaveUp = `response over ${RESPONSE_CAP / 1024 / 1024} MiB: not observed past that`;
       this.text = '';
       this.completionText = '';
+      this.pending = [];
       return;
     }
     this._text(this.decoder.decode(buf, { stream: true }));
@@ -230,6 +238,23 @@ export class ResponseWatch {
       this.done = true;
       return;
     }
+    // Only an event that can carry usage or an error is parsed as it passes; the others are kept as
+    // text (bounded) and read after the answer, and only if no usage came (for the estimate).
+    if (data.includes('"usage"') || data.includes('"error"')) this._event(data, true);
+    else if (this.pendingChars < PENDING_CAP) {
+      this.pending.push(data);
+      this.pendingChars += data.length;
+    }
+  }
+
+  /** Completion text from the kept events (when no usage came). */
+  _readPending() {
+    for (const data of this.pending) this._event(data, false);
+    this.pending = [];
+    this.pendingChars = 0;
+  }
+
+  _event(data, now) {
     let ev;
     try {
       ev = JSON.parse(data);
@@ -237,11 +262,11 @@ export class ResponseWatch {
       return;
     }
     if (!ev || typeof ev !== 'object') return;
-    if (ev.usage) {
+    if (now && ev.usage) {
       const u = readUsage(ev.usage);
       if (u) this.usage = u;
     }
-    if (ev.error) this.streamError = errorMessage(JSON.stringify(ev));
+    if (now && ev.error) this.streamError = errorMessage(JSON.stringify(ev));
     if (this.completionText.length < COMPLETION_TEXT_CAP && Array.isArray(ev.choices)) {
       for (const c of ev.choices) {
         const d = c?.delta;
