@@ -7,7 +7,19 @@ import { configs as wcConfigs } from 'eslint-plugin-wc';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'relay/', 'coverage/', 'test/apps/**/node_modules/', 'test/apps/**/dist/', '**/*.d.ts', 'src/react/events.ts'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'relay/',
+      'tap/node_modules/',
+      'coverage/',
+      'test/apps/**/node_modules/',
+      'test/apps/**/dist/',
+      '**/*.d.ts',
+      'src/react/events.ts',
+    ],
+  },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -28,7 +40,7 @@ export default tseslint.config(
   },
   {
     // Tests, benchmarks and command-line tools talk through the console; tests reach into privates.
-    files: ['test/**', 'bench/**', 'scripts/**', 'simulator/**', 'demo/**', '*.mjs'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'simulator/**', 'tap/**', 'demo/**', '*.mjs'],
     // Chai's `expect(x).to.exist` is an assertion written as an expression.
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-unused-expressions': 'off' },
   },

@@ -39,6 +39,10 @@ const steps = [
   // The relay (relay/, its own package and lockfile): installed on first use, tested on workerd.
   ['relay', 'node relay/scripts/ensure-deps.mjs && npm test --prefix relay', 15],
   ['relay browser tests', 'npx web-test-runner --config relay/test/browser/web-test-runner.config.mjs', 10],
+  // kimi-tap (tap/, its own package and lockfile, a native SQLite addon): installed on first use.
+  ['tap', 'node tap/scripts/ensure-deps.mjs && npm test --prefix tap', 10],
+  ['tap browser check', 'node tap/scripts/ensure-deps.mjs && node tap/test/browser-check.mjs', 5],
+  ['tap benchmark smoke', 'node tap/scripts/ensure-deps.mjs && node bench/tap.mjs --smoke', 5],
 ];
 
 /**

@@ -3,7 +3,7 @@
 
 import { parseArgs } from 'node:util';
 import { startHub } from './control.mjs';
-import { checkTimeZone } from './format.mjs';
+import { checkTimeZone } from '../tap/lib/protocol/format.mjs';
 import { DEFAULT_SWITCH_EVERY } from './simulator.mjs';
 
 const USAGE = `usage: node simulator/cli.mjs [options]

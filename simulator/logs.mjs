@@ -9,7 +9,7 @@
 // Continue frames carry the IDE's window and Kimi CLI frames the CLI's; error frames carry whichever
 // was last, as on the real server.
 
-import { pyFloat } from './format.mjs';
+import { pyFloat } from '../tap/lib/protocol/format.mjs';
 
 /** Continue's `contextLength` in the run of §15. */
 export const IDE_CONTEXT = 131072;
@@ -46,7 +46,7 @@ export const LOG_SOURCES = SOURCES.map((s) => s.source);
 
 export class LogWatcher {
   /**
-   * @param {{ rand: () => number, clock: import('./format.mjs').Clock, ideContext?: number, cliContext?: number }} options
+   * @param {{ rand: () => number, clock: import('../tap/lib/protocol/format.mjs').Clock, ideContext?: number, cliContext?: number }} options
    */
   constructor({ rand, clock, ideContext = IDE_CONTEXT, cliContext = CLI_CONTEXT }) {
     this.rand = rand;

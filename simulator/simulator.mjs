@@ -6,8 +6,8 @@
 import http from 'node:http';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket, WebSocketServer } from 'ws';
-import { handleApi } from './api.mjs';
-import { checkTimeZone, dumps, preciseNow } from './format.mjs';
+import { handleApi } from '../tap/lib/protocol/api.mjs';
+import { checkTimeZone, dumps, preciseNow } from '../tap/lib/protocol/format.mjs';
 import { LOG_SOURCES } from './logs.mjs';
 import { handleMemoryCommand } from './memory.mjs';
 import { STREAM_ERRORS, StreamGenerator, blastFrame } from './streams.mjs';
@@ -424,7 +424,7 @@ export class KimiSimulator {
     return {
       active: this.active,
       sessions: this.store.list().map((row) => {
-        const s = /** @type {import('./store.mjs').Session} */ (this.store.get(row.id));
+        const s = /** @type {import('../tap/lib/protocol/store.mjs').Session} */ (this.store.get(row.id));
         return {
           ...row,
           max_context: s.maxContext,

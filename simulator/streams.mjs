@@ -9,9 +9,12 @@
 // or create one over HTTP). `concurrent: true` streams several sessions at once instead (stress tests
 // only: the real server never does that). Legacy types only with `legacy: true`.
 
-import { Clock, dumps, localIso, preciseNow, pyFloat } from './format.mjs';
+import { Clock, dumps, localIso, preciseNow, pyFloat } from '../tap/lib/protocol/format.mjs';
 import { CLI_CONTEXT, IDE_CONTEXT, LogWatcher } from './logs.mjs';
-import { DEFAULT_MAX_CONTEXT, SessionStore, autoSessionName } from './store.mjs';
+import { STREAM_ERRORS, alertFor, alertText, metricUpdatedText, streamingErrorText } from '../tap/lib/protocol/frames.mjs';
+
+export { STREAM_ERRORS, alertFor };
+import { DEFAULT_MAX_CONTEXT, SessionStore, autoSessionName } from '../tap/lib/protocol/store.mjs';
 
 export const MAX_CONTEXT = DEFAULT_MAX_CONTEXT;
 export { CLI_CONTEXT, IDE_CONTEXT };
@@ -37,27 +40,6 @@ export function mulberry32(seed) {
 }
 
 // ThresholdAlert (§3.4): exact messages name the threshold, not the value.
-/** @type {Array<[number, {level: string, color: string, message: string}]>} */
-const ALERTS = [
-  [95, { level: 'critical', color: '#ef4444', message: '⚠️ CONTEXTE CRITIQUE (95%)' }],
-  [90, { level: 'warning', color: '#f97316', message: '⚠️ CONTEXTE ÉLEVÉ (90%)' }],
-  [80, { level: 'caution', color: '#eab308', message: '⚡ Attention (80%)' }],
-];
-/** @type {Array<[number, string]>} */
-const ALERT_TEXT = ALERTS.map(([min, a]) => [min, JSON.stringify(a)]);
-
-/** @param {number} pct 0–100  @returns {{level:string,color:string,message:string}|null} */
-export function alertFor(pct) {
-  for (const [min, a] of ALERTS) if (pct >= min) return { ...a };
-  return null;
-}
-
-/** Same as alertFor, pre-serialized. */
-function alertText(pct) {
-  for (const [min, t] of ALERT_TEXT) if (pct >= min) return t;
-  return 'null';
-}
-
 const PREVIEWS = [
   'Ajoute un test unitaire pour KimiGlobalLogParser',
   'Explique-moi la structure du module log_watcher',
@@ -72,12 +54,6 @@ const PREVIEWS = [
   "[{'type': 'text', 'text': 'Que montre cette capture ?'}, {'type': 'image_url', 'image_url': {'url': 'data:image/png;base64,iVBOR",
 ].map((p) => p.slice(0, 100)); // str(content)[:100]
 
-export const STREAM_ERRORS = new Map([
-  ['read_error', 'Connexion interrompue par le provider'],
-  ['connect_error', 'Impossible de se connecter au provider'],
-  ['timeout_error', 'Timeout lors de la lecture du stream'],
-  ['unknown', 'Erreur streaming inconnue'],
-]);
 const STREAM_ERROR_TYPES = [...STREAM_ERRORS.keys()];
 
 /** Pick from [{w}] with a uniform r in [0,1). */
@@ -100,7 +76,7 @@ function seededIdentity(id, hms, uuid) {
 }
 
 /**
- * @typedef {import('./store.mjs').Session} Session
+ * @typedef {import('../tap/lib/protocol/store.mjs').Session} Session
  * @typedef {{ tokens?: number, completion?: number, live?: boolean, model?: string|null, preview?: string,
  *   streamError?: boolean|string }} RequestSpec
  * @typedef {{ frames: string[], sessionId: number|null, metricId: number|null, autoCreated: number|null }} Booked
@@ -391,16 +367,11 @@ export class StreamGenerator {
     }
     const c = completion ?? Math.min(total, this.int(150, 2400));
     const row = this.store.addRow(s, { total, prompt: total - c, completion: c, estimated: false, preview: pv });
-    const p = pyFloat(row.percentage);
-    const frames = [
-      `{"type":"metric_updated","metric_id":${row.id},"session_id":${s.id},"real_tokens":{"total":${total},"prompt":${total - c},"completion":${c},"percentage":${p}},"cumulative_tokens":${total},"cumulative_percentage":${p},"alert":${alertText(row.percentage)},"source":"proxy"}`,
-    ];
+    const frames = [metricUpdatedText(row)];
     if (streamError) {
       const t =
         typeof streamError === 'string' && STREAM_ERRORS.has(streamError) ? streamError : STREAM_ERROR_TYPES[this.int(0, STREAM_ERROR_TYPES.length - 1)];
-      frames.push(
-        `{"type":"streaming_error","session_id":${s.id},"metric_id":${row.id},"error_type":"${t}","error_message":"${STREAM_ERRORS.get(t)}","timestamp":"${this.clock.iso()}"}`,
-      );
+      frames.push(streamingErrorText(s.id, row.id, t, this.clock.iso()));
     }
     return frames;
   }
@@ -424,7 +395,7 @@ export class StreamGenerator {
 
   /** Legacy `metric` (§6) describing the session's newest request, with real numbers. */
   legacyMetric(s) {
-    const r = /** @type {import('./store.mjs').MetricRow} */ (s.last);
+    const r = /** @type {import('../tap/lib/protocol/store.mjs').MetricRow} */ (s.last);
     const total = r.estimated_tokens;
     const delta = this.int(50, 1500);
     const system = 3120;
@@ -435,14 +406,14 @@ export class StreamGenerator {
 
   /** Legacy `memory_metrics_update` (§6), same numbers as legacyMetric. */
   memoryUpdate(s) {
-    const total = /** @type {import('./store.mjs').MetricRow} */ (s.last).estimated_tokens;
+    const total = /** @type {import('../tap/lib/protocol/store.mjs').MetricRow} */ (s.last).estimated_tokens;
     const mem = this._memTokens(s);
     return `{"type":"memory_metrics_update","session_id":${s.id},"timestamp":"${this.clock.iso()}","memory":{"memory_tokens":${mem},"chat_tokens":${total - mem},"total_tokens":${total},"memory_ratio":${pyFloat(Math.round((mem / total) * 10000) / 100)},"segment_count":1}}`;
   }
 
   _memTokens(s) {
     if (this.rand() < 0.05) s.memTokens += this.int(10, 80);
-    return Math.min(s.memTokens, /** @type {import('./store.mjs').MetricRow} */ (s.last).estimated_tokens);
+    return Math.min(s.memTokens, /** @type {import('../tap/lib/protocol/store.mjs').MetricRow} */ (s.last).estimated_tokens);
   }
 
   /** compression_event (§4.13), sometimes with compressed:false and zeroed counters. */

@@ -13,6 +13,8 @@ export const KNOWN_MESSAGE_TYPES: ReadonlySet<string> = new Set<KimiMessageType>
   'metric_updated',
   'streaming_error',
   'request_failed',
+  'proxy_stats',
+  'proxy_stats_unavailable',
   'provider_context_limit_error',
   'compaction_event',
   'auto_compaction_toggled',

@@ -269,6 +269,30 @@ export interface RequestFailedMessage extends TapRequestFacts {
   error: string;
 }
 
+/**
+ * kimi-tap only (PROTOCOL.md §17.3): a Kimi Proxy 2.x admin stats route's answer, sent when it changed.
+ * Global (no `session_id`).
+ */
+export interface ProxyStatsMessage {
+  type: 'proxy_stats';
+  /** `sanitizer` (`/api/sanitizer/stats`), `compression` (`/api/compress/stats`), `rate_limit` (`/api/rate-limit`). */
+  source: 'sanitizer' | 'compression' | 'rate_limit' | string;
+  /** The version Kimi Proxy's `/health` named, e.g. `2.0.0-mcp`. */
+  version: string;
+  /** The route's JSON answer as Kimi Proxy sent it (without local paths). */
+  stats: Record<string, unknown>;
+  timestamp: LocalIsoTimestamp;
+}
+
+/** kimi-tap only (PROTOCOL.md §17.3): a Kimi Proxy 2.x stats route refused the tap (401/403); sent once per route. */
+export interface ProxyStatsUnavailableMessage {
+  type: 'proxy_stats_unavailable';
+  source: string;
+  status: number;
+  error: string;
+  timestamp: LocalIsoTimestamp;
+}
+
 export interface StreamingErrorMessage {
   type: 'streaming_error';
   session_id: number;
@@ -455,6 +479,8 @@ export interface KimiMessageMap {
   metric_updated: MetricUpdatedMessage;
   streaming_error: StreamingErrorMessage;
   request_failed: RequestFailedMessage;
+  proxy_stats: ProxyStatsMessage;
+  proxy_stats_unavailable: ProxyStatsUnavailableMessage;
   provider_context_limit_error: ProviderContextLimitErrorMessage;
   compaction_event: CompactionEventMessage;
   auto_compaction_toggled: AutoCompactionToggledMessage;

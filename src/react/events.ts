@@ -63,6 +63,8 @@ export const kimiRealtimeEvents = {
   onKimiContextPerformanceAlert: 'kimi:context_performance_alert' as EventName<KimiEventMap['kimi:context_performance_alert']>,
   onKimiSessionDeleted: 'kimi:session_deleted' as EventName<KimiEventMap['kimi:session_deleted']>,
   onKimiRequestFailed: 'kimi:request_failed' as EventName<KimiEventMap['kimi:request_failed']>,
+  onKimiProxyStats: 'kimi:proxy_stats' as EventName<KimiEventMap['kimi:proxy_stats']>,
+  onKimiProxyStatsUnavailable: 'kimi:proxy_stats_unavailable' as EventName<KimiEventMap['kimi:proxy_stats_unavailable']>,
   onKimiSessionUpdated: 'kimi:session_updated' as EventName<KimiEventMap['kimi:session_updated']>,
   onKimiCompactionAlert: 'kimi:compaction_alert' as EventName<KimiEventMap['kimi:compaction_alert']>,
 };

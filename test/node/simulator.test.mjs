@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { KimiSimulator } from '../../simulator/simulator.mjs';
 import { startHub } from '../../simulator/control.mjs';
-import { localIso, zoneOffsetMs } from '../../simulator/format.mjs';
+import { localIso, zoneOffsetMs } from '../../tap/lib/protocol/format.mjs';
 
 /** Every simulator started by a test; stopped at the end even when a test fails. */
 const sims = [];

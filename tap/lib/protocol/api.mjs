@@ -57,7 +57,7 @@ const get = (body, key, fallback) => (body && typeof body === 'object' && !Array
 
 /**
  * Answers an HTTP request if it is one of Kimi Proxy's routes.
- * @param {import('./simulator.mjs').KimiSimulator} sim
+ * @param {ProtocolSource} sim
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  * @returns {Promise<boolean>} false when the path is not an API path (the caller answers)

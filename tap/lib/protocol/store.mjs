@@ -93,7 +93,7 @@ export class SessionStore {
   /**
    * Inserts a session row (as `create_session` does for new ones, or as an existing row for seeded ones).
    * @param {{ id?: number, name: string, provider?: string, model?: string|null, externalSessionId?: string|null,
-   *   maxContext?: number, createdAt?: number, ctx?: number }} spec
+   *   maxContext?: number, createdAt?: number|string, ctx?: number }} spec `createdAt`: epoch ms, or SQLite UTC text as stored
    * @returns {Session}
    */
   insert({ id, name, provider = 'managed:kimi-code', model = null, externalSessionId = null, maxContext, createdAt, ctx = 0 }) {
@@ -118,7 +118,7 @@ export class SessionStore {
         provider,
         model: model || null,
         external_session_id: externalSessionId,
-        created_at: createdAt === undefined ? this.clock.sqlite() : sqliteUtc(createdAt),
+        created_at: createdAt === undefined ? this.clock.sqlite() : typeof createdAt === 'string' ? createdAt : sqliteUtc(createdAt),
         is_active: 0,
         reserved_tokens: 0,
         compaction_count: 0,
@@ -195,17 +195,19 @@ export class SessionStore {
   /**
    * One row of the metrics table. Tokens are the tiktoken estimate until usage is known.
    * @param {Session} s
-   * @param {{ total: number, prompt?: number, completion?: number, estimated: boolean, preview?: string|null, at?: number }} r
+   * @param {{ total: number, prompt?: number, completion?: number, estimated: boolean, preview?: string|null, at?: number,
+   *   maxContext?: number, facts?: Record<string, unknown> }} r `maxContext`: the window of the percentage (the
+   *   session's by default); `facts`: fields appended to the row (kimi-tap's, PROTOCOL.md §17.1)
    * @returns {MetricRow}
    */
-  addRow(s, { total, prompt = 0, completion = 0, estimated, preview = '', at }) {
+  addRow(s, { total, prompt = 0, completion = 0, estimated, preview = '', at, maxContext = s.maxContext, facts }) {
     /** @type {MetricRow} */
     const row = {
       id: ++this.metricId,
       session_id: s.id,
       timestamp: at === undefined ? this.clock.sqlite() : sqliteUtc(at),
       estimated_tokens: total,
-      percentage: (total / s.maxContext) * 100,
+      percentage: (total / maxContext) * 100,
       content_preview: preview,
       prompt_tokens: prompt,
       completion_tokens: completion,
@@ -215,6 +217,21 @@ export class SessionStore {
       chat_tokens: 0,
       memory_ratio: 0,
     };
+    if (facts) Object.assign(row, facts);
+    this.keep(s, row);
+    return row;
+  }
+
+  /**
+   * Counts a row into its session: newest-50 list and the running stats (what `addRow` does after
+   * building the row; a database loader calls it for rows it read back).
+   * @param {Session} s @param {MetricRow} row
+   */
+  keep(s, row) {
+    const total = row.estimated_tokens;
+    const prompt = row.prompt_tokens;
+    const completion = row.completion_tokens;
+    if (row.id > this.metricId) this.metricId = row.id;
     s.last = row;
     s.recent.push(row);
     if (s.recent.length > RECENT_MAX) s.recent.shift();
@@ -223,7 +240,6 @@ export class SessionStore {
     if (total > s.max) s.max = total;
     s.cumIn += prompt > 0 ? prompt : total;
     s.cumOut += completion;
-    return row;
   }
 
   /** `get_session_stats(id)["stats"]`. */
