@@ -53,6 +53,7 @@ export const kimiRealtimeEvents = {
   onKimiContextLimitViolation: 'kimi:context_limit_violation' as EventName<KimiEventMap['kimi:context_limit_violation']>,
   onKimiContextPerformanceAlert: 'kimi:context_performance_alert' as EventName<KimiEventMap['kimi:context_performance_alert']>,
   onKimiSessionDeleted: 'kimi:session_deleted' as EventName<KimiEventMap['kimi:session_deleted']>,
+  onKimiRequestFailed: 'kimi:request_failed' as EventName<KimiEventMap['kimi:request_failed']>,
   onKimiSessionUpdated: 'kimi:session_updated' as EventName<KimiEventMap['kimi:session_updated']>,
   onKimiCompactionAlert: 'kimi:compaction_alert' as EventName<KimiEventMap['kimi:compaction_alert']>,
 };

@@ -4,7 +4,7 @@ import { Sim, until, sleep } from './helpers/simulator.js';
 import { mountRealtime, record } from './helpers/element.js';
 import { metric } from './helpers/frames.js';
 import { loadFixtures } from './helpers/fixtures.js';
-import { utf8Length } from '../../src/internal/connection-metrics.js';
+import { utf8Length } from '../../src/connection/connection-metrics.js';
 import type { KimiRealtime, KimiRealtimeStats } from '../../src/index.js';
 
 const encoder = new TextEncoder();

@@ -9,7 +9,7 @@ import { langOf } from '../shared/locale.js';
 import { capText } from '../../internal/text.js';
 import { connectionStatusStyles } from './connection-status.styles.js';
 import { STATE_TEXT, bytesText, countdownText, sameStats, secondsToRetry, sparkline } from './status-text.js';
-import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
+import type { KimiConnectionMetrics } from '../../connection/connection-metrics.js';
 
 /** Stats change with every message; reading them once a second keeps the element off the hot path. */
 const STATS_POLL_MS = 1000;

@@ -7,9 +7,9 @@ import {
   type PageSocket,
   type SocketIdentity,
   type SocketMember,
-} from '../../internal/socket-machine.js';
-import { renameSocket, socketFor } from '../../internal/socket-registry.js';
-import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
+} from '../../connection/socket-machine.js';
+import { renameSocket, socketFor } from '../../connection/socket-registry.js';
+import type { KimiConnectionMetrics } from '../../connection/connection-metrics.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { FrameProblem, excerptOf } from '../../protocol/parse-frame.js';
@@ -18,7 +18,7 @@ import { REPLY_TYPE_OF, replyKey, type KimiReplyMap, type KimiRequestCommand } f
 import { KimiRequestError, newRequestId, type KimiRequestErrorKind, type KimiRequestOptions } from './requests.js';
 import { MAX_TIMER_MS, readNumberOption } from '../../internal/options.js';
 
-export type { TokenSource, ConnectionSettings } from '../../internal/socket-machine.js';
+export type { TokenSource, ConnectionSettings } from '../../connection/socket-machine.js';
 
 /** A command on its way: its text, the reply it awaits (`replyKey`), and the request waiting for that reply. */
 interface Outgoing {

@@ -6,11 +6,11 @@ import { SessionFilter, sessionIdOf } from '../../protocol/session-filter.js';
 import type { KimiCommand } from '../../protocol/messages.js';
 import type { KimiReplyMap, KimiRequestCommand } from '../../protocol/requests.js';
 import type { KimiRequestOptions } from './requests.js';
-import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
+import { DEFAULT_BACKOFF } from '../../connection/backoff.js';
 import { MAX_TIMER_MS, checkNumberOption, numberOption, reportInvalidOption } from '../../internal/options.js';
 import { redact } from '../../internal/secrets.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
-import type { SocketIdentity } from '../../internal/socket-machine.js';
+import type { SocketIdentity } from '../../connection/socket-machine.js';
 import { MessageRouter } from './message-router.js';
 import { defineElement } from '../../internal/define-element.js';
 import { ContextProvider } from '@lit/context';
@@ -23,7 +23,7 @@ import { UsageTracker } from './usage-tracker.js';
 import { hydrationFrom } from '../../protocol/hydration.js';
 import { relayRoomUrl } from '../../protocol/relay.js';
 import { StatsController } from './stats-controller.js';
-import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
+import type { KimiConnectionMetrics } from '../../connection/connection-metrics.js';
 
 /** Counters of one `<kimi-realtime>` since it was created. */
 export interface KimiRealtimeStats {

@@ -5,7 +5,7 @@ import type { KimiMessage } from '../../protocol/messages.js';
 import { FrameProblem, excerptOf, parseFrame } from '../../protocol/parse-frame.js';
 import type { SessionFilter } from '../../protocol/session-filter.js';
 import { RELAY_HYDRATION_TYPE } from '../../protocol/relay.js';
-import { utf8Length } from '../../internal/connection-metrics.js';
+import { utf8Length } from '../../connection/connection-metrics.js';
 
 /** Reports of one kind are made once per key, up to this many distinct keys (the set stays bounded). */
 const MAX_REPORTED = 64;

@@ -1,6 +1,6 @@
 import { retryDelay } from './backoff.js';
 import { Transport, type SocketTarget } from './partysocket-adapter.js';
-import { protocolToken, redact } from './secrets.js';
+import { protocolToken, redact } from '../internal/secrets.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../events/kimi-status-event.js';
 import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';

@@ -1,4 +1,4 @@
-import { RingBuffer } from './ring-buffer.js';
+import { RingBuffer } from '../internal/ring-buffer.js';
 
 /** One loss of an open connection. */
 export interface KimiReconnect {
