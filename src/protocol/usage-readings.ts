@@ -1,6 +1,6 @@
 import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage } from './messages.js';
 import type { ServerClock } from './server-clock.js';
-import { capText } from '../internal/text.js';
+import { capText } from './text.js';
 import { sessionIdOf } from './session-filter.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { KimiMessage } from '../../protocol/messages.js';
-import { capText } from '../../internal/text.js';
+import { capText } from '../../protocol/text.js';
 
 /**
  * What in the stream needs a person's attention, as feed items: message → alert mapping and the

@@ -7,7 +7,8 @@ import type { KimiCommand } from '../../protocol/messages.js';
 import type { KimiReplyMap, KimiRequestCommand } from '../../protocol/requests.js';
 import type { KimiRequestOptions } from './requests.js';
 import { DEFAULT_BACKOFF } from '../../connection/backoff.js';
-import { MAX_TIMER_MS, checkNumberOption, numberOption, reportInvalidOption } from '../../internal/options.js';
+import { MAX_TIMER_MS } from '../../internal/options.js';
+import { checkNumberOption, numberOption, reportInvalidOption } from '../shared/option-checks.js';
 import { redact } from '../../internal/secrets.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
 import type { SocketIdentity } from '../../connection/socket-machine.js';
@@ -23,31 +24,9 @@ import { UsageTracker } from './usage-tracker.js';
 import { hydrationFrom } from '../../protocol/hydration.js';
 import { relayRoomUrl } from '../../protocol/relay.js';
 import { StatsController } from './stats-controller.js';
-import type { KimiConnectionMetrics } from '../../connection/connection-metrics.js';
+import type { KimiRealtimeStats } from '../../events/kimi-stats-event.js';
 
-/** Counters of one `<kimi-realtime>` since it was created. */
-export interface KimiRealtimeStats {
-  /** Every frame received: always `delivered + filtered + malformed`. */
-  framesReceived: number;
-  /** Messages dispatched as events (recovered `NaN`/`Infinity` frames included). */
-  delivered: number;
-  /** Messages dropped on purpose: other sessions' ones, and `pong` replies while `ping-interval` is on. */
-  filtered: number;
-  /** Frames dropped as unreadable: not a JSON object with a string `type`, or a session reference that is not a string or a finite number. */
-  malformed: number;
-  /** Bytes received: text frames in UTF-8, exactly as sent (before any compression on the wire). */
-  bytesIn: number;
-  /** Connections opened after the first one. */
-  reconnects: number;
-  lastCloseCode: number | null;
-  lastCloseReason: string;
-  /** Messages waiting in the send queue. */
-  queueDepth: number;
-  /** Epoch ms of the current connection's opening, or null when not open. */
-  connectedSince: number | null;
-  /** The socket's metrics (shared by the elements on it), or null while not connected. */
-  connection: KimiConnectionMetrics | null;
-}
+export type { KimiRealtimeStats } from '../../events/kimi-stats-event.js';
 
 /** Default WebSocket address: `/ws` on the page's own host, `wss:` on https pages. */
 export function defaultKimiUrl(): string {

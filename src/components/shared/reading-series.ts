@@ -1,4 +1,3 @@
-import type { SeriesPoint } from '../metric-chart/chart-scales.js';
 import type { UsageReading } from '../../protocol/usage-readings.js';
 
 export const DEFAULT_MAX_POINTS = 300;
@@ -59,7 +58,7 @@ export class ReadingSeries {
   }
 
   /** Position of a held reading, by identity; -1 when it is gone. */
-  indexOf(reading: SeriesPoint | null): number {
+  indexOf(reading: object | null): number {
     return reading ? this.items.lastIndexOf(reading as UsageReading) : -1;
   }
 

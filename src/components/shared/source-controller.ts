@@ -1,8 +1,7 @@
 import { ContextEvent as ContextRequestEvent } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
+import { kimiSourceContext, type KimiSource, type KimiSourceElement } from '../../internal/source-context.js';
 import { attachContextRoot } from '../../internal/context-root.js';
-import type { KimiRealtime } from '../realtime/kimi-realtime.js';
 import type { KimiEventMap } from '../../events/event-map.js';
 
 /** Handlers of `kimi:*` events by name, each typed by the event map. */
@@ -22,7 +21,7 @@ export class SourceController implements ReactiveController {
   /** The current source and session, or null when not attached. */
   value: KimiSource | null = null;
   private unsubscribe: (() => void) | null = null;
-  private listening: KimiRealtime | null = null;
+  private listening: KimiSourceElement | null = null;
   private observer: MutationObserver | null = null;
   private connected = false;
 
@@ -91,7 +90,7 @@ export class SourceController implements ReactiveController {
     this.onChange(value, previous);
   };
 
-  private listen(source: KimiRealtime): void {
+  private listen(source: KimiSourceElement): void {
     this.listening = source;
     for (const [name, handler] of Object.entries(this.handlers)) source.addEventListener(name, handler as EventListener);
   }
