@@ -2,38 +2,67 @@ import { FrameProblem } from '../protocol/parse-frame.js';
 import type { KimiMessage } from '../protocol/messages.js';
 import { REPLY_TYPES, replyKey } from '../protocol/requests.js';
 
+/** Replies awaited at once on one table, at most (STYLE 24: past it a new command is refused, never an owner forgotten). */
+export const MAX_AWAITED = 1000;
+
 /**
- * Who awaits which direct reply (by `replyKey`), first asked first answered. Bounded: past `max`
- * keys the oldest is forgotten, and its reply then reaches everyone like a broadcast.
+ * Who awaits which direct reply (by `replyKey`), first asked first answered: the one reply router of
+ * the socket layer (the socket machine, a following tab, and the leading tab for the other tabs).
+ * Bounded: past `max` awaited replies `add` refuses (returns false) and the caller refuses the
+ * command; an owner of a live request is never forgotten, so a reply never reaches another element.
  */
 export class ReplyOwners<T> {
   private readonly byKey = new Map<string, T[]>();
+  private count = 0;
 
-  constructor(private readonly max = 1000) {}
+  constructor(readonly max = MAX_AWAITED) {}
 
-  add(key: string, owner: T): void {
-    const owners = this.byKey.get(key);
-    if (owners) owners.push(owner);
-    else {
-      if (this.byKey.size >= this.max) this.byKey.delete(this.byKey.keys().next().value!);
-      this.byKey.set(key, [owner]);
-    }
+  /** Replies awaited now. */
+  get size(): number {
+    return this.count;
   }
 
-  /** The owner of `message` if it is a reply someone awaits (removed: a reply answers once); per frame, one size check when none is awaited. */
-  take(message: KimiMessage | FrameProblem): T | undefined {
-    if (this.byKey.size === 0 || message instanceof FrameProblem || !REPLY_TYPES.has(message.type)) return undefined;
+  get full(): boolean {
+    return this.count >= this.max;
+  }
+
+  /** `owner` awaits the reply `key`; false (nothing recorded) when the table is full. */
+  add(key: string, owner: T): boolean {
+    if (this.count >= this.max) return false;
+    const owners = this.byKey.get(key);
+    if (owners) owners.push(owner);
+    else this.byKey.set(key, [owner]);
+    this.count++;
+    return true;
+  }
+
+  /** The owner `message` answers, if it is a reply someone awaits (removed: a reply answers once); per frame, one size check when none is awaited. */
+  claim(message: KimiMessage | FrameProblem): T | undefined {
+    if (this.count === 0 || message instanceof FrameProblem || !REPLY_TYPES.has(message.type)) return undefined;
     const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
     const owners = this.byKey.get(key);
-    const owner = owners?.shift();
-    if (owners?.length === 0) this.byKey.delete(key);
+    if (!owners) return undefined;
+    const owner = owners.shift();
+    this.count--;
+    if (owners.length === 0) this.byKey.delete(key);
     return owner;
+  }
+
+  /** `owner` no longer awaits one reply `key` (its command was not sent after all). */
+  remove(key: string, owner: T): void {
+    const owners = this.byKey.get(key);
+    const i = owners ? owners.lastIndexOf(owner) : -1;
+    if (i < 0) return;
+    owners!.splice(i, 1);
+    this.count--;
+    if (owners!.length === 0) this.byKey.delete(key);
   }
 
   /** `owner` awaits nothing any more (it left). */
   forget(owner: T): void {
     for (const [key, owners] of this.byKey) {
       const rest = owners.filter((o) => o !== owner);
+      this.count -= owners.length - rest.length;
       if (rest.length) this.byKey.set(key, rest);
       else this.byKey.delete(key);
     }
@@ -41,5 +70,6 @@ export class ReplyOwners<T> {
 
   clear(): void {
     this.byKey.clear();
+    this.count = 0;
   }
 }

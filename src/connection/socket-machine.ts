@@ -9,6 +9,9 @@ import type { KimiMessage } from '../protocol/messages.js';
 import { ConnectionMetrics, type KimiConnectionMetrics } from './connection-metrics.js';
 import { ReplyOwners } from './reply-owners.js';
 
+/** Why a command with a reply is refused when `max` replies are awaited already. */
+export const awaitedFull = (max: number): string => `${max} replies are awaited on this connection already (the bound); the command was not sent`;
+
 /** A token, or a function that returns one (called before every connection attempt). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
 
@@ -55,6 +58,12 @@ export interface SocketMember {
   frame(message: KimiMessage | FrameProblem, bytes: number, data: unknown): void;
   /** A frame that is not for this member (a `pong` while the socket pings, another member's reply). */
   skip(bytes: number): void;
+  /**
+   * A command this member handed to `send` and that `send` had accepted was not written after all
+   * (`written` false: a bound of another tab refused it), or may or may not have been (`written`
+   * 'unknown': the tab holding the socket went away before confirming it). Never resent.
+   */
+  unsent(text: string, reply: string | undefined, written: false | 'unknown', why: string): void;
 }
 
 /**
@@ -84,8 +93,12 @@ export interface PageSocket {
   readonly snapshot: KimiConnectionMetrics;
   join(member: SocketMember): void;
   leave(member: SocketMember): void;
-  /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */
-  send(text: string, reply?: string, from?: SocketMember): void;
+  /**
+   * Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. Returns
+   * undefined when accepted, or why it refused the command (a full table of awaited replies or held
+   * commands); a refused command is not sent.
+   */
+  send(text: string, reply?: string, from?: SocketMember): string | undefined;
   retryNow(): boolean;
 }
 
@@ -208,9 +221,10 @@ export class SocketMachine implements PageSocket {
   }
 
   /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */
-  send(text: string, reply?: string, from?: SocketMember): void {
-    if (reply !== undefined && from) this.awaited.add(reply, from);
+  send(text: string, reply?: string, from?: SocketMember): string | undefined {
+    if (reply !== undefined && from && !this.awaited.add(reply, from)) return awaitedFull(this.awaited.max);
     this.transport.send(text);
+    return undefined;
   }
 
   /** Ends a waiting retry: the attempt starts now. Returns false when no retry was waiting. */
@@ -314,7 +328,7 @@ export class SocketMachine implements PageSocket {
       for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
       return;
     }
-    deliverFrame(members, message, bytes, data, this.awaited.take(message));
+    deliverFrame(members, message, bytes, data, this.awaited.claim(message));
   }
 
   private handleOpen(): void {

@@ -1,9 +1,10 @@
-import { SocketMachine, deliverFrame, type PageSocket, type SocketIdentity, type SocketMember } from './socket-machine.js';
+import { CLOSED_BY_PAGE, SocketMachine, awaitedFull, deliverFrame, type PageSocket, type SocketIdentity, type SocketMember } from './socket-machine.js';
 import { FramePump } from './frame-pump.js';
 import { ConnectionMetrics, type KimiConnectionMetrics } from './connection-metrics.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { KimiStatusDetail } from '../events/kimi-status-event.js';
-import { parseFrame } from '../protocol/parse-frame.js';
+import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
+import type { KimiMessage } from '../protocol/messages.js';
 import { ReplyOwners } from './reply-owners.js';
 
 /** What the leader tells about its connection with each status. */
@@ -15,294 +16,310 @@ interface Facts {
   rttMs: number | null;
 }
 
-/** A command of a tab: `mine` is set for this tab's own, left over from when it followed. */
+/** A command a tab posts to the leader `to`, numbered by the tab (`id`). */
 interface Command {
   k: 'send';
   from: string;
+  to: string;
   id: number;
   text: string;
   reply: string | undefined;
-  mine?: SocketMember | undefined;
 }
 
-/** Messages between the tabs of one socket, over its BroadcastChannel. */
+/**
+ * Messages between the tabs of one socket, over its BroadcastChannel. `to` names the one tab a
+ * message is for. A leader that stops leading says `resign` first: every command it wrote was
+ * acknowledged before that, and it writes nothing after.
+ */
 type Wire =
   | { k: 'hello'; from: string }
   | { k: 'bye'; from: string }
   | { k: 'retry' }
   | Command
-  | { k: 'ack'; to: string; id: number }
+  | { k: 'ack'; to: string; id: number; refused?: string }
   | { k: 'status'; from: string; d: KimiStatusDetail; f: Facts }
-  | { k: 'error'; d: KimiErrorDetail }
+  | { k: 'error'; d: KimiErrorDetail; to?: string }
   | { k: 'frame'; t: unknown; to?: string }
-  | { k: 'skip'; b: number };
+  | { k: 'skip'; b: number }
+  | { k: 'replay'; to: string; t: unknown[] }
+  | { k: 'resign'; from: string };
 
 /** This tab, among the others. */
 const TAB = Math.random().toString(36).slice(2, 10);
-/** Commands held at once, at most (sent and not acknowledged yet, or waiting for the leader's connection). */
+/** Commands a tab holds at once, at most (posted and not acknowledged), and other tabs' commands a leader holds until it connects. */
 const MAX_HELD = 1000;
+/** Tabs that follow one leader, at most. */
+const MAX_FOLLOWERS = 1000;
+/** The frames that say which session is active: a tab that starts following is given the latest ones the leader saw. */
+const SESSION_TYPES: ReadonlySet<string> = new Set(['session_activated', 'new_session', 'auto_session_created']);
 
 /**
- * Whether a socket can be shared with the other tabs of the origin: the browser has Web Locks (secure
- * contexts only) and BroadcastChannel, and the credentials can be compared across tabs (none, or a
- * string; a token function can only be compared within its page).
+ * Whether a socket can be shared with the other tabs of the origin: the browser has Web Locks and
+ * SubtleCrypto (secure contexts only) and BroadcastChannel, and the credentials can be compared
+ * across tabs (none, or a string; a token function can only be compared within its page).
  */
 export const canShareAcrossTabs = ({ token }: SocketIdentity): boolean =>
-  typeof token !== 'function' && typeof BroadcastChannel === 'function' && typeof navigator.locks?.request === 'function';
+  typeof token !== 'function' &&
+  typeof BroadcastChannel === 'function' &&
+  typeof navigator.locks?.request === 'function' &&
+  typeof globalThis.crypto?.subtle?.digest === 'function';
 
-/** The name of the lock and channel of an identity: a token appears only as a hash. */
-function nameOf({ url, token, authVia }: SocketIdentity): string {
-  let hash = 0x811c9dc5;
-  if (typeof token === 'string') for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
-  return `kimi-realtime ${authVia} ${token ? (hash >>> 0).toString(36) : '-'} ${url}`;
+/**
+ * The name of the lock and channel of an identity: a SHA-256 digest of the credentials, URL and
+ * `auth-via`, so tabs share a socket only when their credentials are equal, and no token (nor a URL
+ * that carries one) appears in a name other scripts of the origin can list (`navigator.locks.query()`).
+ */
+export async function channelName({ url, token, authVia }: SocketIdentity): Promise<string> {
+  const text = JSON.stringify([authVia, url, typeof token === 'string' && token !== '' ? token : null]);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let hex = '';
+  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  return `kimi-realtime ${hex}`;
 }
+
+const reconnecting = (): KimiStatusDetail => ({ state: 'reconnecting', attempt: 0, nextRetryAt: null, closeCode: null, closeReason: '' });
+
+/** Why a command is reported with an unknown fate. */
+const UNCONFIRMED =
+  'the tab that held the connection went away before confirming it had written the command; it may or may not have reached the server and is not sent again';
 
 /**
  * One socket shared by the tabs of an origin. The tab holding the Web Lock named after the socket
- * leads: it runs the `SocketMachine`, whose members are this tab's elements and a relay that posts
- * every frame, status and error to the other tabs over a BroadcastChannel (messages that background
- * tabs receive at once: only timers are throttled), and sends their commands. Every other tab follows:
- * it parses each frame once for its own elements and posts their commands to the leader. When the
- * leader tab closes (or crashes, or is discarded) the browser releases its lock and the next tab
- * waiting for it leads at once.
+ * leads (`TabLeader`: it runs the `SocketMachine` and posts frames, statuses and errors to the other
+ * tabs over a BroadcastChannel, which background tabs receive at once); every other tab follows
+ * (`TabFollower`). When the leader tab closes, crashes or is discarded the browser releases its lock
+ * and the next tab waiting for it leads at once. A leader tab that is hidden away (`pagehide`, also
+ * into the back/forward cache) or frozen (`freeze`) resigns: it closes its socket and releases the
+ * lock, so another tab takes over at once; it follows again when it comes back (`pageshow`, `resume`).
  *
- * Commands: a follower keeps what it posted until the leader says it wrote it to the socket (`ack`),
- * and posts it again to a new leader; the leader skips what it already took from that tab, so a
- * command is sent once. A direct reply goes back to the tab that asked only.
+ * Commands of a follower are acknowledged by the leader once written to the socket (`ack`), or
+ * refused (`ack` with `refused`: a bound was reached). When a leader resigns, what it did not
+ * acknowledge was not written, and goes to the next leader; when a leader vanishes without
+ * resigning (a crash), what it did not acknowledge has an unknown fate and is reported to the
+ * element (`unsent`), never sent again: a command is written once, or reported, never both.
  */
 export class TabLink implements PageSocket {
   members: readonly SocketMember[] = [];
-  private machine: SocketMachine | null = null;
-  private readonly channel: BroadcastChannel;
-  private readonly waiting = new AbortController();
+  private role: TabLeader | TabFollower = new TabFollower(this);
+  private name: string | null = null;
+  private channel: BroadcastChannel | null = null;
+  private lock: AbortController | null = null;
   private release: (() => void) | null = null;
   private closed = false;
-  /** As a follower: the leader's last status, and which tab it came from. */
-  private last: KimiStatusDetail = { state: 'connecting', attempt: 0, nextRetryAt: null, closeCode: null, closeReason: '' };
-  private facts: Facts = { since: null, extensions: '', protocol: '', handshakeMs: null, rttMs: null };
-  private leader = '';
-  private readonly metrics = new ConnectionMetrics();
-  private readonly pump = new FramePump<Wire>((message) => this.follow(message));
-  private sampler: ReturnType<typeof setInterval>;
-  /** As a follower: commands posted and not acknowledged, and the members awaiting replies. */
-  private readonly unacked = new Map<number, { text: string; reply: string | undefined; from: SocketMember | undefined }>();
-  private sent = 0;
-  private readonly awaited = new ReplyOwners<SocketMember>();
-  /** As the leader: commands of other tabs waiting for the connection, who awaits which reply, what each tab sent last. */
-  private backlog: Command[] = [];
-  private readonly replyTabs = new ReplyOwners<string>();
-  private readonly taken = new Map<string, number>();
-  /** As the leader: the tabs that follow (said hello or sent a command, and did not say bye). */
-  private readonly followers = new Set<string>();
-
-  /** The other tabs, as one member of the leader's socket. */
-  private readonly relay: SocketMember;
+  private suspended = false;
 
   constructor(
     readonly identity: SocketIdentity,
     private readonly onClosed: () => void,
   ) {
-    const members = (): readonly SocketMember[] => this.members;
-    this.relay = {
-      // Read through this tab's first element: the relay joins the machine first (see `lead`).
-      get settings() {
-        return members()[0]!.settings;
-      },
-      identity,
-      status: (d) => {
-        this.post({ k: 'status', from: TAB, d, f: this.leaderFacts() });
-        if (d.state === 'open') this.drain();
-        // Replies come on the connection that was asked only.
-        else this.replyTabs.clear();
-      },
-      error: (d) => this.post({ k: 'error', d }),
-      frame: (message, _bytes, data) => {
-        // Alone: nothing to relay (a post per frame, with no tab listening, halved a busy page's throughput).
-        if (this.followers.size === 0) return;
-        const to = this.replyTabs.take(message);
-        this.post(to === undefined ? { k: 'frame', t: data } : { k: 'frame', t: data, to });
-      },
-      skip: (b) => {
-        if (this.followers.size !== 0) this.post({ k: 'skip', b });
-      },
-    };
-    const name = nameOf(identity);
-    this.channel = new BroadcastChannel(name);
-    this.channel.onmessage = (event: MessageEvent<Wire>) => this.receive(event.data);
-    this.metrics.start();
-    this.sampler = setInterval(() => this.metrics.sample(), 1000);
+    void channelName(identity).then((name) => {
+      this.name = name;
+      if (!this.closed && !this.suspended) this.open();
+    });
+    addEventListener('pagehide', this.suspend);
+    addEventListener('pageshow', this.resume);
+    document.addEventListener('freeze', this.suspend);
+    document.addEventListener('resume', this.resume);
+  }
+
+  get isOpen(): boolean {
+    return this.role.isOpen;
+  }
+
+  get connectedSince(): number | null {
+    return this.role.connectedSince;
+  }
+
+  get snapshot(): KimiConnectionMetrics {
+    return this.role.snapshot;
+  }
+
+  /** Whether this tab holds the socket now. */
+  get leading(): boolean {
+    return this.role instanceof TabLeader;
+  }
+
+  join(member: SocketMember): void {
+    this.members = [...this.members, member];
+    this.role.join(member);
+  }
+
+  leave(member: SocketMember): void {
+    this.members = this.members.filter((m) => m !== member);
+    this.role.leave(member);
+    if (this.members.length === 0) this.stop();
+  }
+
+  send(text: string, reply?: string, from?: SocketMember): string | undefined {
+    return this.role.send(text, reply, from);
+  }
+
+  retryNow(): boolean {
+    return this.role.retryNow();
+  }
+
+  post(message: Wire): void {
+    this.channel?.postMessage(message);
+  }
+
+  /** The channel, the wait for the lock, and a hello to the leader. */
+  private open(): void {
+    const name = this.name!;
+    const channel = new BroadcastChannel(name);
+    channel.onmessage = (event: MessageEvent<Wire>) => this.channel === channel && this.role.receive(event.data);
+    this.channel = channel;
+    const lock = new AbortController();
+    this.lock = lock;
     navigator.locks
-      .request(name, { signal: this.waiting.signal }, () => {
-        if (this.closed) return undefined;
+      .request(name, { signal: lock.signal }, () => {
+        if (this.lock !== lock) return undefined;
         this.lead();
         return new Promise<void>((resolve) => (this.release = resolve));
       })
       .catch(() => {}); // aborted: this tab stopped waiting
     this.post({ k: 'hello', from: TAB });
-    addEventListener('pagehide', this.onPageHide);
-    addEventListener('pageshow', this.onPageShow);
   }
 
-  /** A closing tab (or one going into the back-forward cache) stops following; one coming back follows again. */
-  private readonly onPageHide = (): void => {
-    if (!this.machine) this.post({ k: 'bye', from: TAB });
+  /** This tab got the lock: it connects, with its elements and the other tabs. */
+  private lead(): void {
+    const follower = this.role as TabFollower;
+    const leader = new TabLeader(this);
+    this.role = leader;
+    follower.handOver(leader);
+  }
+
+  /** The leader's socket closed for good by itself (credentials refused): so does this link, once the other tabs were told. */
+  machineClosed(machine: SocketMachine): void {
+    queueMicrotask(() => this.role instanceof TabLeader && this.role.machine === machine && this.stop());
+  }
+
+  /** Leaves the channel and the lock; a leader resigns first. Returns the follower this tab is now. */
+  private withdraw(): TabFollower {
+    const role = this.role;
+    const follower = role instanceof TabLeader ? role.resign() : role.withdraw();
+    this.role = follower;
+    this.lock?.abort();
+    this.lock = null;
+    this.release?.();
+    this.release = null;
+    this.channel?.close();
+    this.channel = null;
+    return follower;
+  }
+
+  /** `pagehide` or `freeze`: this tab may never run again, or not for long: another tab takes over. */
+  private readonly suspend = (): void => {
+    if (this.closed || this.suspended) return;
+    this.suspended = true;
+    this.withdraw().show(reconnecting());
   };
 
-  private readonly onPageShow = (event: PageTransitionEvent): void => {
-    if (event.persisted && !this.machine) this.post({ k: 'hello', from: TAB });
+  /** `pageshow` from the back/forward cache, or `resume`: this tab follows (or leads) again. */
+  private readonly resume = (): void => {
+    if (this.closed || !this.suspended) return;
+    this.suspended = false;
+    if (this.name !== null) this.open();
   };
+
+  /** Closes for good: the last element left, or the credentials were refused. */
+  stop(): void {
+    if (this.closed) return;
+    this.withdraw().dispose();
+    this.closed = true;
+    removeEventListener('pagehide', this.suspend);
+    removeEventListener('pageshow', this.resume);
+    document.removeEventListener('freeze', this.suspend);
+    document.removeEventListener('resume', this.resume);
+    this.onClosed();
+  }
+}
+
+/** A command this tab handed on and the leader did not acknowledge yet; `to` is the leader it was posted to ('' none yet). */
+interface Held {
+  text: string;
+  reply: string | undefined;
+  from: SocketMember | undefined;
+  to: string;
+}
+
+/**
+ * A tab that follows: its elements mirror the leader's status and get its frames, parsed once here;
+ * their commands go to the leader and are held until it acknowledges them.
+ */
+class TabFollower {
+  private last: KimiStatusDetail = { state: 'connecting', attempt: 0, nextRetryAt: null, closeCode: null, closeReason: '' };
+  private facts: Facts = { since: null, extensions: '', protocol: '', handshakeMs: null, rttMs: null };
+  /** The leader whose status came last ('' none, or it resigned). */
+  private leader = '';
+  private readonly metrics = new ConnectionMetrics();
+  private readonly pump = new FramePump<Wire>((message) => this.handle(message));
+  private readonly sampler: ReturnType<typeof setInterval>;
+  private readonly unacked = new Map<number, Held>();
+  private sent = 0;
+  /** Replies this tab's elements await. */
+  private readonly awaited = new ReplyOwners<SocketMember>();
+  private disposed = false;
+
+  constructor(
+    private readonly link: TabLink,
+    held: Held[] = [],
+  ) {
+    this.metrics.start();
+    this.sampler = setInterval(() => this.metrics.sample(), 1000);
+    for (const h of held) this.hold(h);
+  }
 
   get isOpen(): boolean {
-    return this.machine ? this.machine.isOpen : this.last.state === 'open';
+    return this.last.state === 'open';
   }
 
   get connectedSince(): number | null {
-    return this.machine ? this.machine.connectedSince : this.last.state === 'open' ? this.facts.since : null;
+    return this.last.state === 'open' ? this.facts.since : null;
   }
 
   get snapshot(): KimiConnectionMetrics {
-    if (this.machine) return { ...this.machine.snapshot, sharedBy: this.members.length };
     const f = this.facts;
     const m = this.metrics;
     Object.assign(m, { extensions: f.extensions, protocol: f.protocol, handshakeMs: f.handshakeMs, rttMs: f.rttMs });
-    return m.snapshot(this.members.length, 'another-tab');
+    return m.snapshot(this.link.members.length, 'another-tab');
   }
 
   join(member: SocketMember): void {
-    this.members = [...this.members, member];
-    if (this.machine) this.machine.join(member);
-    else member.status({ ...this.last });
+    member.status({ ...this.last });
   }
 
   leave(member: SocketMember): void {
-    this.members = this.members.filter((m) => m !== member);
     this.awaited.forget(member);
-    this.machine?.leave(member);
-    if (this.members.length === 0) this.stop();
+    for (const held of this.unacked.values()) if (held.from === member) held.from = undefined;
   }
 
-  send(text: string, reply?: string, from?: SocketMember): void {
-    if (this.machine) return this.machine.send(text, reply, from);
-    if (reply !== undefined && from) this.awaited.add(reply, from);
+  send(text: string, reply: string | undefined, from: SocketMember | undefined): string | undefined {
+    if (this.unacked.size >= MAX_HELD)
+      return `${MAX_HELD} commands already wait for the tab holding the connection to confirm them (the bound); the command was not sent`;
+    if (reply !== undefined && from && !this.awaited.add(reply, from)) return awaitedFull(this.awaited.max);
+    this.hold({ text, reply, from, to: this.leader });
+    return undefined;
+  }
+
+  private hold(held: Held): void {
     const id = ++this.sent;
-    if (this.unacked.size >= MAX_HELD) this.unacked.delete(this.unacked.keys().next().value!);
-    this.unacked.set(id, { text, reply, from });
-    this.post({ k: 'send', from: TAB, id, text, reply });
+    this.unacked.set(id, held);
+    if (held.to !== '') this.link.post({ k: 'send', from: TAB, to: held.to, id, text: held.text, reply: held.reply });
   }
 
   retryNow(): boolean {
-    if (this.machine) return this.machine.retryNow();
     if (this.last.nextRetryAt === null) return false;
-    this.post({ k: 'retry' });
+    this.link.post({ k: 'retry' });
     return true;
   }
 
-  /** This tab got the lock: it connects, with its elements and the relay to the other tabs. */
-  private lead(): void {
-    const machine = new SocketMachine(this.identity, () => this.machineClosed(machine));
-    this.machine = machine;
-    // The relay first: what the other tabs sent before goes out before this tab's newer commands.
-    machine.join(this.relay);
-    for (const m of this.members) machine.join(m);
-    // What this tab had posted to the former leader without an answer goes out on this connection.
-    for (const [id, { text, reply, from }] of this.unacked) this.backlog.push({ k: 'send', from: TAB, id, text, reply, mine: from });
-    this.unacked.clear();
-    this.awaited.clear();
-  }
-
-  /** The leader's socket closed for good by itself (credentials refused): so does this link, once the relay told the other tabs. */
-  private machineClosed(machine: SocketMachine): void {
-    queueMicrotask(() => this.machine === machine && this.stop());
-  }
-
-  private stop(): void {
-    if (this.closed) return;
-    this.onPageHide();
-    removeEventListener('pagehide', this.onPageHide);
-    removeEventListener('pageshow', this.onPageShow);
-    this.closed = true;
-    clearInterval(this.sampler);
-    const machine = this.machine;
-    this.machine = null;
-    machine?.leave(this.relay);
-    this.waiting.abort();
-    this.release?.();
-    this.channel.close();
-    this.onClosed();
-  }
-
-  private post(message: Wire): void {
-    if (!this.closed) this.channel.postMessage(message);
-  }
-
-  private leaderFacts(): Facts {
-    const machine = this.machine;
-    const m = machine?.metrics;
-    return {
-      since: machine?.connectedSince ?? null,
-      extensions: m?.extensions ?? '',
-      protocol: m?.protocol ?? '',
-      handshakeMs: m?.handshakeMs ?? null,
-      rttMs: m?.rttMs ?? null,
-    };
-  }
-
-  /** As the leader: sends what waited for the connection, in order. */
-  private drain(): void {
-    const waiting = this.backlog;
-    this.backlog = [];
-    // Each goes back to the backlog, in order, if the connection closed meanwhile.
-    for (const command of waiting) this.take(command);
-  }
-
-  /** As the leader: a command of another tab (or an own one left from following), written once. */
-  private take(command: Command): void {
-    const machine = this.machine!;
-    if (!machine.isOpen) {
-      if (this.backlog.length < MAX_HELD) this.backlog.push(command);
-      return;
-    }
-    if (command.from === TAB) {
-      machine.send(command.text, command.reply, command.mine);
-      return;
-    }
-    if ((this.taken.get(command.from) ?? 0) < command.id) {
-      // Tabs come and go: the oldest is forgotten past MAX_HELD (its commands then all went out long ago).
-      if (this.taken.size >= MAX_HELD && !this.taken.has(command.from)) this.taken.delete(this.taken.keys().next().value!);
-      this.taken.set(command.from, command.id);
-      if (command.reply !== undefined) this.replyTabs.add(command.reply, command.from);
-      machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.relay);
-    }
-    this.post({ k: 'ack', to: command.from, id: command.id });
-  }
-
-  private receive(message: Wire): void {
-    if (this.closed) return;
-    if (this.machine) {
-      // Leading: the other tabs ask.
-      if (message.k === 'send') {
-        this.follower(message.from);
-        this.take(message);
-      } else if (message.k === 'retry') this.machine.retryNow();
-      else if (message.k === 'hello') {
-        this.follower(message.from);
-        this.relay.status(this.machine.status);
-      } else if (message.k === 'bye') this.followers.delete(message.from);
-      return;
-    }
-    // Following: in order, through a pump like the leader's frames, so a burst yields to input.
+  /** What the leader posted; in order, through a pump like the leader's frames, so a burst yields to input. */
+  receive(message: Wire): void {
     this.pump.push(message);
   }
 
-  /** As the leader: another tab follows (it said hello, or sent a command). */
-  private follower(tab: string): void {
-    if (this.followers.size >= MAX_HELD && !this.followers.has(tab)) this.followers.delete(this.followers.values().next().value!);
-    this.followers.add(tab);
-  }
-
-  /** As a follower: what the leader relayed. */
-  private follow(message: Wire): void {
-    if (this.closed) return;
+  private handle(message: Wire): void {
+    if (this.disposed) return;
     switch (message.k) {
       case 'frame':
         this.frame(message.t, message.to);
@@ -310,54 +327,297 @@ export class TabLink implements PageSocket {
       case 'skip':
         this.metrics.frames++;
         this.metrics.bytes += message.b;
-        for (const m of this.members) m.skip(message.b);
+        for (const m of this.link.members) m.skip(message.b);
         break;
       case 'status':
         this.status(message.from, message.d, message.f);
         break;
       case 'error':
-        for (const m of this.members) m.error({ ...message.d });
+        if (message.to === undefined || message.to === TAB) for (const m of this.link.members) m.error({ ...message.d });
         break;
       case 'ack':
-        if (message.to === TAB) this.unacked.delete(message.id);
+        if (message.to === TAB) this.acked(message.id, message.refused);
+        break;
+      case 'replay':
+        if (message.to === TAB) for (const data of message.t) this.frame(data, undefined);
+        break;
+      case 'resign':
+        if (message.from === this.leader) this.resigned();
         break;
       default:
     }
   }
 
-  /** As a follower: the leader's status, mirrored by every element of this tab. */
-  private status(from: string, detail: KimiStatusDetail, facts: Facts): void {
+  private acked(id: number, refused: string | undefined): void {
+    const held = this.unacked.get(id);
+    if (!held) return;
+    this.unacked.delete(id);
+    if (refused === undefined) return;
+    if (held.reply !== undefined && held.from) this.awaited.remove(held.reply, held.from);
+    held.from?.unsent(held.text, held.reply, false, refused);
+  }
+
+  /** The leader resigned: it wrote what it acknowledged and nothing else, so the rest goes to the next leader. */
+  private resigned(): void {
+    const gone = this.leader;
+    this.leader = '';
+    for (const held of this.unacked.values()) if (held.to === gone) held.to = '';
+    this.show(reconnecting());
+  }
+
+  /** Tells this tab's elements `detail` (the leader's status, or its absence). */
+  show(detail: KimiStatusDetail): void {
     const wasOpen = this.last.state === 'open';
     this.last = detail;
-    this.facts = facts;
-    if (detail.state === 'open' && !wasOpen) this.metrics.opened(facts.extensions, facts.protocol);
+    if (detail.state === 'open' && !wasOpen) this.metrics.opened(this.facts.extensions, this.facts.protocol);
     else if (detail.state !== 'open' && wasOpen) {
       this.metrics.closed(detail.closeCode ?? 0, detail.closeReason, true);
       // Replies come on the connection that was asked only.
       this.awaited.clear();
     }
-    if (from !== this.leader) {
-      // A new leader: this tab tells it that it follows (a leader relays frames only while some tab
-      // follows), and what the former one did not acknowledge goes to it (it skips what it has).
-      this.leader = from;
-      this.post({ k: 'hello', from: TAB });
-      for (const [id, { text, reply }] of this.unacked) this.post({ k: 'send', from: TAB, id, text, reply });
-    }
-    for (const m of this.members) m.status({ ...detail });
-    // Credentials refused: the leader's socket is closed for good, and so is every tab's.
-    if (detail.state === 'closed') this.stop();
+    for (const m of this.link.members) m.status({ ...detail });
   }
 
-  /** As a follower: a frame of the leader's socket, parsed once for this tab's elements. */
+  /** The leader's status, mirrored by every element of this tab. */
+  private status(from: string, detail: KimiStatusDetail, facts: Facts): void {
+    this.facts = facts;
+    if (from !== this.leader) {
+      // A new leader: this tab tells it that it follows (a leader relays frames only while some tab
+      // follows); what no leader took goes to it, and what a vanished leader did not confirm is reported.
+      this.leader = from;
+      this.link.post({ k: 'hello', from: TAB });
+      for (const [id, held] of this.unacked) {
+        if (held.to === '') {
+          held.to = from;
+          this.link.post({ k: 'send', from: TAB, to: from, id, text: held.text, reply: held.reply });
+        } else if (held.to !== from) this.unconfirmed(id, held);
+      }
+    }
+    this.show(detail);
+    // Credentials refused: the leader's socket is closed for good, and so is every tab's.
+    if (detail.state === 'closed') this.link.stop();
+  }
+
+  private unconfirmed(id: number, held: Held): void {
+    this.unacked.delete(id);
+    if (held.reply !== undefined && held.from) this.awaited.remove(held.reply, held.from);
+    held.from?.unsent(held.text, held.reply, 'unknown', UNCONFIRMED);
+  }
+
+  /** A frame of the leader's socket, parsed once for this tab's elements. */
   private frame(data: unknown, to: string | undefined): void {
     const bytes = this.metrics.count(data);
-    const members = this.members;
+    const members = this.link.members;
     if (to !== undefined && to !== TAB) {
       // Another tab's reply.
       for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
       return;
     }
     const message = parseFrame(data);
-    deliverFrame(members, message, bytes, data, to === TAB ? this.awaited.take(message) : undefined);
+    deliverFrame(members, message, bytes, data, to === TAB ? this.awaited.claim(message) : undefined);
+  }
+
+  /** This tab leaves the channel (closing, or into the back/forward cache): acknowledgements posted from now on are lost. */
+  withdraw(): TabFollower {
+    if (this.leader !== '') this.link.post({ k: 'bye', from: TAB });
+    for (const [id, held] of this.unacked) if (held.to !== '') this.unconfirmed(id, held);
+    this.leader = '';
+    return this;
+  }
+
+  /** This tab leads now: what no leader took is written by it, what a vanished leader did not confirm is reported. */
+  handOver(leader: TabLeader): void {
+    for (const [id, held] of this.unacked) {
+      if (held.to === '') leader.sendOwn(held);
+      else this.unconfirmed(id, held);
+    }
+    this.unacked.clear();
+    this.dispose();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearInterval(this.sampler);
+  }
+}
+
+/**
+ * The tab that holds the socket: its `SocketMachine` has this tab's elements and `otherTabs`, one member
+ * standing for every other tab, which posts what the socket says to them and writes their commands.
+ */
+class TabLeader {
+  readonly machine: SocketMachine;
+  /** Commands waiting for the connection: other tabs' (`mine` undefined), or this tab's own from when it followed. */
+  private backlog: (Command | (Held & { own: true }))[] = [];
+  /** Which tab awaits which reply. */
+  private readonly replyTabs = new ReplyOwners<string>();
+  /** The tabs that follow (said hello or sent a command, and did not say bye). */
+  private readonly followers = new Set<string>();
+  /** The latest `init` and session frames after it, for a tab that starts following. */
+  private sessionFrames = new Map<string, unknown>();
+  private readonly otherTabs: SocketMember;
+
+  constructor(private readonly link: TabLink) {
+    const members = (): readonly SocketMember[] => link.members;
+    this.otherTabs = {
+      // Read through this tab's first element: `otherTabs` joins the machine first.
+      get settings() {
+        return members()[0]!.settings;
+      },
+      identity: link.identity,
+      status: (d) => {
+        this.link.post({ k: 'status', from: TAB, d, f: this.facts() });
+        if (d.state === 'open') this.drain();
+        // Replies come on the connection that was asked only.
+        else this.replyTabs.clear();
+      },
+      error: (d) => this.link.post({ k: 'error', d }),
+      frame: (message, _bytes, data) => {
+        if (!(message instanceof FrameProblem)) this.noteSession(message, data);
+        // Alone: nothing to post (a post per frame, with no tab listening, halved a busy page's throughput).
+        if (this.followers.size === 0) return;
+        const to = this.replyTabs.claim(message);
+        this.link.post(to === undefined ? { k: 'frame', t: data } : { k: 'frame', t: data, to });
+      },
+      skip: (b) => {
+        if (this.followers.size !== 0) this.link.post({ k: 'skip', b });
+      },
+      unsent: () => {},
+    };
+    const machine = new SocketMachine(link.identity, () => link.machineClosed(machine));
+    this.machine = machine;
+    // The other tabs first: what they sent before goes out before this tab's newer commands.
+    machine.join(this.otherTabs);
+    for (const m of link.members) machine.join(m);
+  }
+
+  get isOpen(): boolean {
+    return this.machine.isOpen;
+  }
+
+  get connectedSince(): number | null {
+    return this.machine.connectedSince;
+  }
+
+  get snapshot(): KimiConnectionMetrics {
+    return { ...this.machine.snapshot, sharedBy: this.link.members.length };
+  }
+
+  join(member: SocketMember): void {
+    this.machine.join(member);
+  }
+
+  leave(member: SocketMember): void {
+    this.machine.leave(member);
+  }
+
+  send(text: string, reply: string | undefined, from: SocketMember | undefined): string | undefined {
+    return this.machine.send(text, reply, from);
+  }
+
+  retryNow(): boolean {
+    return this.machine.retryNow();
+  }
+
+  /** A command this tab held from when it followed, that no leader took: written now, or when the socket opens. */
+  sendOwn(held: Held): void {
+    if (this.machine.isOpen) this.writeOwn(held);
+    else this.backlog.push({ ...held, own: true });
+  }
+
+  private writeOwn(held: Held): void {
+    const refused = this.machine.send(held.text, held.reply, held.from);
+    if (refused !== undefined) held.from?.unsent(held.text, held.reply, false, refused);
+  }
+
+  private noteSession(message: KimiMessage, data: unknown): void {
+    const type = message.type;
+    if (type === 'init') {
+      this.sessionFrames = new Map([[type, data]]);
+    } else if (SESSION_TYPES.has(type)) {
+      // The latest of each, in the order they came.
+      this.sessionFrames.delete(type);
+      this.sessionFrames.set(type, data);
+    }
+  }
+
+  receive(message: Wire): void {
+    switch (message.k) {
+      case 'send':
+        // Addressed to a former leader: that tab's fate decides (see `TabFollower.status`).
+        if (message.to === TAB && this.follow(message.from)) this.write(message);
+        break;
+      case 'retry':
+        this.machine.retryNow();
+        break;
+      case 'hello':
+        if (this.follow(message.from)) this.otherTabs.status(this.machine.status);
+        break;
+      case 'bye':
+        this.followers.delete(message.from);
+        break;
+      default:
+    }
+  }
+
+  /** `tab` follows; a tab new to this leader is given the session frames it missed. False when refused (too many tabs). */
+  private follow(tab: string): boolean {
+    if (this.followers.has(tab)) return true;
+    if (this.followers.size >= MAX_FOLLOWERS) {
+      this.link.post({
+        k: 'error',
+        to: tab,
+        d: { kind: 'connection', message: `${MAX_FOLLOWERS} tabs already share this connection (the bound); this tab gets nothing from it.` },
+      });
+      return false;
+    }
+    this.followers.add(tab);
+    if (this.sessionFrames.size !== 0) this.link.post({ k: 'replay', to: tab, t: [...this.sessionFrames.values()] });
+    return true;
+  }
+
+  /** Sends what waited for the connection, in order. */
+  private drain(): void {
+    const waiting = this.backlog;
+    this.backlog = [];
+    // Each goes back to the backlog, in order, if the connection closed meanwhile.
+    for (const command of waiting) {
+      if ('own' in command) this.sendOwn(command);
+      else this.write(command);
+    }
+  }
+
+  /** A command of another tab: written and acknowledged, held until the socket opens, or refused. */
+  private write(command: Command): void {
+    const machine = this.machine;
+    const ack = (refused?: string): void =>
+      this.link.post(refused === undefined ? { k: 'ack', to: command.from, id: command.id } : { k: 'ack', to: command.from, id: command.id, refused });
+    if (!machine.isOpen) {
+      if (this.backlog.length < MAX_HELD) this.backlog.push(command);
+      else ack(`the tab holding the connection already holds ${MAX_HELD} commands until it connects (the bound); the command was not sent`);
+      return;
+    }
+    const refused = machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.otherTabs);
+    // Never refused when the machine accepted: it awaits at least as many replies as this table.
+    if (refused === undefined && command.reply !== undefined) this.replyTabs.add(command.reply, command.from);
+    ack(refused);
+  }
+
+  private facts(): Facts {
+    const machine = this.machine;
+    const m = machine.metrics;
+    return { since: machine.connectedSince, extensions: m.extensions, protocol: m.protocol, handshakeMs: m.handshakeMs, rttMs: m.rttMs };
+  }
+
+  /**
+   * Stops leading: says so to the other tabs (everything written was acknowledged before this), closes the
+   * socket, and returns the follower this tab becomes, holding its own commands that waited for the socket.
+   */
+  resign(): TabFollower {
+    this.link.post({ k: 'resign', from: TAB });
+    this.machine.stop(CLOSED_BY_PAGE, 'the tab stopped leading');
+    const own = this.backlog.filter((c): c is Held & { own: true } => 'own' in c).map(({ text, reply, from }) => ({ text, reply, from, to: '' }));
+    this.backlog = [];
+    return new TabFollower(this.link, own);
   }
 }

@@ -35,6 +35,7 @@ function member(s: ConnectionSettings) {
     error: (d) => seen.errors.push(d),
     frame: (message) => seen.frames.push(message),
     skip: () => {},
+    unsent: () => {},
   };
   return { m, seen };
 }
