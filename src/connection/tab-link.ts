@@ -44,6 +44,12 @@ type Wire =
   | { k: 'replay'; to: string; t: unknown[] }
   | { k: 'resign'; from: string };
 
+/**
+ * How long a tab waits for a former leader's `resign` once another leader showed up (the two come from
+ * different tabs, in no guaranteed order) before it reports what that leader did not confirm.
+ */
+const RESIGN_GRACE_MS = 300;
+
 /** This tab, among the others. */
 const TAB = Math.random().toString(36).slice(2, 10);
 /** Commands a tab holds at once, at most (posted and not acknowledged), and other tabs' commands a leader holds until it connects. */
@@ -342,7 +348,7 @@ class TabFollower {
         if (message.to === TAB) for (const data of message.t) this.frame(data, undefined);
         break;
       case 'resign':
-        if (message.from === this.leader) this.resigned();
+        this.resigned(message.from);
         break;
       default:
     }
@@ -357,12 +363,32 @@ class TabFollower {
     held.from?.unsent(held.text, held.reply, false, refused);
   }
 
-  /** The leader resigned: it wrote what it acknowledged and nothing else, so the rest goes to the next leader. */
-  private resigned(): void {
-    const gone = this.leader;
-    this.leader = '';
+  /** A leader resigned: it wrote what it acknowledged and nothing else, so the rest goes to the next leader. */
+  private resigned(gone: string): void {
     for (const held of this.unacked.values()) if (held.to === gone) held.to = '';
-    this.show(reconnecting());
+    if (gone === this.leader) {
+      this.leader = '';
+      this.show(reconnecting());
+    } else this.sendHeld();
+  }
+
+  /** Posts to the current leader what no leader took. */
+  private sendHeld(): void {
+    const to = this.leader;
+    if (to === '') return;
+    for (const [id, held] of this.unacked) {
+      if (held.to !== '') continue;
+      held.to = to;
+      this.link.post({ k: 'send', from: TAB, to, id, text: held.text, reply: held.reply });
+    }
+  }
+
+  /** After a grace period, reports what `former` (a leader that did not resign by then) did not confirm. */
+  private awaitResign(former: string): void {
+    setTimeout(() => {
+      if (this.disposed) return;
+      for (const [id, held] of this.unacked) if (held.to === former) this.unconfirmed(id, held);
+    }, RESIGN_GRACE_MS);
   }
 
   /** Tells this tab's elements `detail` (the leader's status, or its absence). */
@@ -383,15 +409,13 @@ class TabFollower {
     this.facts = facts;
     if (from !== this.leader) {
       // A new leader: this tab tells it that it follows (a leader relays frames only while some tab
-      // follows); what no leader took goes to it, and what a vanished leader did not confirm is reported.
+      // follows); what no leader took goes to it, and what a former leader did not confirm is reported
+      // unless that leader resigns soon (its resign may come after this status).
+      const former = this.leader;
       this.leader = from;
       this.link.post({ k: 'hello', from: TAB });
-      for (const [id, held] of this.unacked) {
-        if (held.to === '') {
-          held.to = from;
-          this.link.post({ k: 'send', from: TAB, to: from, id, text: held.text, reply: held.reply });
-        } else if (held.to !== from) this.unconfirmed(id, held);
-      }
+      this.sendHeld();
+      if (former !== '') this.awaitResign(former);
     }
     this.show(detail);
     // Credentials refused: the leader's socket is closed for good, and so is every tab's.
@@ -425,11 +449,16 @@ class TabFollower {
     return this;
   }
 
-  /** This tab leads now: what no leader took is written by it, what a vanished leader did not confirm is reported. */
+  /**
+   * This tab leads now: what no leader took is written by it; what a former leader did not confirm
+   * waits for that leader's resign (then it is written) or is reported after a grace period.
+   */
   handOver(leader: TabLeader): void {
-    for (const [id, held] of this.unacked) {
+    // What the pump still holds (a resign among it) comes first.
+    this.pump.flush();
+    for (const held of this.unacked.values()) {
       if (held.to === '') leader.sendOwn(held);
-      else this.unconfirmed(id, held);
+      else leader.inherit(held);
     }
     this.unacked.clear();
     this.dispose();
@@ -456,6 +485,8 @@ class TabLeader {
   /** The latest `init` and session frames after it, for a tab that starts following. */
   private sessionFrames = new Map<string, unknown>();
   private readonly otherTabs: SocketMember;
+  /** This tab's commands posted to a former leader that has not resigned (yet). */
+  private inherited: Held[] = [];
 
   constructor(private readonly link: TabLink) {
     const members = (): readonly SocketMember[] => link.members;
@@ -525,6 +556,18 @@ class TabLeader {
     else this.backlog.push({ ...held, own: true });
   }
 
+  /** A command this tab posted to a former leader `held.to` that did not confirm it: written if that leader resigns soon, else reported. */
+  inherit(held: Held): void {
+    this.inherited.push(held);
+    if (this.inherited.length === 1) {
+      setTimeout(() => {
+        const unconfirmed = this.inherited;
+        this.inherited = [];
+        for (const h of unconfirmed) h.from?.unsent(h.text, h.reply, 'unknown', UNCONFIRMED);
+      }, RESIGN_GRACE_MS);
+    }
+  }
+
   private writeOwn(held: Held): void {
     const refused = this.machine.send(held.text, held.reply, held.from);
     if (refused !== undefined) held.from?.unsent(held.text, held.reply, false, refused);
@@ -556,6 +599,13 @@ class TabLeader {
       case 'bye':
         this.followers.delete(message.from);
         break;
+      case 'resign': {
+        // The former leader wrote what it acknowledged and nothing else: this tab writes the rest.
+        const resent = this.inherited.filter((h) => h.to === message.from);
+        this.inherited = this.inherited.filter((h) => h.to !== message.from);
+        for (const held of resent) this.sendOwn({ ...held, to: '' });
+        break;
+      }
       default:
     }
   }
