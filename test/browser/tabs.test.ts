@@ -227,6 +227,24 @@ describe('one socket per origin (tabs)', function () {
     });
   }
 
+  it('a tab that starts following is given the session frames the leader saw (init, then session_activated): activeSessionId is right in every tab', async () => {
+    await sim.close();
+    sim = await Sim.create({ sessions: [1, 2, 3], activeSession: 1 });
+    tabs = await openTabs(1, sim.url);
+    await until(() => tabs[0]!.els[0]!.activeSessionId === '1', { what: 'the leader knows session 1' });
+    tabs.push(...(await openTabs(1, sim.url)));
+    await until(() => tabs[1]!.els.every((e) => e.activeSessionId === '1'), { what: 'a follower knows session 1' });
+    await sim.setActive(2);
+    await until(() => tabs.every((t) => t.els.every((e) => e.activeSessionId === '2')), { what: 'every tab follows session 2' });
+    tabs.push(...(await openTabs(1, sim.url)));
+    await until(() => tabs[2]!.els.every((e) => e.activeSessionId === '2'), { what: 'a tab that came later knows session 2' });
+    const types = tabs[2]!.received[0]!.map((r) => r.message.type);
+    expect(types.slice(0, 2)).to.deep.equal(['init', 'session_activated']);
+    // Given once, to the new tab only.
+    expect(tabs[1]!.received[0]!.filter((r) => r.message.type === 'init').length).to.equal(1);
+    expect(tabs[0]!.received[0]!.filter((r) => r.message.type === 'init').length).to.equal(1);
+  });
+
   it('without Web Locks each tab keeps its own socket (shared by its elements)', async () => {
     tabs = await openTabs(3, sim.url, '&nolocks');
     const state = await sim.state();
