@@ -10,7 +10,8 @@ import { ConnectionMetrics, type KimiConnectionMetrics } from './connection-metr
 import { ReplyOwners } from './reply-owners.js';
 
 /** Why a command with a reply is refused when `max` replies are awaited already. */
-export const awaitedFull = (max: number): string => `${max} replies are awaited on this connection already (the bound); the command was not sent`;
+export const full = (what: string): string => `not sent: ${what} already (the bound)`;
+export const awaitedFull = (max: number): string => full(`${max} replies awaited on the connection`);
 
 /** A token, or a function that returns one (called before every connection attempt). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;

@@ -1,4 +1,4 @@
-import { CLOSED_BY_PAGE, SocketMachine, awaitedFull, deliverFrame, type PageSocket, type SocketIdentity, type SocketMember } from './socket-machine.js';
+import { CLOSED_BY_PAGE, SocketMachine, awaitedFull, deliverFrame, full, type PageSocket, type SocketIdentity, type SocketMember } from './socket-machine.js';
 import { FramePump } from './frame-pump.js';
 import { ConnectionMetrics, type KimiConnectionMetrics } from './connection-metrics.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
@@ -86,8 +86,7 @@ export async function channelName({ url, token, authVia }: SocketIdentity): Prom
 const reconnecting = (): KimiStatusDetail => ({ state: 'reconnecting', attempt: 0, nextRetryAt: null, closeCode: null, closeReason: '' });
 
 /** Why a command is reported with an unknown fate. */
-const UNCONFIRMED =
-  'the tab that held the connection went away before confirming it had written the command; it may or may not have reached the server and is not sent again';
+const UNCONFIRMED = 'the tab holding the connection vanished before confirming it was written; not sent again';
 
 /**
  * One socket shared by the tabs of an origin. The tab holding the Web Lock named after the socket
@@ -106,136 +105,136 @@ const UNCONFIRMED =
  */
 export class TabLink implements PageSocket {
   members: readonly SocketMember[] = [];
-  private role: TabLeader | TabFollower = new TabFollower(this);
-  private name: string | null = null;
-  private channel: BroadcastChannel | null = null;
-  private lock: AbortController | null = null;
-  private release: (() => void) | null = null;
-  private closed = false;
-  private suspended = false;
+  #role: TabLeader | TabFollower = new TabFollower(this);
+  #name: string | null = null;
+  #channel: BroadcastChannel | null = null;
+  #lock: AbortController | null = null;
+  #release: (() => void) | null = null;
+  #closed = false;
+  #suspended = false;
 
   constructor(
     readonly identity: SocketIdentity,
     private readonly onClosed: () => void,
   ) {
     void channelName(identity).then((name) => {
-      this.name = name;
-      if (!this.closed && !this.suspended) this.open();
+      this.#name = name;
+      if (!this.#closed && !this.#suspended) this.#open();
     });
-    addEventListener('pagehide', this.suspend);
-    addEventListener('pageshow', this.resume);
-    document.addEventListener('freeze', this.suspend);
-    document.addEventListener('resume', this.resume);
+    addEventListener('pagehide', this.#suspend);
+    addEventListener('pageshow', this.#resume);
+    document.addEventListener('freeze', this.#suspend);
+    document.addEventListener('resume', this.#resume);
   }
 
   get isOpen(): boolean {
-    return this.role.isOpen;
+    return this.#role.isOpen;
   }
 
   get connectedSince(): number | null {
-    return this.role.connectedSince;
+    return this.#role.connectedSince;
   }
 
   get snapshot(): KimiConnectionMetrics {
-    return this.role.snapshot;
+    return this.#role.snapshot;
   }
 
   /** Whether this tab holds the socket now. */
   get leading(): boolean {
-    return this.role instanceof TabLeader;
+    return this.#role instanceof TabLeader;
   }
 
   join(member: SocketMember): void {
     this.members = [...this.members, member];
-    this.role.join(member);
+    this.#role.join(member);
   }
 
   leave(member: SocketMember): void {
     this.members = this.members.filter((m) => m !== member);
-    this.role.leave(member);
+    this.#role.leave(member);
     if (this.members.length === 0) this.stop();
   }
 
   send(text: string, reply?: string, from?: SocketMember): string | undefined {
-    return this.role.send(text, reply, from);
+    return this.#role.send(text, reply, from);
   }
 
   retryNow(): boolean {
-    return this.role.retryNow();
+    return this.#role.retryNow();
   }
 
   post(message: Wire): void {
-    this.channel?.postMessage(message);
+    this.#channel?.postMessage(message);
   }
 
   /** The channel, the wait for the lock, and a hello to the leader. */
-  private open(): void {
-    const name = this.name!;
+  #open(): void {
+    const name = this.#name!;
     const channel = new BroadcastChannel(name);
-    channel.onmessage = (event: MessageEvent<Wire>) => this.channel === channel && this.role.receive(event.data);
-    this.channel = channel;
+    channel.onmessage = (event: MessageEvent<Wire>) => this.#channel === channel && this.#role.receive(event.data);
+    this.#channel = channel;
     const lock = new AbortController();
-    this.lock = lock;
+    this.#lock = lock;
     navigator.locks
       .request(name, { signal: lock.signal }, () => {
-        if (this.lock !== lock) return undefined;
-        this.lead();
-        return new Promise<void>((resolve) => (this.release = resolve));
+        if (this.#lock !== lock) return undefined;
+        this.#lead();
+        return new Promise<void>((resolve) => (this.#release = resolve));
       })
       .catch(() => {}); // aborted: this tab stopped waiting
     this.post({ k: 'hello', from: TAB });
   }
 
   /** This tab got the lock: it connects, with its elements and the other tabs. */
-  private lead(): void {
-    const follower = this.role as TabFollower;
+  #lead(): void {
+    const follower = this.#role as TabFollower;
     const leader = new TabLeader(this);
-    this.role = leader;
+    this.#role = leader;
     follower.handOver(leader);
   }
 
   /** The leader's socket closed for good by itself (credentials refused): so does this link, once the other tabs were told. */
   machineClosed(machine: SocketMachine): void {
-    queueMicrotask(() => this.role instanceof TabLeader && this.role.machine === machine && this.stop());
+    queueMicrotask(() => this.#role instanceof TabLeader && this.#role.machine === machine && this.stop());
   }
 
   /** Leaves the channel and the lock; a leader resigns first. Returns the follower this tab is now. */
-  private withdraw(): TabFollower {
-    const role = this.role;
+  #withdraw(): TabFollower {
+    const role = this.#role;
     const follower = role instanceof TabLeader ? role.resign() : role.withdraw();
-    this.role = follower;
-    this.lock?.abort();
-    this.lock = null;
-    this.release?.();
-    this.release = null;
-    this.channel?.close();
-    this.channel = null;
+    this.#role = follower;
+    this.#lock?.abort();
+    this.#lock = null;
+    this.#release?.();
+    this.#release = null;
+    this.#channel?.close();
+    this.#channel = null;
     return follower;
   }
 
   /** `pagehide` or `freeze`: this tab may never run again, or not for long: another tab takes over. */
-  private readonly suspend = (): void => {
-    if (this.closed || this.suspended) return;
-    this.suspended = true;
-    this.withdraw().show(reconnecting());
+  readonly #suspend = (): void => {
+    if (this.#closed || this.#suspended) return;
+    this.#suspended = true;
+    this.#withdraw().show(reconnecting());
   };
 
   /** `pageshow` from the back/forward cache, or `resume`: this tab follows (or leads) again. */
-  private readonly resume = (): void => {
-    if (this.closed || !this.suspended) return;
-    this.suspended = false;
-    if (this.name !== null) this.open();
+  readonly #resume = (): void => {
+    if (this.#closed || !this.#suspended) return;
+    this.#suspended = false;
+    if (this.#name !== null) this.#open();
   };
 
   /** Closes for good: the last element left, or the credentials were refused. */
   stop(): void {
-    if (this.closed) return;
-    this.withdraw().dispose();
-    this.closed = true;
-    removeEventListener('pagehide', this.suspend);
-    removeEventListener('pageshow', this.resume);
-    document.removeEventListener('freeze', this.suspend);
-    document.removeEventListener('resume', this.resume);
+    if (this.#closed) return;
+    this.#withdraw().dispose();
+    this.#closed = true;
+    removeEventListener('pagehide', this.#suspend);
+    removeEventListener('pageshow', this.#resume);
+    document.removeEventListener('freeze', this.#suspend);
+    document.removeEventListener('resume', this.#resume);
     this.onClosed();
   }
 }
@@ -253,130 +252,129 @@ interface Held {
  * their commands go to the leader and are held until it acknowledges them.
  */
 class TabFollower {
-  private last: KimiStatusDetail = { state: 'connecting', attempt: 0, nextRetryAt: null, closeCode: null, closeReason: '' };
-  private facts: Facts = { since: null, extensions: '', protocol: '', handshakeMs: null, rttMs: null };
+  #last: KimiStatusDetail = { state: 'connecting', attempt: 0, nextRetryAt: null, closeCode: null, closeReason: '' };
+  #facts: Facts = { since: null, extensions: '', protocol: '', handshakeMs: null, rttMs: null };
   /** The leader whose status came last ('' none, or it resigned). */
-  private leader = '';
-  private readonly metrics = new ConnectionMetrics();
-  private readonly pump = new FramePump<Wire>((message) => this.handle(message));
-  private readonly sampler: ReturnType<typeof setInterval>;
-  private readonly unacked = new Map<number, Held>();
-  private sent = 0;
+  #leader = '';
+  readonly #metrics = new ConnectionMetrics();
+  readonly #pump = new FramePump<Wire>((message) => this.#handle(message));
+  readonly #sampler: ReturnType<typeof setInterval>;
+  readonly #unacked = new Map<number, Held>();
+  #sent = 0;
   /** Replies this tab's elements await. */
-  private readonly awaited = new ReplyOwners<SocketMember>();
-  private disposed = false;
+  readonly #awaited = new ReplyOwners<SocketMember>();
+  #disposed = false;
 
   constructor(
     private readonly link: TabLink,
     held: Held[] = [],
   ) {
-    this.metrics.start();
-    this.sampler = setInterval(() => this.metrics.sample(), 1000);
-    for (const h of held) this.hold(h);
+    this.#metrics.start();
+    this.#sampler = setInterval(() => this.#metrics.sample(), 1000);
+    for (const h of held) this.#hold(h);
   }
 
   get isOpen(): boolean {
-    return this.last.state === 'open';
+    return this.#last.state === 'open';
   }
 
   get connectedSince(): number | null {
-    return this.last.state === 'open' ? this.facts.since : null;
+    return this.#last.state === 'open' ? this.#facts.since : null;
   }
 
   get snapshot(): KimiConnectionMetrics {
-    const f = this.facts;
-    const m = this.metrics;
+    const f = this.#facts;
+    const m = this.#metrics;
     Object.assign(m, { extensions: f.extensions, protocol: f.protocol, handshakeMs: f.handshakeMs, rttMs: f.rttMs });
     return m.snapshot(this.link.members.length, 'another-tab');
   }
 
   join(member: SocketMember): void {
-    member.status({ ...this.last });
+    member.status({ ...this.#last });
   }
 
   leave(member: SocketMember): void {
-    this.awaited.forget(member);
-    for (const held of this.unacked.values()) if (held.from === member) held.from = undefined;
+    this.#awaited.forget(member);
+    for (const held of this.#unacked.values()) if (held.from === member) held.from = undefined;
   }
 
   send(text: string, reply: string | undefined, from: SocketMember | undefined): string | undefined {
-    if (this.unacked.size >= MAX_HELD)
-      return `${MAX_HELD} commands already wait for the tab holding the connection to confirm them (the bound); the command was not sent`;
-    if (reply !== undefined && from && !this.awaited.add(reply, from)) return awaitedFull(this.awaited.max);
-    this.hold({ text, reply, from, to: this.leader });
+    if (this.#unacked.size >= MAX_HELD) return full(`${MAX_HELD} commands await the leader tab`);
+    if (reply !== undefined && from && !this.#awaited.add(reply, from)) return awaitedFull(this.#awaited.max);
+    this.#hold({ text, reply, from, to: this.#leader });
     return undefined;
   }
 
-  private hold(held: Held): void {
-    const id = ++this.sent;
-    this.unacked.set(id, held);
+  #hold(held: Held): void {
+    const id = ++this.#sent;
+    this.#unacked.set(id, held);
     if (held.to !== '') this.link.post({ k: 'send', from: TAB, to: held.to, id, text: held.text, reply: held.reply });
   }
 
   retryNow(): boolean {
-    if (this.last.nextRetryAt === null) return false;
+    if (this.#last.nextRetryAt === null) return false;
     this.link.post({ k: 'retry' });
     return true;
   }
 
   /** What the leader posted; in order, through a pump like the leader's frames, so a burst yields to input. */
   receive(message: Wire): void {
-    this.pump.push(message);
+    this.#pump.push(message);
   }
 
-  private handle(message: Wire): void {
-    if (this.disposed) return;
+  #handle(message: Wire): void {
+    if (this.#disposed) return;
     switch (message.k) {
       case 'frame':
-        this.frame(message.t, message.to);
+        this.#frame(message.t, message.to);
         break;
       case 'skip':
-        this.metrics.frames++;
-        this.metrics.bytes += message.b;
+        this.#metrics.frames++;
+        this.#metrics.bytes += message.b;
         for (const m of this.link.members) m.skip(message.b);
         break;
       case 'status':
-        this.status(message.from, message.d, message.f);
+        this.#status(message.from, message.d, message.f);
         break;
       case 'error':
         if (message.to === undefined || message.to === TAB) for (const m of this.link.members) m.error({ ...message.d });
         break;
       case 'ack':
-        if (message.to === TAB) this.acked(message.id, message.refused);
+        if (message.to === TAB) this.#acked(message.id, message.refused);
         break;
       case 'replay':
-        if (message.to === TAB) for (const data of message.t) this.frame(data, undefined);
+        if (message.to === TAB) for (const data of message.t) this.#frame(data, undefined);
         break;
       case 'resign':
-        this.resigned(message.from);
+        this.#resigned(message.from);
         break;
       default:
     }
   }
 
-  private acked(id: number, refused: string | undefined): void {
-    const held = this.unacked.get(id);
+  #acked(id: number, refused: string | undefined): void {
+    const held = this.#unacked.get(id);
     if (!held) return;
-    this.unacked.delete(id);
+    this.#unacked.delete(id);
     if (refused === undefined) return;
-    if (held.reply !== undefined && held.from) this.awaited.remove(held.reply, held.from);
+    if (held.reply !== undefined && held.from) this.#awaited.remove(held.reply, held.from);
     held.from?.unsent(held.text, held.reply, false, refused);
   }
 
   /** A leader resigned: it wrote what it acknowledged and nothing else, so the rest goes to the next leader. */
-  private resigned(gone: string): void {
-    for (const held of this.unacked.values()) if (held.to === gone) held.to = '';
-    if (gone === this.leader) {
-      this.leader = '';
+  #resigned(gone: string): void {
+    for (const held of this.#unacked.values()) if (held.to === gone) held.to = '';
+    if (gone === this.#leader) {
+      this.#leader = '';
       this.show(reconnecting());
-    } else this.sendHeld();
+    } else this.#sendHeld();
   }
 
   /** Posts to the current leader what no leader took. */
-  private sendHeld(): void {
-    const to = this.leader;
+  #sendHeld(): void {
+    const to = this.#leader;
     if (to === '') return;
-    for (const [id, held] of this.unacked) {
+    for (const [id, held] of this.#unacked) {
       if (held.to !== '') continue;
       held.to = to;
       this.link.post({ k: 'send', from: TAB, to, id, text: held.text, reply: held.reply });
@@ -384,53 +382,53 @@ class TabFollower {
   }
 
   /** After a grace period, reports what `former` (a leader that did not resign by then) did not confirm. */
-  private awaitResign(former: string): void {
+  #awaitResign(former: string): void {
     setTimeout(() => {
-      if (this.disposed) return;
-      for (const [id, held] of this.unacked) if (held.to === former) this.unconfirmed(id, held);
+      if (this.#disposed) return;
+      for (const [id, held] of this.#unacked) if (held.to === former) this.#unconfirmed(id, held);
     }, RESIGN_GRACE_MS);
   }
 
   /** Tells this tab's elements `detail` (the leader's status, or its absence). */
   show(detail: KimiStatusDetail): void {
-    const wasOpen = this.last.state === 'open';
-    this.last = detail;
-    if (detail.state === 'open' && !wasOpen) this.metrics.opened(this.facts.extensions, this.facts.protocol);
+    const wasOpen = this.#last.state === 'open';
+    this.#last = detail;
+    if (detail.state === 'open' && !wasOpen) this.#metrics.opened(this.#facts.extensions, this.#facts.protocol);
     else if (detail.state !== 'open' && wasOpen) {
-      this.metrics.closed(detail.closeCode ?? 0, detail.closeReason, true);
+      this.#metrics.closed(detail.closeCode ?? 0, detail.closeReason, true);
       // Replies come on the connection that was asked only.
-      this.awaited.clear();
+      this.#awaited.clear();
     }
     for (const m of this.link.members) m.status({ ...detail });
   }
 
   /** The leader's status, mirrored by every element of this tab. */
-  private status(from: string, detail: KimiStatusDetail, facts: Facts): void {
-    this.facts = facts;
-    if (from !== this.leader) {
+  #status(from: string, detail: KimiStatusDetail, facts: Facts): void {
+    this.#facts = facts;
+    if (from !== this.#leader) {
       // A new leader: this tab tells it that it follows (a leader relays frames only while some tab
       // follows); what no leader took goes to it, and what a former leader did not confirm is reported
       // unless that leader resigns soon (its resign may come after this status).
-      const former = this.leader;
-      this.leader = from;
+      const former = this.#leader;
+      this.#leader = from;
       this.link.post({ k: 'hello', from: TAB });
-      this.sendHeld();
-      if (former !== '') this.awaitResign(former);
+      this.#sendHeld();
+      if (former !== '') this.#awaitResign(former);
     }
     this.show(detail);
     // Credentials refused: the leader's socket is closed for good, and so is every tab's.
     if (detail.state === 'closed') this.link.stop();
   }
 
-  private unconfirmed(id: number, held: Held): void {
-    this.unacked.delete(id);
-    if (held.reply !== undefined && held.from) this.awaited.remove(held.reply, held.from);
+  #unconfirmed(id: number, held: Held): void {
+    this.#unacked.delete(id);
+    if (held.reply !== undefined && held.from) this.#awaited.remove(held.reply, held.from);
     held.from?.unsent(held.text, held.reply, 'unknown', UNCONFIRMED);
   }
 
   /** A frame of the leader's socket, parsed once for this tab's elements. */
-  private frame(data: unknown, to: string | undefined): void {
-    const bytes = this.metrics.count(data);
+  #frame(data: unknown, to: string | undefined): void {
+    const bytes = this.#metrics.count(data);
     const members = this.link.members;
     if (to !== undefined && to !== TAB) {
       // Another tab's reply.
@@ -438,14 +436,14 @@ class TabFollower {
       return;
     }
     const message = parseFrame(data);
-    deliverFrame(members, message, bytes, data, to === TAB ? this.awaited.claim(message) : undefined);
+    deliverFrame(members, message, bytes, data, to === TAB ? this.#awaited.claim(message) : undefined);
   }
 
   /** This tab leaves the channel (closing, or into the back/forward cache): acknowledgements posted from now on are lost. */
   withdraw(): TabFollower {
-    if (this.leader !== '') this.link.post({ k: 'bye', from: TAB });
-    for (const [id, held] of this.unacked) if (held.to !== '') this.unconfirmed(id, held);
-    this.leader = '';
+    if (this.#leader !== '') this.link.post({ k: 'bye', from: TAB });
+    for (const [id, held] of this.#unacked) if (held.to !== '') this.#unconfirmed(id, held);
+    this.#leader = '';
     return this;
   }
 
@@ -455,18 +453,18 @@ class TabFollower {
    */
   handOver(leader: TabLeader): void {
     // What the pump still holds (a resign among it) comes first.
-    this.pump.flush();
-    for (const held of this.unacked.values()) {
+    this.#pump.flush();
+    for (const held of this.#unacked.values()) {
       if (held.to === '') leader.sendOwn(held);
       else leader.inherit(held);
     }
-    this.unacked.clear();
+    this.#unacked.clear();
     this.dispose();
   }
 
   dispose(): void {
-    this.disposed = true;
-    clearInterval(this.sampler);
+    this.#disposed = true;
+    clearInterval(this.#sampler);
   }
 }
 
@@ -477,48 +475,48 @@ class TabFollower {
 class TabLeader {
   readonly machine: SocketMachine;
   /** Commands waiting for the connection: other tabs' (`mine` undefined), or this tab's own from when it followed. */
-  private backlog: (Command | (Held & { own: true }))[] = [];
+  #backlog: (Command | (Held & { own: true }))[] = [];
   /** Which tab awaits which reply. */
-  private readonly replyTabs = new ReplyOwners<string>();
+  readonly #replyTabs = new ReplyOwners<string>();
   /** The tabs that follow (said hello or sent a command, and did not say bye). */
-  private readonly followers = new Set<string>();
+  readonly #followers = new Set<string>();
   /** The latest `init` and session frames after it, for a tab that starts following. */
-  private sessionFrames = new Map<string, unknown>();
-  private readonly otherTabs: SocketMember;
+  #sessionFrames = new Map<string, unknown>();
+  readonly #otherTabs: SocketMember;
   /** This tab's commands posted to a former leader that has not resigned (yet). */
-  private inherited: Held[] = [];
+  #inherited: Held[] = [];
 
   constructor(private readonly link: TabLink) {
     const members = (): readonly SocketMember[] => link.members;
-    this.otherTabs = {
+    this.#otherTabs = {
       // Read through this tab's first element: `otherTabs` joins the machine first.
       get settings() {
         return members()[0]!.settings;
       },
       identity: link.identity,
       status: (d) => {
-        this.link.post({ k: 'status', from: TAB, d, f: this.facts() });
-        if (d.state === 'open') this.drain();
+        this.link.post({ k: 'status', from: TAB, d, f: this.#facts() });
+        if (d.state === 'open') this.#drain();
         // Replies come on the connection that was asked only.
-        else this.replyTabs.clear();
+        else this.#replyTabs.clear();
       },
       error: (d) => this.link.post({ k: 'error', d }),
       frame: (message, _bytes, data) => {
-        if (!(message instanceof FrameProblem)) this.noteSession(message, data);
+        if (!(message instanceof FrameProblem)) this.#noteSession(message, data);
         // Alone: nothing to post (a post per frame, with no tab listening, halved a busy page's throughput).
-        if (this.followers.size === 0) return;
-        const to = this.replyTabs.claim(message);
+        if (this.#followers.size === 0) return;
+        const to = this.#replyTabs.claim(message);
         this.link.post(to === undefined ? { k: 'frame', t: data } : { k: 'frame', t: data, to });
       },
       skip: (b) => {
-        if (this.followers.size !== 0) this.link.post({ k: 'skip', b });
+        if (this.#followers.size !== 0) this.link.post({ k: 'skip', b });
       },
       unsent: () => {},
     };
     const machine = new SocketMachine(link.identity, () => link.machineClosed(machine));
     this.machine = machine;
     // The other tabs first: what they sent before goes out before this tab's newer commands.
-    machine.join(this.otherTabs);
+    machine.join(this.#otherTabs);
     for (const m of link.members) machine.join(m);
   }
 
@@ -552,35 +550,35 @@ class TabLeader {
 
   /** A command this tab held from when it followed, that no leader took: written now, or when the socket opens. */
   sendOwn(held: Held): void {
-    if (this.machine.isOpen) this.writeOwn(held);
-    else this.backlog.push({ ...held, own: true });
+    if (this.machine.isOpen) this.#writeOwn(held);
+    else this.#backlog.push({ ...held, own: true });
   }
 
   /** A command this tab posted to a former leader `held.to` that did not confirm it: written if that leader resigns soon, else reported. */
   inherit(held: Held): void {
-    this.inherited.push(held);
-    if (this.inherited.length === 1) {
+    this.#inherited.push(held);
+    if (this.#inherited.length === 1) {
       setTimeout(() => {
-        const unconfirmed = this.inherited;
-        this.inherited = [];
+        const unconfirmed = this.#inherited;
+        this.#inherited = [];
         for (const h of unconfirmed) h.from?.unsent(h.text, h.reply, 'unknown', UNCONFIRMED);
       }, RESIGN_GRACE_MS);
     }
   }
 
-  private writeOwn(held: Held): void {
+  #writeOwn(held: Held): void {
     const refused = this.machine.send(held.text, held.reply, held.from);
     if (refused !== undefined) held.from?.unsent(held.text, held.reply, false, refused);
   }
 
-  private noteSession(message: KimiMessage, data: unknown): void {
+  #noteSession(message: KimiMessage, data: unknown): void {
     const type = message.type;
     if (type === 'init') {
-      this.sessionFrames = new Map([[type, data]]);
+      this.#sessionFrames = new Map([[type, data]]);
     } else if (SESSION_TYPES.has(type)) {
       // The latest of each, in the order they came.
-      this.sessionFrames.delete(type);
-      this.sessionFrames.set(type, data);
+      this.#sessionFrames.delete(type);
+      this.#sessionFrames.set(type, data);
     }
   }
 
@@ -588,21 +586,21 @@ class TabLeader {
     switch (message.k) {
       case 'send':
         // Addressed to a former leader: that tab's fate decides (see `TabFollower.status`).
-        if (message.to === TAB && this.follow(message.from)) this.write(message);
+        if (message.to === TAB && this.#follow(message.from)) this.#write(message);
         break;
       case 'retry':
         this.machine.retryNow();
         break;
       case 'hello':
-        if (this.follow(message.from)) this.otherTabs.status(this.machine.status);
+        if (this.#follow(message.from)) this.#otherTabs.status(this.machine.status);
         break;
       case 'bye':
-        this.followers.delete(message.from);
+        this.#followers.delete(message.from);
         break;
       case 'resign': {
         // The former leader wrote what it acknowledged and nothing else: this tab writes the rest.
-        const resent = this.inherited.filter((h) => h.to === message.from);
-        this.inherited = this.inherited.filter((h) => h.to !== message.from);
+        const resent = this.#inherited.filter((h) => h.to === message.from);
+        this.#inherited = this.#inherited.filter((h) => h.to !== message.from);
         for (const held of resent) this.sendOwn({ ...held, to: '' });
         break;
       }
@@ -611,49 +609,49 @@ class TabLeader {
   }
 
   /** `tab` follows; a tab new to this leader is given the session frames it missed. False when refused (too many tabs). */
-  private follow(tab: string): boolean {
-    if (this.followers.has(tab)) return true;
-    if (this.followers.size >= MAX_FOLLOWERS) {
+  #follow(tab: string): boolean {
+    if (this.#followers.has(tab)) return true;
+    if (this.#followers.size >= MAX_FOLLOWERS) {
       this.link.post({
         k: 'error',
         to: tab,
-        d: { kind: 'connection', message: `${MAX_FOLLOWERS} tabs already share this connection (the bound); this tab gets nothing from it.` },
+        d: { kind: 'connection', message: `${MAX_FOLLOWERS} tabs share the connection already (the bound); this tab gets nothing.` },
       });
       return false;
     }
-    this.followers.add(tab);
-    if (this.sessionFrames.size !== 0) this.link.post({ k: 'replay', to: tab, t: [...this.sessionFrames.values()] });
+    this.#followers.add(tab);
+    if (this.#sessionFrames.size !== 0) this.link.post({ k: 'replay', to: tab, t: [...this.#sessionFrames.values()] });
     return true;
   }
 
   /** Sends what waited for the connection, in order. */
-  private drain(): void {
-    const waiting = this.backlog;
-    this.backlog = [];
+  #drain(): void {
+    const waiting = this.#backlog;
+    this.#backlog = [];
     // Each goes back to the backlog, in order, if the connection closed meanwhile.
     for (const command of waiting) {
       if ('own' in command) this.sendOwn(command);
-      else this.write(command);
+      else this.#write(command);
     }
   }
 
   /** A command of another tab: written and acknowledged, held until the socket opens, or refused. */
-  private write(command: Command): void {
+  #write(command: Command): void {
     const machine = this.machine;
     const ack = (refused?: string): void =>
       this.link.post(refused === undefined ? { k: 'ack', to: command.from, id: command.id } : { k: 'ack', to: command.from, id: command.id, refused });
     if (!machine.isOpen) {
-      if (this.backlog.length < MAX_HELD) this.backlog.push(command);
-      else ack(`the tab holding the connection already holds ${MAX_HELD} commands until it connects (the bound); the command was not sent`);
+      if (this.#backlog.length < MAX_HELD) this.#backlog.push(command);
+      else ack(full(`${MAX_HELD} commands wait in the leader tab`));
       return;
     }
-    const refused = machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.otherTabs);
+    const refused = machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.#otherTabs);
     // Never refused when the machine accepted: it awaits at least as many replies as this table.
-    if (refused === undefined && command.reply !== undefined) this.replyTabs.add(command.reply, command.from);
+    if (refused === undefined && command.reply !== undefined) this.#replyTabs.add(command.reply, command.from);
     ack(refused);
   }
 
-  private facts(): Facts {
+  #facts(): Facts {
     const machine = this.machine;
     const m = machine.metrics;
     return { since: machine.connectedSince, extensions: m.extensions, protocol: m.protocol, handshakeMs: m.handshakeMs, rttMs: m.rttMs };
@@ -666,8 +664,8 @@ class TabLeader {
   resign(): TabFollower {
     this.link.post({ k: 'resign', from: TAB });
     this.machine.stop(CLOSED_BY_PAGE, 'the tab stopped leading');
-    const own = this.backlog.filter((c): c is Held & { own: true } => 'own' in c).map(({ text, reply, from }) => ({ text, reply, from, to: '' }));
-    this.backlog = [];
+    const own = this.#backlog.filter((c): c is Held & { own: true } => 'own' in c).map(({ text, reply, from }) => ({ text, reply, from, to: '' }));
+    this.#backlog = [];
     return new TabFollower(this.link, own);
   }
 }
