@@ -48,32 +48,19 @@ const encoder = new TextEncoder();
 /** Text up to this many UTF-16 units is measured by encoding it into a reused buffer (3 bytes per unit at most). */
 const SCRATCH_UNITS = 64 * 1024;
 let scratch = new Uint8Array(0);
-// eslint-disable-next-line no-control-regex
-const NON_ASCII = /[^\x00-\x7f]/g;
 
 /**
  * UTF-8 length of a string as the browser received it (a WebSocket text frame is valid UTF-8, so it
  * holds no lone surrogate). Per frame: `TextEncoder.encodeInto` into a buffer kept between calls,
  * the fastest exact count measured (no allocation, one native pass; a regular-expression scan
  * for non-ASCII text plus a copy without the ASCII runs cost 2–4× more, and showed in the profile of
- * the benchmark page: see BENCHMARKS.md). Longer text is scanned for its non-ASCII characters only.
+ * the benchmark page: see BENCHMARKS.md). Longer text is encoded once (its copy is dropped at once;
+ * the kept buffer stays at most 192 KB).
  */
 export function utf8Length(text: string): number {
-  if (text.length <= SCRATCH_UNITS) {
-    if (scratch.length < text.length * 3) scratch = new Uint8Array(Math.max(text.length * 3, 4096));
-    return encoder.encodeInto(text, scratch).written;
-  }
-  let bytes = text.length;
-  NON_ASCII.lastIndex = 0;
-  while (NON_ASCII.test(text)) {
-    const c = text.charCodeAt(NON_ASCII.lastIndex - 1);
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c < 0xdc00) {
-      bytes += 2; // a pair: 2 code units, 4 bytes
-      NON_ASCII.lastIndex++;
-    } else bytes += 2;
-  }
-  return bytes;
+  if (text.length > SCRATCH_UNITS) return encoder.encode(text).length;
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(Math.max(text.length * 3, 4096));
+  return encoder.encodeInto(text, scratch).written;
 }
 
 /**

@@ -7,7 +7,8 @@ export const MAX_AWAITED = 1000;
 
 /**
  * Who awaits which direct reply (by `replyKey`), first asked first answered: the one reply router of
- * the socket layer (the socket machine, a following tab, and the leading tab for the other tabs).
+ * the socket layer. The socket machine asks it once per frame; what it stores travels with the frame
+ * (`SocketMember.frame`'s `ref`), to another tab too, so no later step looks the owner up again.
  * Bounded: past `max` awaited replies `add` refuses (returns false) and the caller refuses the
  * command; an owner of a live request is never forgotten, so a reply never reaches another element.
  */
@@ -48,20 +49,10 @@ export class ReplyOwners<T> {
     return owner;
   }
 
-  /** `owner` no longer awaits one reply `key` (its command was not sent after all). */
-  remove(key: string, owner: T): void {
-    const owners = this.byKey.get(key);
-    const i = owners ? owners.lastIndexOf(owner) : -1;
-    if (i < 0) return;
-    owners!.splice(i, 1);
-    this.count--;
-    if (owners!.length === 0) this.byKey.delete(key);
-  }
-
-  /** `owner` awaits nothing any more (it left). */
-  forget(owner: T): void {
+  /** Forgets every owner `gone` matches (an element that left: it awaits nothing any more). */
+  forget(gone: (owner: T) => boolean): void {
     for (const [key, owners] of this.byKey) {
-      const rest = owners.filter((o) => o !== owner);
+      const rest = owners.filter((o) => !gone(o));
       this.count -= owners.length - rest.length;
       if (rest.length) this.byKey.set(key, rest);
       else this.byKey.delete(key);

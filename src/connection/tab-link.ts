@@ -1,11 +1,21 @@
-import { CLOSED_BY_PAGE, SocketMachine, awaitedFull, deliverFrame, full, type PageSocket, type SocketIdentity, type SocketMember } from './socket-machine.js';
+import {
+  CLOSED_BY_PAGE,
+  SocketMachine,
+  awaitedFull,
+  deliverFrame,
+  full,
+  type Awaiting,
+  type PageSocket,
+  type SocketIdentity,
+  type SocketMember,
+} from './socket-machine.js';
 import { FramePump } from './frame-pump.js';
 import { ConnectionMetrics, type KimiConnectionMetrics } from './connection-metrics.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { KimiStatusDetail } from '../events/kimi-status-event.js';
 import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
 import type { KimiMessage } from '../protocol/messages.js';
-import { ReplyOwners } from './reply-owners.js';
+import { MAX_AWAITED } from './reply-owners.js';
 
 /** What the leader tells about its connection with each status. */
 interface Facts {
@@ -39,7 +49,7 @@ type Wire =
   | { k: 'ack'; to: string; id: number; refused?: string }
   | { k: 'status'; from: string; d: KimiStatusDetail; f: Facts }
   | { k: 'error'; d: KimiErrorDetail; to?: string }
-  | { k: 'frame'; t: unknown; to?: string }
+  | { k: 'frame'; t: unknown; to?: string; id?: number }
   | { k: 'skip'; b: number }
   | { k: 'replay'; to: string; t: unknown[] }
   | { k: 'resign'; from: string };
@@ -155,8 +165,8 @@ export class TabLink implements PageSocket {
     if (this.members.length === 0) this.stop();
   }
 
-  send(text: string, reply?: string, from?: SocketMember): string | undefined {
-    return this.#role.send(text, reply, from);
+  send(text: string, reply?: string, from?: SocketMember, ref?: unknown): string | undefined {
+    return this.#role.send(text, reply, from, ref);
   }
 
   retryNow(): boolean {
@@ -239,11 +249,15 @@ export class TabLink implements PageSocket {
   }
 }
 
-/** A command this tab handed on and the leader did not acknowledge yet; `to` is the leader it was posted to ('' none yet). */
+/**
+ * A command this tab handed on and the leader did not acknowledge yet; `to` is the leader it was posted to
+ * ('' none yet), `ref` what its element passed with it (its reply carries it back).
+ */
 interface Held {
   text: string;
   reply: string | undefined;
   from: SocketMember | undefined;
+  ref: unknown;
   to: string;
 }
 
@@ -261,8 +275,8 @@ class TabFollower {
   readonly #sampler: ReturnType<typeof setInterval>;
   readonly #unacked = new Map<number, Held>();
   #sent = 0;
-  /** Replies this tab's elements await. */
-  readonly #awaited = new ReplyOwners<SocketMember>();
+  /** Replies this tab's elements await, by command id (the leader's router sends the id back with the reply). */
+  readonly #awaited = new Map<number, Awaiting>();
   #disposed = false;
 
   constructor(
@@ -294,20 +308,21 @@ class TabFollower {
   }
 
   leave(member: SocketMember): void {
-    this.#awaited.forget(member);
+    for (const [id, a] of this.#awaited) if (a.member === member) this.#awaited.delete(id);
     for (const held of this.#unacked.values()) if (held.from === member) held.from = undefined;
   }
 
-  send(text: string, reply: string | undefined, from: SocketMember | undefined): string | undefined {
+  send(text: string, reply: string | undefined, from: SocketMember | undefined, ref: unknown): string | undefined {
     if (this.#unacked.size >= MAX_HELD) return full(`${MAX_HELD} commands await the leader tab`);
-    if (reply !== undefined && from && !this.#awaited.add(reply, from)) return awaitedFull(this.#awaited.max);
-    this.#hold({ text, reply, from, to: this.#leader });
+    if (reply !== undefined && this.#awaited.size >= MAX_AWAITED) return awaitedFull(MAX_AWAITED);
+    this.#hold({ text, reply, from, ref, to: this.#leader });
     return undefined;
   }
 
   #hold(held: Held): void {
     const id = ++this.#sent;
     this.#unacked.set(id, held);
+    if (held.reply !== undefined && held.from) this.#awaited.set(id, { member: held.from, ref: held.ref });
     if (held.to !== '') this.link.post({ k: 'send', from: TAB, to: held.to, id, text: held.text, reply: held.reply });
   }
 
@@ -326,7 +341,7 @@ class TabFollower {
     if (this.#disposed) return;
     switch (message.k) {
       case 'frame':
-        this.#frame(message.t, message.to);
+        this.#frame(message.t, message.to, message.id);
         break;
       case 'skip':
         this.#metrics.frames++;
@@ -343,7 +358,7 @@ class TabFollower {
         if (message.to === TAB) this.#acked(message.id, message.refused);
         break;
       case 'replay':
-        if (message.to === TAB) for (const data of message.t) this.#frame(data, undefined);
+        if (message.to === TAB) for (const data of message.t) this.#frame(data, undefined, undefined);
         break;
       case 'resign':
         this.#resigned(message.from);
@@ -357,17 +372,30 @@ class TabFollower {
     if (!held) return;
     this.#unacked.delete(id);
     if (refused === undefined) return;
-    if (held.reply !== undefined && held.from) this.#awaited.remove(held.reply, held.from);
-    held.from?.unsent(held.text, held.reply, false, refused);
+    this.#awaited.delete(id);
+    held.from?.unsent(held.text, false, refused, held.ref);
   }
 
   /** A leader resigned: it wrote what it acknowledged and nothing else, so the rest goes to the next leader. */
   #resigned(gone: string): void {
-    for (const held of this.#unacked.values()) if (held.to === gone) held.to = '';
+    for (const [id, held] of this.#unacked) if (held.to === gone) this.#release(id, held);
     if (gone === this.#leader) {
       this.#leader = '';
       this.show(reconnecting());
     } else this.#sendHeld();
+  }
+
+  /**
+   * A command the leader `held.to` did not write: it goes to the next leader, unless it is a request's
+   * (the request is rejected as `disconnected` by the status change that follows: the connection that
+   * would answer it is gone), so a rejected request is never written later.
+   */
+  #release(id: number, held: Held): void {
+    if (held.ref === undefined) held.to = '';
+    else {
+      this.#unacked.delete(id);
+      this.#awaited.delete(id);
+    }
   }
 
   /** Posts to the current leader what no leader took. */
@@ -422,12 +450,12 @@ class TabFollower {
 
   #unconfirmed(id: number, held: Held): void {
     this.#unacked.delete(id);
-    if (held.reply !== undefined && held.from) this.#awaited.remove(held.reply, held.from);
-    held.from?.unsent(held.text, held.reply, 'unknown', UNCONFIRMED);
+    this.#awaited.delete(id);
+    held.from?.unsent(held.text, 'unknown', UNCONFIRMED, held.ref);
   }
 
   /** A frame of the leader's socket, parsed once for this tab's elements. */
-  #frame(data: unknown, to: string | undefined): void {
+  #frame(data: unknown, to: string | undefined, id: number | undefined): void {
     const bytes = this.#metrics.count(data);
     const members = this.link.members;
     if (to !== undefined && to !== TAB) {
@@ -436,7 +464,9 @@ class TabFollower {
       return;
     }
     const message = parseFrame(data);
-    deliverFrame(members, message, bytes, data, to === TAB ? this.#awaited.claim(message) : undefined);
+    const owner = id === undefined ? undefined : this.#awaited.get(id);
+    this.#awaited.delete(id!);
+    deliverFrame(members, message, bytes, data, owner?.member, owner?.ref);
   }
 
   /** This tab leaves the channel (closing, or into the back/forward cache): acknowledgements posted from now on are lost. */
@@ -455,6 +485,8 @@ class TabFollower {
     // What the pump still holds (a resign among it) comes first.
     this.#pump.flush();
     for (const held of this.#unacked.values()) {
+      // A request's command is not carried over: the status change of the new connection rejects it.
+      if (held.ref !== undefined) continue;
       if (held.to === '') leader.sendOwn(held);
       else leader.inherit(held);
     }
@@ -476,8 +508,6 @@ class TabLeader {
   readonly machine: SocketMachine;
   /** Commands waiting for the connection: other tabs' (`mine` undefined), or this tab's own from when it followed. */
   #backlog: (Command | (Held & { own: true }))[] = [];
-  /** Which tab awaits which reply. */
-  readonly #replyTabs = new ReplyOwners<string>();
   /** The tabs that follow (said hello or sent a command, and did not say bye). */
   readonly #followers = new Set<string>();
   /** The latest `init` and session frames after it, for a tab that starts following. */
@@ -497,16 +527,14 @@ class TabLeader {
       status: (d) => {
         this.link.post({ k: 'status', from: TAB, d, f: this.#facts() });
         if (d.state === 'open') this.#drain();
-        // Replies come on the connection that was asked only.
-        else this.#replyTabs.clear();
       },
       error: (d) => this.link.post({ k: 'error', d }),
-      frame: (message, _bytes, data) => {
+      frame: (message, _bytes, data, ref) => {
+        // The reply to another tab's command: the socket's router found the tab and its command id.
+        if (ref) return this.link.post({ k: 'frame', t: data, ...(ref as { to: string; id: number }) });
         if (!(message instanceof FrameProblem)) this.#noteSession(message, data);
         // Alone: nothing to post (a post per frame, with no tab listening, halved a busy page's throughput).
-        if (this.#followers.size === 0) return;
-        const to = this.#replyTabs.claim(message);
-        this.link.post(to === undefined ? { k: 'frame', t: data } : { k: 'frame', t: data, to });
+        if (this.#followers.size !== 0) this.link.post({ k: 'frame', t: data });
       },
       skip: (b) => {
         if (this.#followers.size !== 0) this.link.post({ k: 'skip', b });
@@ -540,8 +568,8 @@ class TabLeader {
     this.machine.leave(member);
   }
 
-  send(text: string, reply: string | undefined, from: SocketMember | undefined): string | undefined {
-    return this.machine.send(text, reply, from);
+  send(text: string, reply: string | undefined, from: SocketMember | undefined, ref: unknown): string | undefined {
+    return this.machine.send(text, reply, from, ref);
   }
 
   retryNow(): boolean {
@@ -561,14 +589,14 @@ class TabLeader {
       setTimeout(() => {
         const unconfirmed = this.#inherited;
         this.#inherited = [];
-        for (const h of unconfirmed) h.from?.unsent(h.text, h.reply, 'unknown', UNCONFIRMED);
+        for (const h of unconfirmed) h.from?.unsent(h.text, 'unknown', UNCONFIRMED, h.ref);
       }, RESIGN_GRACE_MS);
     }
   }
 
   #writeOwn(held: Held): void {
-    const refused = this.machine.send(held.text, held.reply, held.from);
-    if (refused !== undefined) held.from?.unsent(held.text, held.reply, false, refused);
+    const refused = this.machine.send(held.text, held.reply, held.from, held.ref);
+    if (refused !== undefined) held.from?.unsent(held.text, false, refused, held.ref);
   }
 
   #noteSession(message: KimiMessage, data: unknown): void {
@@ -645,10 +673,8 @@ class TabLeader {
       else ack(full(`${MAX_HELD} commands wait in the leader tab`));
       return;
     }
-    const refused = machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.#otherTabs);
-    // Never refused when the machine accepted: it awaits at least as many replies as this table.
-    if (refused === undefined && command.reply !== undefined) this.#replyTabs.add(command.reply, command.from);
-    ack(refused);
+    const ref = { to: command.from, id: command.id };
+    ack(machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.#otherTabs, ref));
   }
 
   #facts(): Facts {
@@ -664,7 +690,7 @@ class TabLeader {
   resign(): TabFollower {
     this.link.post({ k: 'resign', from: TAB });
     this.machine.stop(CLOSED_BY_PAGE, 'the tab stopped leading');
-    const own = this.#backlog.filter((c): c is Held & { own: true } => 'own' in c).map(({ text, reply, from }) => ({ text, reply, from, to: '' }));
+    const own = this.#backlog.filter((c): c is Held & { own: true } => 'own' in c).map(({ text, reply, from, ref }) => ({ text, reply, from, ref, to: '' }));
     this.#backlog = [];
     return new TabFollower(this.link, own);
   }

@@ -33,7 +33,7 @@ describe('connection metrics', function () {
 
   it('utf8Length equals TextEncoder on ASCII, accents, 3-byte, astral, long text and every fixture frame', async () => {
     const samples = ['', 'abc', 'é', '€', '🗜️', 'Ünïcødé ⚠️ 🗜️ \u2028 \u0000 RTL \u202E', 'a'.repeat(1000) + '😀'.repeat(10), '\uffff\u0800\u07ff\u0080\u007f'];
-    // Past the reused buffer (64 Ki units): the scan of non-ASCII characters.
+    // Past the reused buffer (64 Ki units): encoded once.
     samples.push('x'.repeat(70_000) + 'é€😀', 'é'.repeat(40_000) + '😀'.repeat(20_000) + '€', 'a'.repeat(65_536), 'é'.repeat(65_536));
     const { messages, edge_cases } = await loadFixtures();
     samples.push(...messages.map((m) => JSON.stringify(m)), ...edge_cases.map((e) => e.frame));

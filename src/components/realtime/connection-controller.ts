@@ -276,9 +276,9 @@ export class ConnectionController implements ReactiveController, SocketMember {
 
   /** Hands `out` to the socket; a command the socket refuses (a bound is reached) is reported. Returns whether it was accepted. */
   private transmit(out: Outgoing): boolean {
-    const refused = this.socket!.send(out.text, out.reply, this);
+    const refused = this.socket!.send(out.text, out.reply, this, out.request ?? undefined);
     if (refused !== undefined) {
-      this.unsent(out.text, out.reply, false, refused, out);
+      this.unsent(out.text, false, refused, out.request);
       return false;
     }
     if (out.request) out.request.sent = true;
@@ -287,13 +287,13 @@ export class ConnectionController implements ReactiveController, SocketMember {
 
   /**
    * A command that was not written (`written` false: refused by a bound), or whose fate is unknown
-   * (the tab holding the socket went away before confirming it): its request is rejected, a plain
-   * command is reported as `kimi:error` with the command. Never sent again.
+   * (the tab holding the socket went away before confirming it): its request (`ref`) is rejected, a
+   * plain command is reported as `kimi:error` with the command. Never sent again.
    */
-  unsent(text: string, _reply: string | undefined, written: false | 'unknown', why: string, out?: Outgoing): void {
-    const request = out ? out.request : [...this.requests].find((r) => r.sent && r.out.text === text);
+  unsent(text: string, written: false | 'unknown', why: string, ref: unknown): void {
+    const request = ref as PendingRequest | null | undefined;
     if (request) {
-      request.fail(written === false ? 'refused' : 'disconnected', why);
+      if (this.requests.has(request)) request.fail(written === false ? 'refused' : 'disconnected', why);
       return;
     }
     this.events.onError({
@@ -364,15 +364,11 @@ export class ConnectionController implements ReactiveController, SocketMember {
     this.events.onError(detail);
   }
 
-  frame(message: KimiMessage | FrameProblem, bytes: number): void {
+  frame(message: KimiMessage | FrameProblem, bytes: number, _data?: unknown, ref?: unknown): void {
     this.events.onFrame(message, bytes);
-    // Replies reach only the element that asked (the socket routes them); the event went out first.
-    if (this.requests.size !== 0 && !(message instanceof FrameProblem)) {
-      const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
-      for (const request of this.requests) {
-        if (request.sent && request.reply === key) return request.resolve(message);
-      }
-    }
+    // The reply to one of this element's requests (the socket found whose it is): the event went out first.
+    const request = ref as PendingRequest | undefined;
+    if (request && this.requests.has(request)) request.resolve(message as KimiMessage);
   }
 
   skip(bytes: number): void {
