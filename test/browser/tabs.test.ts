@@ -245,6 +245,23 @@ describe('one socket per origin (tabs)', function () {
     expect(tabs[0]!.received[0]!.filter((r) => r.message.type === 'init').length).to.equal(1);
   });
 
+  it('leader and follower tabs pass the same session frames: a sessions_bulk_deleted naming an inactive session is handled alike', async () => {
+    await sim.close();
+    sim = await Sim.create({ sessions: [1, 2, 3], activeSession: 1 });
+    tabs = await openTabs(1, sim.url);
+    await until(() => tabs[0]!.els[0]!.activeSessionId === '1', { what: 'the leader knows session 1' });
+    tabs.push(...(await openTabs(1, sim.url)));
+    await until(() => tabs[1]!.els[0]!.activeSessionId === '1', { what: 'the follower knows session 1' });
+    const mark = tabs.map((t) => t.received[0]!.length);
+    await sim.push({ type: 'sessions_bulk_deleted', session_ids: [3], deleted_count: 1 }, metric(1, 900), metric(3, 901));
+    await until(() => tabs.every((t) => t.received[0]!.some((r) => r.message.metric_id === 900)), { what: 'the frames in both tabs' });
+    await sleep(100);
+    const seen = tabs.map((t, i) =>
+      t.received[0]!.slice(mark[i]).map((r) => `${r.message.type as string}:${JSON.stringify(r.message.session_ids ?? r.message.session_id)}`),
+    );
+    expect(seen[1], 'follower as leader').to.deep.equal(seen[0]);
+  });
+
   it('without Web Locks each tab keeps its own socket (shared by its elements)', async () => {
     tabs = await openTabs(3, sim.url, '&nolocks');
     const state = await sim.state();
