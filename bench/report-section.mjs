@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Section names, in the order `npm run bench` appends them. */
-export const SECTIONS = ['input-flood', 'stress', 'compression', 'tabs', 'tap'];
+export const SECTIONS = ['input-flood', 'stress', 'compression', 'tabs', 'tap', 'profile'];
 
 export function writeSection(name, markdown) {
   const block = `<!-- section:${name} -->\n${markdown.trim()}\n<!-- /section:${name} -->\n`;

@@ -21,6 +21,13 @@ const only = process.argv
   ?.split('=')[1]
   ?.split(',');
 const want = (kind) => !only || only.includes(kind);
+// `--variants=ours`: run only these delivery variants. `--prof`: V8's sampling profiler in every renderer
+// (no DevTools client attached), logs written to bench/results/prof/ for `node --prof-process`.
+const variantsArg = process.argv
+  .find((a) => a.startsWith('--variants='))
+  ?.split('=')[1]
+  ?.split(',');
+const prof = process.argv.includes('--prof');
 
 const blaster = await new Blaster().start();
 const url = blaster.url;
@@ -28,7 +35,7 @@ const tasks = [];
 const add = (t) => tasks.push({ id: tasks.length, url, ...t });
 
 // Interleave variants within each round so drift affects all of them alike.
-const VARIANTS = ['raw', 'partysocket', 'ours'];
+const VARIANTS = variantsArg ?? ['raw', 'partysocket', 'ours'];
 for (let round = 1; round <= rounds; round++) {
   // The order of the variants rotates each round, so none always runs first (or right after a reload of another).
   const order = VARIANTS.map((_, i) => VARIANTS[(i + round - 1) % VARIANTS.length]);
@@ -113,12 +120,13 @@ const browser = spawn(
     ...CHROMIUM_ARGS,
     '--headless=new',
     `--user-data-dir=${profile}`,
-    '--js-flags=--expose-gc',
+    prof ? '--js-flags=--expose-gc --prof' : '--js-flags=--expose-gc',
+    ...(prof ? ['--no-sandbox'] : []),
     '--enable-precise-memory-info',
     '--window-size=1280,900',
     `${site.url}/bench/pages/run.html`,
   ],
-  { stdio: 'ignore' },
+  { stdio: 'ignore', ...(prof ? { cwd: (mkdirSync('bench/results/prof', { recursive: true }), 'bench/results/prof') } : {}) },
 );
 const version = await new Promise((resolve) => {
   const p = spawn(chromium, ['--version']);
@@ -273,7 +281,7 @@ if (missedTargets.length) {
   if (!smoke) failures.push(...missedTargets);
 }
 summary.table = lines.join('\n');
-if (!smoke) {
+if (!smoke && !prof && !variantsArg) {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', JSON.stringify({ summary, results }, null, 2));
   console.log('\nwrote bench/results/latest.json');

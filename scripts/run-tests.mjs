@@ -25,6 +25,8 @@ const steps = [
     },
   ],
   ['lint', 'npx eslint . && npx prettier --check .', 5],
+  // The layer rules of src/ over its import graph (STYLE.md 23): protocol/ pure, no circles, no element below the elements.
+  ['layers', 'node scripts/check-layers.mjs', 2],
   ['typecheck', 'npm run --silent typecheck', 5],
   ['build', 'npm run --silent build', 5],
   ['package types', 'npx tsc -p test/types/tsconfig.package.json', 5],

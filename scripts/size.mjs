@@ -13,21 +13,22 @@ export const BUDGETS = {
   // while someone listens) to 19.1 KB; the frame pump (yielding to input within a burst) to 19.8 KB; one socket
   // per origin across tabs (leader election, the tab link) to 21.2 KB; compact copies of large frames and
   // the leader relaying only while another tab follows to 21.7 KB.
-  // Full (every element): 40 KB until the same two took it to 40.05 KB; 41 KB. The next feature needs a
-  // decision on this budget (or a leaner feed or chart), not another kilobyte.
-  // Decision (issue #17, Dashboard II): <kimi-cost-meter>, <kimi-model-table>, the default price table
-  // (about 0.9 KB), export/import and the chart's latency mode took it to 49.1 KB; budget 50 KB. Not a
-  // separate script: a second IIFE would carry its own Lit, DashboardElement and source context
-  // (about 15 KB more for a page with both) and could not share one <kimi-realtime> class. Pages that
-  // want none of the dashboard use the core bundle (22 KB), whose budget holds.
-  // Hardened hydration (deadline, no redirects, a bounded body read, ids checked before they are URLs,
-  // answers checked against the session asked, one request in flight) and the Kimi Proxy 2.x probe
-  // (no-live-endpoint) took core to 22.9 KB and full to 41.4 KB: 23 / 42 KB, decided by the session
-  // helper and to be confirmed by the lead (the alternative was dropping the 2.x probe, ~0.7 KB).
-  'dist/cdn/kimi-realtime-core.iife.js': 23 * 1024,
-  'dist/cdn/kimi-realtime-core.esm.js': 23 * 1024,
-  'dist/cdn/kimi-realtime.iife.js': 51 * 1024,
-  'dist/cdn/kimi-realtime.esm.js': 51 * 1024,
+  // Full (every element): 40 KB until the same two took it to 40.05 KB; 41 KB.
+  // Decisions of the round of issues #15–#18 (2026-12-05), by the lead:
+  // - Core: issue #18's tab hardening (a leader that resigns on pagehide/freeze, acknowledged commands,
+  //   bounds that refuse with their own errors, SHA-256 channel names, session frames for a new follower,
+  //   adopted elements released) took it to 22.97 KB alone; the hardened hydration (deadline, no
+  //   redirects, a bounded body read, ids checked before they become URLs, answers checked against the
+  //   session asked, one request in flight) and the Kimi Proxy 2.x probe (no-live-endpoint) add to that: 24.83 KB together.
+  //   Every piece is a correctness fix an issue asked for; none is a feature to drop. Budget 25 KB.
+  // - Full: <kimi-cost-meter>, <kimi-model-table>, the default price table (about 0.9 KB), export/import
+  //   and the chart's latency mode (issue #17) on top of the same. Not a separate script: a second IIFE
+  //   would carry its own Lit, DashboardElement and source context (about 15 KB more for a page with
+  //   both) and could not share one <kimi-realtime> class. 52.76 KB together; budget 53 KB.
+  'dist/cdn/kimi-realtime-core.iife.js': 25 * 1024,
+  'dist/cdn/kimi-realtime-core.esm.js': 25 * 1024,
+  'dist/cdn/kimi-realtime.iife.js': 53 * 1024,
+  'dist/cdn/kimi-realtime.esm.js': 53 * 1024,
 };
 
 export function measureSizes() {

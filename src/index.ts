@@ -26,7 +26,7 @@ export { KimiBudgetEvent, type KimiBudgetDetail } from './events/kimi-budget-eve
 export { KimiHydrateEvent } from './events/kimi-hydrate-event.js';
 export type { KimiHydration, SessionAnswer } from './protocol/hydration.js';
 export { KimiStatsEvent } from './events/kimi-stats-event.js';
-export type { KimiConnectionMetrics, KimiReconnect } from './internal/connection-metrics.js';
+export type { KimiConnectionMetrics, KimiReconnect } from './connection/connection-metrics.js';
 export { KimiAlertDismissEvent } from './components/alert-feed/kimi-alert-dismiss-event.js';
 export type { AlertItem, AlertKind, AlertLevel } from './components/alert-feed/alert-model.js';
 export type { KimiEventMap, KimiServerEventMap, KimiLibraryEventMap } from './events/event-map.js';

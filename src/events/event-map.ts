@@ -1,4 +1,5 @@
 import type { KimiMessageMap, KimiMessageType } from '../protocol/messages.js';
+import type { LibraryEventType } from '../protocol/known-types.js';
 import { KimiErrorEvent } from './kimi-error-event.js';
 import { KimiHydrateEvent } from './kimi-hydrate-event.js';
 import { KimiMessageEvent } from './kimi-message-event.js';
@@ -10,9 +11,9 @@ import { KimiBudgetEvent } from './kimi-budget-event.js';
 
 /**
  * Every event the library dispatches itself, by name, with its class. The single list: the event
- * map's library half (`KimiLibraryEventMap`) and the reserved server types (`RESERVED_EVENT_TYPES`)
- * both come from it, so adding an event here is the only step (a server type of the same name then
- * becomes reserved and leaves `KimiServerEventMap`).
+ * map's library half (`KimiLibraryEventMap`) comes from it; the reserved server types
+ * (`RESERVED_EVENT_TYPES`, in `protocol/`, which imports nothing outside itself) are checked against it
+ * by the compiler, so adding an event here fails to compile until its name is added there too.
  */
 export const KIMI_LIBRARY_EVENTS = {
   'kimi:message': KimiMessageEvent,
@@ -26,7 +27,8 @@ export const KIMI_LIBRARY_EVENTS = {
   'kimi:alert-dismiss': KimiAlertDismissEvent,
   /** A `<kimi-cost-meter>` spend crossed a budget level. */
   'kimi:budget': KimiBudgetEvent,
-};
+  // The same names as protocol/known-types.ts `LIBRARY_EVENT_TYPES` (the reserved server types), no more, no fewer.
+} satisfies Record<`kimi:${LibraryEventType}`, unknown>;
 
 /** The library's own events, by name: their names are reserved, a server frame never takes one. */
 export type KimiLibraryEventMap = { [K in keyof typeof KIMI_LIBRARY_EVENTS]: InstanceType<(typeof KIMI_LIBRARY_EVENTS)[K]> };

@@ -11,6 +11,10 @@ import type { FrameProblemKind } from '../protocol/parse-frame.js';
  * - `invalid-option`: an attribute or property value that is not valid; the default is used instead.
  * - `queue-overflow`: `send()` while offline with a full queue; the oldest queued message was dropped.
  * - `unserializable`: `send()` was given something JSON cannot represent; nothing was sent.
+ * - `send-refused`: a command of `send()` was not sent: a bound of the shared connection was reached
+ *   (`dropped` holds it).
+ * - `send-unconfirmed`: the tab holding the shared connection went away before confirming a command of
+ *   `send()` was written; it may or may not have reached the server and is not sent again (`dropped`).
  * - `auth`: the server closed with an authentication close code; retries stopped.
  * - `idle-timeout`: nothing arrived within `idle-timeout`; the connection was recycled.
  * - `token`: the token provider threw, returned something other than a string, or did not settle
@@ -30,6 +34,8 @@ export type KimiErrorKind =
   | 'token'
   | 'queue-overflow'
   | 'unserializable'
+  | 'send-refused'
+  | 'send-unconfirmed'
   | 'auth'
   | 'idle-timeout'
   | 'connection'
@@ -45,7 +51,7 @@ export interface KimiErrorDetail {
   excerpt?: string;
   /** For frame problems: true when the message could still be read and was delivered. */
   recovered?: boolean;
-  /** For `queue-overflow`: the message that was dropped, as it was passed to `send()`. */
+  /** For `queue-overflow`, `send-refused`, `send-unconfirmed`: the message, as it was passed to `send()` (its `requestId` added). */
   dropped?: unknown;
   /** For `auth` and `connection`: the close code (4408 when the attempt exceeded `connect-timeout`). */
   closeCode?: number;

@@ -1,7 +1,7 @@
 import type { MetricRow, SessionRow, SessionStats } from './messages.js';
 import type { ServerClock } from './server-clock.js';
 import { readingsFromRows, type UsageReading } from './usage-readings.js';
-import { capText } from '../internal/text.js';
+import { capText } from './text.js';
 import { sessionIdOf } from './session-filter.js';
 
 /**

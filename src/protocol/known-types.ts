@@ -1,5 +1,4 @@
 import type { KimiMessageType } from './messages.js';
-import { KIMI_LIBRARY_EVENTS } from '../events/event-map.js';
 
 /** Runtime list of the types in `KimiMessageMap`; anything else is reported once as unknown. */
 export const KNOWN_MESSAGE_TYPES: ReadonlySet<string> = new Set<KimiMessageType>([
@@ -37,8 +36,15 @@ export const KNOWN_MESSAGE_TYPES: ReadonlySet<string> = new Set<KimiMessageType>
 ]);
 
 /**
+ * The library's own events, without `kimi:`. Kept here so `protocol/` imports nothing outside itself;
+ * `KIMI_LIBRARY_EVENTS` (events/event-map.ts) must name exactly these (the compiler checks it there).
+ */
+export const LIBRARY_EVENT_TYPES = ['message', 'status', 'error', 'metric', 'hydrate', 'stats', 'alert-dismiss', 'budget'] as const;
+export type LibraryEventType = (typeof LIBRARY_EVENT_TYPES)[number];
+
+/**
  * Server types named like an event the library dispatches itself (`message`, `status`, `error`,
  * `alert-dismiss`, …: `KIMI_LIBRARY_EVENTS` without `kimi:`). Such frames are delivered through
  * `kimi:message` only, so a server can never impersonate the library.
  */
-export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(KIMI_LIBRARY_EVENTS).map((name) => name.slice(5)));
+export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set<string>(LIBRARY_EVENT_TYPES);

@@ -16,6 +16,10 @@ export const REPLY_TYPE_OF: Readonly<Record<string, string>> = {
 
 export const REPLY_TYPES: ReadonlySet<string> = new Set(Object.values(REPLY_TYPE_OF));
 
+/** The type of the direct reply to a command of type `type`, or undefined when it has none. */
+export const replyTypeOf = (type: unknown): string | undefined =>
+  typeof type === 'string' && Object.hasOwn(REPLY_TYPE_OF, type) ? REPLY_TYPE_OF[type] : undefined;
+
 /** The reply to each command `request()` accepts. */
 export interface KimiReplyMap {
   memory_compress_preview: MemoryCompressPreviewResponseMessage;

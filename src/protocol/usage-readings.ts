@@ -1,6 +1,6 @@
 import type { KimiMessage, LogMetricMessage, MetricMessage, MetricRow, MetricUpdatedMessage, TapMetricRow, TapRequestFacts } from './messages.js';
 import { ServerClock } from './server-clock.js';
-import { capText } from '../internal/text.js';
+import { capText } from './text.js';
 import { durationMs, percentage as shareOf, rowId, tokenCount, windowSize, MAX_PERCENTAGE } from './ranges.js';
 import { sessionIdOf } from './session-filter.js';
 

@@ -4,7 +4,7 @@ import { Sim, until, sleep } from './helpers/simulator.js';
 import { mountRealtime, record } from './helpers/element.js';
 import { metric } from './helpers/frames.js';
 import { loadFixtures } from './helpers/fixtures.js';
-import { utf8Length } from '../../src/internal/connection-metrics.js';
+import { utf8Length } from '../../src/connection/connection-metrics.js';
 import type { KimiRealtime, KimiRealtimeStats } from '../../src/index.js';
 
 const encoder = new TextEncoder();
@@ -31,8 +31,10 @@ describe('connection metrics', function () {
     await sim.close();
   });
 
-  it('utf8Length equals TextEncoder on ASCII, accents, 3-byte, astral and every fixture frame', async () => {
+  it('utf8Length equals TextEncoder on ASCII, accents, 3-byte, astral, long text and every fixture frame', async () => {
     const samples = ['', 'abc', 'é', '€', '🗜️', 'Ünïcødé ⚠️ 🗜️ \u2028 \u0000 RTL \u202E', 'a'.repeat(1000) + '😀'.repeat(10), '\uffff\u0800\u07ff\u0080\u007f'];
+    // Past the reused buffer (64 Ki units): encoded once.
+    samples.push('x'.repeat(70_000) + 'é€😀', 'é'.repeat(40_000) + '😀'.repeat(20_000) + '€', 'a'.repeat(65_536), 'é'.repeat(65_536));
     const { messages, edge_cases } = await loadFixtures();
     samples.push(...messages.map((m) => JSON.stringify(m)), ...edge_cases.map((e) => e.frame));
     for (const text of samples) expect(utf8Length(text), JSON.stringify(text).slice(0, 40)).to.equal(encoder.encode(text).length);

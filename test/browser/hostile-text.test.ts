@@ -5,7 +5,7 @@ import '../../src/define.js';
 import { deliver } from './helpers/frames.js';
 import type { KimiAlertFeed } from '../../src/components/alert-feed/kimi-alert-feed.js';
 import type { KimiRealtime } from '../../src/index.js';
-import { capText, MAX_RENDERED_TEXT } from '../../src/internal/text.js';
+import { capText, MAX_RENDERED_TEXT } from '../../src/protocol/text.js';
 
 type Message = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 // The socket layer on its own: the state machine against the real simulator, and the partysocket check.
 import { expect } from '@open-wc/testing';
 import { Sim, until, sleep } from './helpers/simulator.js';
-import { Transport, checkInternals } from '../../src/internal/partysocket-adapter.js';
-import { FramePump } from '../../src/internal/frame-pump.js';
-import { SocketMachine, type ConnectionSettings, type SocketIdentity, type SocketMember, type SocketPhase } from '../../src/internal/socket-machine.js';
+import { Transport, checkInternals } from '../../src/connection/partysocket-adapter.js';
+import { FramePump } from '../../src/connection/frame-pump.js';
+import { SocketMachine, type ConnectionSettings, type SocketIdentity, type SocketMember, type SocketPhase } from '../../src/connection/socket-machine.js';
 import type { KimiErrorDetail, KimiStatusDetail } from '../../src/index.js';
 
 const settings = (url: string, extra: Partial<ConnectionSettings> = {}): ConnectionSettings => ({
@@ -35,6 +35,7 @@ function member(s: ConnectionSettings) {
     error: (d) => seen.errors.push(d),
     frame: (message) => seen.frames.push(message),
     skip: () => {},
+    unsent: () => {},
   };
   return { m, seen };
 }

@@ -140,6 +140,128 @@ describe('one socket per origin (tabs)', function () {
     expect(frames(), 'nothing relayed after the follower left').to.equal(10);
   });
 
+  for (const how of ['pagehide', 'freeze'] as const) {
+    it(`a leader tab that is ${how === 'pagehide' ? 'put in the back/forward cache (pagehide, persisted)' : 'frozen (freeze)'} hands the socket over within 1 s, shows no open connection, and follows when it comes back`, async () => {
+      tabs = await openTabs(3, sim.url);
+      const [leader] = leaderOf(tabs);
+      const rest = tabs.filter((t) => t !== leader);
+      const win = leader!.frame.contentWindow as Window & typeof globalThis;
+      const at = now();
+      if (how === 'pagehide') win.dispatchEvent(new win.PageTransitionEvent('pagehide', { persisted: true }));
+      else win.document.dispatchEvent(new win.Event('freeze'));
+      await until(() => leaderOf(rest).length === 1 && rest.every((t) => t.els.every((e) => e.state === 'open')), { timeout: 1000, what: 'another tab leads' });
+      console.warn(`[measured] ${how}: another tab leads after ${(now() - at).toFixed(0)} ms`);
+      expect(
+        leader!.els.map((e) => e.state),
+        'the hidden leader claims no connection',
+      ).to.not.include('open');
+      expect(leader!.els[0]!.stats.connection?.heldBy).to.not.equal('this-tab');
+      await until(async () => (await sim.state()).clientCount === 1, { what: 'one socket at the server' });
+      await sim.push(...Array.from({ length: 5 }, (_, k) => metric(1, 500 + k)));
+      const got = (t: Tab) => t.received[0]!.filter((r) => r.message.type === 'metric_updated' && (r.message.metric_id as number) >= 500).length;
+      await until(() => rest.every((t) => got(t) === 5), { what: 'frames in the other tabs' });
+      expect(got(leader!), 'nothing reaches the hidden tab').to.equal(0);
+      // Back: it follows the new leader.
+      if (how === 'pagehide') win.dispatchEvent(new win.PageTransitionEvent('pageshow', { persisted: true }));
+      else win.document.dispatchEvent(new win.Event('resume'));
+      await until(() => leader!.els.every((e) => e.state === 'open'), { what: 'the tab open again' });
+      expect(leaderOf(tabs).length).to.equal(1);
+      await sim.push(...Array.from({ length: 5 }, (_, k) => metric(1, 600 + k)));
+      await until(() => tabs.every((t) => t.received[0]!.filter((r) => (r.message.metric_id as number) >= 600).length === 5), { what: 'frames in every tab' });
+      expect((await sim.state()).clientCount).to.equal(1);
+    });
+  }
+
+  for (const how of ['close', 'crash'] as const) {
+    it(`commands of a follower across the leader's ${how}: each written once, or reported with the command (written at most once), never twice, never lost silently (rounds)`, async () => {
+      const rounds = 4;
+      let reportedTotal = 0;
+      for (let round = 0; round < rounds; round++) {
+        tabs = await openTabs(3, sim.url, '&delay=100');
+        const [leader] = leaderOf(tabs);
+        const follower = tabs.find((t) => t !== leader)!;
+        const el = follower.els[0]!;
+        el.maxQueue = 1000;
+        const reported: number[] = [];
+        const kinds = new Set<string>();
+        el.addEventListener('kimi:error', (e) => {
+          const dropped = e.detail.dropped as { round?: number; n?: number } | undefined;
+          if (dropped?.round === round) {
+            reported.push(dropped.n!);
+            kinds.add(e.detail.kind);
+          }
+        });
+        const win = leader!.frame.contentWindow as Window & typeof globalThis;
+        // A crash: the leader's messages stop getting out while it still writes to its socket (its
+        // acknowledgements are lost), then it vanishes without a word.
+        const cut = 150 + round * 20;
+        const mute = () => (win.BroadcastChannel.prototype.postMessage = () => {});
+        const total = 400;
+        for (let n = 0; n < total; n++) {
+          el.send({ type: 'note', round, n });
+          if (how === 'crash' && n === cut) mute();
+          if (n === (how === 'crash' ? cut + 30 : cut)) leader!.frame.remove();
+          if (n % 10 === 9) await sleep(0);
+        }
+        tabs = tabs.filter((t) => t !== leader);
+        await until(() => el.state === 'open' && el.stats.queueDepth === 0, { timeout: 10_000, what: 'the follower open with nothing queued' });
+        await sleep(500);
+        const written = (await sim.state(10_000)).received
+          .map((r) => JSON.parse(r.text) as { type: string; round?: number; n: number })
+          .filter((m) => m.type === 'note' && m.round === round)
+          .map((m) => m.n);
+        const counts = new Map<number, number>();
+        for (const n of written) counts.set(n, (counts.get(n) ?? 0) + 1);
+        const twice = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
+        // Not reported: written exactly once. Reported (its fate unknown to the tab): written at most once.
+        const neither = Array.from({ length: total }, (_, n) => n).filter((n) => !counts.has(n) && !reported.includes(n));
+        const reportedTwice = reported.filter((n, i) => reported.indexOf(n) !== i);
+        expect({ round, twice, neither, reportedTwice }).to.deep.equal({ round, twice: [], neither: [], reportedTwice: [] });
+        reportedTotal += reported.length;
+        console.warn(`[measured] leader ${how}, round ${round}: ${counts.size} written once, ${reported.length} reported (${[...kinds].join(', ') || 'none'})`);
+        for (const t of tabs) t.frame.remove();
+        tabs = [];
+        await until(async () => (await sim.state()).clientCount === 0, { what: 'every socket closed' });
+      }
+      if (how === 'close') expect(reportedTotal, 'a leader that closes resigns: nothing has an unknown fate').to.equal(0);
+    });
+  }
+
+  it('a tab that starts following is given the session frames the leader saw (init, then session_activated): activeSessionId is right in every tab', async () => {
+    await sim.close();
+    sim = await Sim.create({ sessions: [1, 2, 3], activeSession: 1 });
+    tabs = await openTabs(1, sim.url);
+    await until(() => tabs[0]!.els[0]!.activeSessionId === '1', { what: 'the leader knows session 1' });
+    tabs.push(...(await openTabs(1, sim.url)));
+    await until(() => tabs[1]!.els.every((e) => e.activeSessionId === '1'), { what: 'a follower knows session 1' });
+    await sim.setActive(2);
+    await until(() => tabs.every((t) => t.els.every((e) => e.activeSessionId === '2')), { what: 'every tab follows session 2' });
+    tabs.push(...(await openTabs(1, sim.url)));
+    await until(() => tabs[2]!.els.every((e) => e.activeSessionId === '2'), { what: 'a tab that came later knows session 2' });
+    const types = tabs[2]!.received[0]!.map((r) => r.message.type);
+    expect(types.slice(0, 2)).to.deep.equal(['init', 'session_activated']);
+    // Given once, to the new tab only.
+    expect(tabs[1]!.received[0]!.filter((r) => r.message.type === 'init').length).to.equal(1);
+    expect(tabs[0]!.received[0]!.filter((r) => r.message.type === 'init').length).to.equal(1);
+  });
+
+  it('leader and follower tabs pass the same session frames: a sessions_bulk_deleted naming an inactive session is handled alike', async () => {
+    await sim.close();
+    sim = await Sim.create({ sessions: [1, 2, 3], activeSession: 1 });
+    tabs = await openTabs(1, sim.url);
+    await until(() => tabs[0]!.els[0]!.activeSessionId === '1', { what: 'the leader knows session 1' });
+    tabs.push(...(await openTabs(1, sim.url)));
+    await until(() => tabs[1]!.els[0]!.activeSessionId === '1', { what: 'the follower knows session 1' });
+    const mark = tabs.map((t) => t.received[0]!.length);
+    await sim.push({ type: 'sessions_bulk_deleted', session_ids: [3], deleted_count: 1 }, metric(1, 900), metric(3, 901));
+    await until(() => tabs.every((t) => t.received[0]!.some((r) => r.message.metric_id === 900)), { what: 'the frames in both tabs' });
+    await sleep(100);
+    const seen = tabs.map((t, i) =>
+      t.received[0]!.slice(mark[i]).map((r) => `${r.message.type as string}:${JSON.stringify(r.message.session_ids ?? r.message.session_id)}`),
+    );
+    expect(seen[1], 'follower as leader').to.deep.equal(seen[0]);
+  });
+
   it('without Web Locks each tab keeps its own socket (shared by its elements)', async () => {
     tabs = await openTabs(3, sim.url, '&nolocks');
     const state = await sim.state();

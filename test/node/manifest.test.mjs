@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { DEFAULT_BACKOFF } from '../../dist/internal/backoff.js';
+import { DEFAULT_BACKOFF } from '../../dist/connection/backoff.js';
 import { KNOWN_MESSAGE_TYPES, RESERVED_EVENT_TYPES } from '../../dist/protocol/known-types.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { parseFrame, FrameProblem, replaceNonFiniteTokens } from '../../dist/pro
 import { SessionFilter, sessionRefOf, sessionIdOf, normalizeSessionId } from '../../dist/protocol/session-filter.js';
 import { parseKimiTimestamp } from '../../dist/protocol/timestamps.js';
 import { toBoolean, toInteger } from '../../dist/protocol/coerce.js';
-import { retryDelay, MIN_RETRY_DELAY } from '../../dist/internal/backoff.js';
+import { retryDelay, MIN_RETRY_DELAY } from '../../dist/connection/backoff.js';
 import { readNumberOption } from '../../dist/internal/options.js';
 import { protocolToken, redact } from '../../dist/internal/secrets.js';
 import { compactMessage, MAX_KEPT_STRING } from '../../dist/internal/compact.js';

@@ -1,5 +1,5 @@
 import type { KimiMessage } from '../../protocol/messages.js';
-import { capText } from '../../internal/text.js';
+import { capText } from '../../protocol/text.js';
 import { countOf, percentage as share, tokenCount } from '../../protocol/ranges.js';
 
 /**

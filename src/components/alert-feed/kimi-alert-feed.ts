@@ -1,7 +1,8 @@
 import { html, nothing } from 'lit';
 import { property } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
-import { MAX_TIMER_MS, numberOption } from '../../internal/options.js';
+import { MAX_TIMER_MS } from '../../internal/options.js';
+import { numberOption } from '../shared/option-checks.js';
 import type { KimiMessage } from '../../protocol/messages.js';
 import type { UsageReading } from '../../protocol/usage-readings.js';
 import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';

@@ -6,10 +6,10 @@ import type { KimiRealtime, KimiRealtimeStats } from '../realtime/kimi-realtime.
 import { DashboardElement } from '../shared/dashboard-element.js';
 import { themeTokens } from '../shared/theme.js';
 import { formatClock, langOf } from '../shared/locale.js';
-import { capText } from '../../internal/text.js';
+import { capText } from '../../protocol/text.js';
 import { connectionStatusStyles } from './connection-status.styles.js';
 import { STATE_TEXT, bytesText, countdownText, sameStats, secondsToRetry, sparkline } from './status-text.js';
-import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
+import type { KimiConnectionMetrics } from '../../connection/connection-metrics.js';
 
 /** Stats change with every message; reading them once a second keeps the element off the hot path. */
 const STATS_POLL_MS = 1000;

@@ -1,5 +1,5 @@
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
-import type { KimiRealtimeStats } from '../realtime/kimi-realtime.js';
+import type { KimiRealtimeStats } from '../../events/kimi-stats-event.js';
 
 /** Words for each state: the badge never relies on its colour alone. */
 export const STATE_TEXT: Record<ConnectionState, string> = {

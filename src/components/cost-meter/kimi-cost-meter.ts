@@ -2,7 +2,7 @@ import { css, html, nothing, svg } from 'lit';
 import { property } from 'lit/decorators.js';
 import { KimiBudgetEvent, type KimiBudgetDetail } from '../../events/kimi-budget-event.js';
 import { defineElement } from '../../internal/define-element.js';
-import { numberOption, reportInvalidOption } from '../../internal/options.js';
+import { numberOption, reportInvalidOption } from '../shared/option-checks.js';
 import { costOf, type CostSum } from '../../protocol/request-summary.js';
 import { dashboardStyles } from '../shared/dashboard-element.js';
 import { formatPercent } from '../shared/locale.js';

@@ -1,7 +1,7 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
-import { numberOption, reportInvalidOption } from '../../internal/options.js';
+import { numberOption, reportInvalidOption } from '../shared/option-checks.js';
 import { exportReadings, type ExportFormat } from '../../protocol/readings-export.js';
 import { THRESHOLDS, sourceLabel, type UsageReading, type UsageSource } from '../../protocol/usage-readings.js';
 import { DashboardElement, dashboardStyles } from '../shared/dashboard-element.js';

@@ -1,8 +1,8 @@
 import { css, html } from 'lit';
 import { property } from 'lit/decorators.js';
 import { defineElement } from '../../internal/define-element.js';
-import { numberOption, reportInvalidOption } from '../../internal/options.js';
-import { capText } from '../../internal/text.js';
+import { numberOption, reportInvalidOption } from '../shared/option-checks.js';
+import { capText } from '../../protocol/text.js';
 import { summarize, type GroupSummary } from '../../protocol/request-summary.js';
 import { dashboardStyles } from '../shared/dashboard-element.js';
 import { formatNumber } from '../shared/locale.js';

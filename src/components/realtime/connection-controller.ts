@@ -7,18 +7,18 @@ import {
   type PageSocket,
   type SocketIdentity,
   type SocketMember,
-} from '../../internal/socket-machine.js';
-import { renameSocket, socketFor } from '../../internal/socket-registry.js';
-import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
+} from '../../connection/socket-machine.js';
+import { renameSocket, socketFor } from '../../connection/socket-registry.js';
+import type { KimiConnectionMetrics } from '../../connection/connection-metrics.js';
 import type { KimiErrorDetail } from '../../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { FrameProblem, excerptOf } from '../../protocol/parse-frame.js';
 import type { KimiMessage } from '../../protocol/messages.js';
-import { REPLY_TYPE_OF, replyKey, type KimiReplyMap, type KimiRequestCommand } from '../../protocol/requests.js';
+import { replyKey, replyTypeOf, type KimiReplyMap, type KimiRequestCommand } from '../../protocol/requests.js';
 import { KimiRequestError, newRequestId, type KimiRequestErrorKind, type KimiRequestOptions } from './requests.js';
 import { MAX_TIMER_MS, readNumberOption } from '../../internal/options.js';
 
-export type { TokenSource, ConnectionSettings } from '../../internal/socket-machine.js';
+export type { TokenSource, ConnectionSettings } from '../../connection/socket-machine.js';
 
 /** A command on its way: its text, the reply it awaits (`replyKey`), and the request waiting for that reply. */
 interface Outgoing {
@@ -72,7 +72,7 @@ export class ConnectionController implements ReactiveController, SocketMember {
   private departure: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
-    host: ReactiveControllerHost & HTMLElement,
+    private readonly host: ReactiveControllerHost & HTMLElement,
     readonly settings: ConnectionSettings & { readonly maxQueue: number },
     private readonly events: ConnectionEvents,
     private readonly identityOf: () => SocketIdentity,
@@ -101,13 +101,17 @@ export class ConnectionController implements ReactiveController, SocketMember {
   }
 
   hostConnected(): void {
+    // A document with no window (made by DOMImplementation, or of a removed iframe) holds no socket.
+    const view = this.host.ownerDocument.defaultView;
+    this.watch(view);
     if (this.departure !== null) {
       // Moved within the page in one task: keep the connection.
       clearTimeout(this.departure);
       this.departure = null;
+      if (!view) this.disconnect();
       return;
     }
-    if (this.auto) this.connect();
+    if (this.auto && view) this.connect();
   }
 
   hostDisconnected(): void {
@@ -117,6 +121,25 @@ export class ConnectionController implements ReactiveController, SocketMember {
       this.disconnect();
     }, 0);
   }
+
+  /**
+   * The host lives in another window's document (adopted into an iframe): when that document goes
+   * away (the iframe removed or navigated), the browser never disconnects the host, so the socket is
+   * left here, on the window's `pagehide`.
+   */
+  private watch(view: Window | null): void {
+    if (view === this.watched) return;
+    this.watched?.removeEventListener('pagehide', this.documentGone);
+    this.watched = view === window ? null : view;
+    this.watched?.addEventListener('pagehide', this.documentGone);
+  }
+
+  private watched: Window | null = null;
+
+  private readonly documentGone = (): void => {
+    this.watch(null);
+    this.disconnect();
+  };
 
   /** Opens the connection, or retries at once when a retry is waiting. */
   connect(): void {
@@ -183,10 +206,8 @@ export class ConnectionController implements ReactiveController, SocketMember {
 
   /** Sends a command and resolves with its reply; see `KimiRealtime.request`. */
   request<C extends KimiRequestCommand>(command: C, options: KimiRequestOptions = {}): Promise<KimiReplyMap[C['type']]> {
-    const type = String((command as { type?: unknown } | null)?.type);
-    const replyType = Object.hasOwn(REPLY_TYPE_OF, type) ? REPLY_TYPE_OF[type]! : undefined;
+    const { value, type, replyType, requestId } = addressed(command, true);
     return new Promise((resolve, reject) => {
-      const requestId = (command as { requestId?: unknown }).requestId ?? newRequestId();
       const fail = (kind: KimiRequestErrorKind, message: string, cause?: unknown): void =>
         reject(new KimiRequestError(kind, `${type} (requestId ${JSON.stringify(requestId)}): ${message}.`, type, requestId, { cause }));
       const timeout = readNumberOption(options.timeout, REQUEST_TIMEOUT);
@@ -195,7 +216,7 @@ export class ConnectionController implements ReactiveController, SocketMember {
       const { signal } = options;
       if (signal?.aborted) return fail('aborted', 'aborted before it was sent', signal.reason);
       if (!this.socket) return fail('disconnected', `the element is not connected (${this.state})`);
-      const out = this.outgoing({ ...command, requestId }, (what) => fail('invalid', what));
+      const out = this.outgoing(value, (what) => fail('invalid', what));
       if (!out) return;
       const timer = setTimeout(() => request.fail('timeout', `no reply within ${timeout} ms`), timeout);
       const onAbort = (): void => request.fail('aborted', 'aborted', signal?.reason);
@@ -230,10 +251,7 @@ export class ConnectionController implements ReactiveController, SocketMember {
 
   /** The text of a message (a command with a reply gets a `requestId`), or null when JSON cannot represent it. */
   private outgoing(message: unknown, refuse: (what: string) => void): Outgoing | null {
-    let value = message;
-    const type = (message as { type?: unknown } | null)?.type;
-    const replyType = typeof type === 'string' && Object.hasOwn(REPLY_TYPE_OF, type) ? REPLY_TYPE_OF[type]! : undefined;
-    if (replyType && (message as { requestId?: unknown }).requestId === undefined) value = { ...(message as object), requestId: newRequestId() };
+    const { value, replyType, requestId } = addressed(message, false);
     let text: string | undefined;
     try {
       text = JSON.stringify(value);
@@ -245,23 +263,45 @@ export class ConnectionController implements ReactiveController, SocketMember {
       refuse('was given a value JSON cannot represent');
       return null;
     }
-    return { text, reply: replyType && replyKey(replyType, (value as { requestId?: unknown }).requestId), request: null };
+    return { text, reply: replyType && replyKey(replyType, requestId), request: null };
   }
 
   /** Sends now when open and nothing waits, else queues. Returns true when sent now. */
   private write(out: Outgoing): boolean {
-    if (this.socket?.isOpen && this.queue.size === 0) {
-      this.transmit(out);
-      return true;
-    }
+    if (this.socket?.isOpen && this.queue.size === 0) return this.transmit(out);
     const overflow = this.queue.push(out);
     if (overflow) this.reportDropped(overflow.dropped);
     return false;
   }
 
-  private transmit(out: Outgoing): void {
-    this.socket!.send(out.text, out.reply, this);
+  /** Hands `out` to the socket; a command the socket refuses (a bound is reached) is reported. Returns whether it was accepted. */
+  private transmit(out: Outgoing): boolean {
+    const refused = this.socket!.send(out.text, out.reply, this, out.request ?? undefined);
+    if (refused !== undefined) {
+      this.unsent(out.text, false, refused, out.request);
+      return false;
+    }
     if (out.request) out.request.sent = true;
+    return true;
+  }
+
+  /**
+   * A command that was not written (`written` false: refused by a bound), or whose fate is unknown
+   * (the tab holding the socket went away before confirming it): its request (`ref`) is rejected, a
+   * plain command is reported as `kimi:error` with the command. Never sent again.
+   */
+  unsent(text: string, written: false | 'unknown', why: string, ref: unknown): void {
+    const request = ref as PendingRequest | null | undefined;
+    if (request) {
+      if (this.requests.has(request)) request.fail(written === false ? 'refused' : 'disconnected', why);
+      return;
+    }
+    this.events.onError({
+      kind: written === false ? 'send-refused' : 'send-unconfirmed',
+      message: `send(): ${why}.`,
+      excerpt: excerptOf(text),
+      dropped: JSON.parse(text),
+    });
   }
 
   /**
@@ -324,15 +364,11 @@ export class ConnectionController implements ReactiveController, SocketMember {
     this.events.onError(detail);
   }
 
-  frame(message: KimiMessage | FrameProblem, bytes: number): void {
+  frame(message: KimiMessage | FrameProblem, bytes: number, _data?: unknown, ref?: unknown): void {
     this.events.onFrame(message, bytes);
-    // Replies reach only the element that asked (the socket routes them); the event went out first.
-    if (this.requests.size !== 0 && !(message instanceof FrameProblem)) {
-      const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
-      for (const request of this.requests) {
-        if (request.sent && request.reply === key) return request.resolve(message);
-      }
-    }
+    // The reply to one of this element's requests (the socket found whose it is): the event went out first.
+    const request = ref as PendingRequest | undefined;
+    if (request && this.requests.has(request)) request.resolve(message as KimiMessage);
   }
 
   skip(bytes: number): void {
@@ -344,4 +380,21 @@ export class ConnectionController implements ReactiveController, SocketMember {
     let out: Outgoing | undefined;
     while (this.socket?.isOpen && (out = this.queue.shift()) !== undefined) this.transmit(out);
   }
+}
+
+/**
+ * A message as it is sent: a command with a reply gets a `requestId` when it has none (so its reply
+ * reaches this element only); `forRequest`: a request's id is minted even for a command without
+ * reply, to name it in the rejection. The one place ids are minted and reply types looked up.
+ */
+function addressed(message: unknown, forRequest: boolean): { value: unknown; type: string; replyType: string | undefined; requestId: unknown } {
+  const type = (message as { type?: unknown } | null)?.type;
+  const replyType = replyTypeOf(type);
+  let requestId = (message as { requestId?: unknown } | null)?.requestId;
+  let value = message;
+  if (requestId === undefined && (replyType !== undefined || forRequest)) {
+    requestId = newRequestId();
+    if (replyType !== undefined) value = { ...(message as object), requestId };
+  }
+  return { value, type: String(type), replyType, requestId };
 }

@@ -5,6 +5,7 @@ import { KimiErrorEvent, type KimiErrorDetail } from '../../events/kimi-error-ev
 import { KimiStatusEvent, type ConnectionState, type KimiStatusDetail } from '../../events/kimi-status-event.js';
 import { KimiMessageEvent } from '../../events/kimi-message-event.js';
 import { KimiMetricEvent } from '../../events/kimi-metric-event.js';
+import type { KimiRealtimeStats } from '../../events/kimi-stats-event.js';
 import { KimiHydrateEvent } from '../../events/kimi-hydrate-event.js';
 import type { KimiCommand, KimiMessage } from '../../protocol/messages.js';
 import type { KimiReplyMap, KimiRequestCommand } from '../../protocol/requests.js';
@@ -12,13 +13,13 @@ import type { KimiHydration } from '../../protocol/hydration.js';
 import type { UsageReading } from '../../protocol/usage-readings.js';
 import type { FrameProblem } from '../../protocol/parse-frame.js';
 import { relayRoomUrl } from '../../protocol/relay.js';
-import { DEFAULT_BACKOFF } from '../../internal/backoff.js';
-import { MAX_TIMER_MS, invalidOptionDetail, numberOption } from '../../internal/options.js';
+import { DEFAULT_BACKOFF } from '../../connection/backoff.js';
+import { MAX_TIMER_MS, invalidOptionDetail } from '../../internal/options.js';
+import { numberOption } from '../shared/option-checks.js';
 import { redact } from '../../internal/secrets.js';
 import { defineElement } from '../../internal/define-element.js';
 import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
-import type { SocketIdentity } from '../../internal/socket-machine.js';
-import type { KimiConnectionMetrics } from '../../internal/connection-metrics.js';
+import type { SocketIdentity } from '../../connection/socket-machine.js';
 import { SessionStream } from '../../session/session-stream.js';
 import type { KimiRequestOptions } from './requests.js';
 import { ConnectionController, type ConnectionSettings, type TokenSource } from './connection-controller.js';
@@ -26,29 +27,7 @@ import { HydrationController } from './hydration-controller.js';
 import { ServerProbe } from './server-probe.js';
 import { StatsController } from './stats-controller.js';
 
-/** Counters of one `<kimi-realtime>` since it was created. */
-export interface KimiRealtimeStats {
-  /** Every frame received: always `delivered + filtered + malformed`. */
-  framesReceived: number;
-  /** Messages dispatched as events (recovered `NaN`/`Infinity` frames included). */
-  delivered: number;
-  /** Messages dropped on purpose: other sessions' ones, and `pong` replies while `ping-interval` is on. */
-  filtered: number;
-  /** Frames dropped as unreadable: not a JSON object with a string `type`, or a session reference that is not a string or a finite number. */
-  malformed: number;
-  /** Bytes received: text frames in UTF-8, exactly as sent (before any compression on the wire). */
-  bytesIn: number;
-  /** Connections opened after the first one. */
-  reconnects: number;
-  lastCloseCode: number | null;
-  lastCloseReason: string;
-  /** Messages waiting in the send queue. */
-  queueDepth: number;
-  /** Epoch ms of the current connection's opening, or null when not open. */
-  connectedSince: number | null;
-  /** The socket's metrics (shared by the elements on it), or null while not connected. */
-  connection: KimiConnectionMetrics | null;
-}
+export type { KimiRealtimeStats } from '../../events/kimi-stats-event.js';
 
 /** Default WebSocket address: `/ws` on the page's own host, `wss:` on https pages. */
 export function defaultKimiUrl(): string {

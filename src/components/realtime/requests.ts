@@ -13,9 +13,11 @@ export interface KimiRequestOptions {
  *   removed, or moved to another socket) before the reply came; the server answers on the asking
  *   connection only;
  * - `queue-overflow`: the command waited in a full send queue and was dropped;
+ * - `refused`: a bound of the shared connection was reached (1,000 replies awaited on it, or 1,000
+ *   commands of a tab awaiting the leader tab's confirmation); the command was not sent;
  * - `invalid`: not a command with a reply, not serializable, or a bad `timeout`.
  */
-export type KimiRequestErrorKind = 'timeout' | 'aborted' | 'disconnected' | 'queue-overflow' | 'invalid';
+export type KimiRequestErrorKind = 'timeout' | 'aborted' | 'disconnected' | 'queue-overflow' | 'refused' | 'invalid';
 
 /** The rejection of `request()`. */
 export class KimiRequestError extends Error {

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { KimiStatsEvent } from '../../events/kimi-stats-event.js';
-import type { KimiRealtimeStats } from './kimi-realtime.js';
+import type { KimiRealtimeStats } from '../../events/kimi-stats-event.js';
 
 const PERIOD_MS = 1000;
 

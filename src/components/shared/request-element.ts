@@ -1,6 +1,6 @@
 import { property } from 'lit/decorators.js';
 import { KimiErrorEvent } from '../../events/kimi-error-event.js';
-import { numberOption, reportInvalidOption } from '../../internal/options.js';
+import { numberOption, reportInvalidOption } from './option-checks.js';
 import { PriceProblem, PriceTable, defaultPrices, type PriceList } from '../../protocol/prices.js';
 import { exportRequests, type ExportFormat } from '../../protocol/readings-export.js';
 import { DEFAULT_LEDGER_CAPACITY, RequestLedger, type LedgerEntry } from '../../protocol/request-ledger.js';

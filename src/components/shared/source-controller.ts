@@ -1,8 +1,7 @@
 import { ContextEvent as ContextRequestEvent } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { kimiSourceContext, type KimiSource } from '../../internal/source-context.js';
+import { kimiSourceContext, type KimiSource, type KimiSourceElement } from '../../internal/source-context.js';
 import { attachContextRoot } from '../../internal/context-root.js';
-import type { KimiRealtime } from '../realtime/kimi-realtime.js';
 import { KIMI_LIBRARY_EVENTS, type KimiEventMap } from '../../events/event-map.js';
 
 /** Handlers by the name of the public `kimi:*` event whose `detail` they take, each typed by the event map (only `detail` is given). */
@@ -32,7 +31,7 @@ export class SourceController implements ReactiveController {
   /** The current source and session, or null when not attached. */
   value: KimiSource | null = null;
   private unsubscribe: (() => void) | null = null;
-  private listening: KimiRealtime | null = null;
+  private listening: KimiSourceElement | null = null;
   private unsubscribeStream: (() => void) | null = null;
   private observer: MutationObserver | null = null;
   private connected = false;

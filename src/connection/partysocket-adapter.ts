@@ -1,5 +1,5 @@
 import ReconnectingWebSocket from 'partysocket/ws';
-import { MAX_TIMER_MS } from './options.js';
+import { MAX_TIMER_MS } from '../internal/options.js';
 
 /**
  * partysocket 1.3.0 (pinned) members this library replaces on the instance, before the first attempt,

@@ -1,6 +1,6 @@
 import { retryDelay } from './backoff.js';
 import { Transport, type SocketTarget } from './partysocket-adapter.js';
-import { protocolToken, redact } from './secrets.js';
+import { protocolToken, redact } from '../internal/secrets.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../events/kimi-status-event.js';
 import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
@@ -8,6 +8,10 @@ import { FramePump } from './frame-pump.js';
 import type { KimiMessage } from '../protocol/messages.js';
 import { ConnectionMetrics, type KimiConnectionMetrics } from './connection-metrics.js';
 import { ReplyOwners } from './reply-owners.js';
+
+/** Why a command with a reply is refused when `max` replies are awaited already. */
+export const full = (what: string): string => `not sent: ${what} already (the bound)`;
+export const awaitedFull = (max: number): string => full(`${max} replies awaited on the connection`);
 
 /** A token, or a function that returns one (called before every connection attempt). */
 export type TokenSource = string | (() => string | null | undefined | Promise<string | null | undefined>) | null;
@@ -51,15 +55,24 @@ export interface SocketMember {
   /** Every change of state and every scheduled retry. */
   status(detail: KimiStatusDetail): void;
   error(detail: KimiErrorDetail): void;
-  /** A frame, parsed once for every member, its size, and the frame itself. */
-  frame(message: KimiMessage | FrameProblem, bytes: number, data: unknown): void;
+  /**
+   * A frame, parsed once for every member, its size, and the frame itself. `ref`: for the direct
+   * reply to a command of this member, what it passed to `send` with it.
+   */
+  frame(message: KimiMessage | FrameProblem, bytes: number, data: unknown, ref?: unknown): void;
   /** A frame that is not for this member (a `pong` while the socket pings, another member's reply). */
   skip(bytes: number): void;
+  /**
+   * A command this member handed to `send` and that `send` had accepted was not written after all
+   * (`written` false: a bound of another tab refused it), or may or may not have been (`written`
+   * 'unknown': the tab holding the socket went away before confirming it). Never resent.
+   */
+  unsent(text: string, written: false | 'unknown', why: string, ref: unknown): void;
 }
 
 /**
  * Hands a parsed frame to every member, or, when it is the direct reply `owner` awaits, to the owner
- * alone (the others count it as skipped).
+ * alone with its `ref` (the others count it as skipped).
  */
 export function deliverFrame(
   members: readonly SocketMember[],
@@ -67,12 +80,20 @@ export function deliverFrame(
   bytes: number,
   data: unknown,
   owner: SocketMember | undefined,
+  ref?: unknown,
 ): void {
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
-    if (owner === undefined || m === owner) m.frame(message, bytes, data);
+    if (owner === undefined) m.frame(message, bytes, data);
+    else if (m === owner) m.frame(message, bytes, data, ref);
     else m.skip(bytes);
   }
+}
+
+/** Who awaits a direct reply, and what it passed along with its command. */
+export interface Awaiting {
+  member: SocketMember;
+  ref: unknown;
 }
 
 /** What an element uses: a `SocketMachine` of this tab, or a `TabLink` to the socket another tab holds. */
@@ -84,8 +105,12 @@ export interface PageSocket {
   readonly snapshot: KimiConnectionMetrics;
   join(member: SocketMember): void;
   leave(member: SocketMember): void;
-  /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */
-  send(text: string, reply?: string, from?: SocketMember): void;
+  /**
+   * Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. Returns
+   * undefined when accepted, or why it refused the command (a full table of awaited replies or held
+   * commands); a refused command is not sent.
+   */
+  send(text: string, reply?: string, from?: SocketMember, ref?: unknown): string | undefined;
   retryNow(): boolean;
 }
 
@@ -163,7 +188,7 @@ export class SocketMachine implements PageSocket {
   /** Frames are handled through the pump: a burst yields to input between slices (frame-pump.ts). */
   private readonly pump = new FramePump<unknown>((data) => this.handleFrame(data));
   /** Who awaits each reply (by `replyKey`), first sender first: the server answers in order. */
-  private readonly awaited = new ReplyOwners<SocketMember>();
+  private readonly awaited = new ReplyOwners<Awaiting>();
 
   /** `onClosed` runs once, when the socket closes for good. `identity` is changed by the registry only. */
   constructor(
@@ -203,14 +228,15 @@ export class SocketMachine implements PageSocket {
   /** Removes a member; when none is left the socket closes. */
   leave(member: SocketMember): void {
     this.members = this.members.filter((m) => m !== member);
-    this.awaited.forget(member);
+    this.awaited.forget((a) => a.member === member);
     if (this.members.length === 0) this.stop();
   }
 
   /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */
-  send(text: string, reply?: string, from?: SocketMember): void {
-    if (reply !== undefined && from) this.awaited.add(reply, from);
+  send(text: string, reply?: string, from?: SocketMember, ref?: unknown): string | undefined {
+    if (reply !== undefined && from && !this.awaited.add(reply, { member: from, ref })) return awaitedFull(this.awaited.max);
     this.transport.send(text);
+    return undefined;
   }
 
   /** Ends a waiting retry: the attempt starts now. Returns false when no retry was waiting. */
@@ -314,7 +340,8 @@ export class SocketMachine implements PageSocket {
       for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
       return;
     }
-    deliverFrame(members, message, bytes, data, this.awaited.take(message));
+    const owner = this.awaited.claim(message);
+    deliverFrame(members, message, bytes, data, owner?.member, owner?.ref);
   }
 
   private handleOpen(): void {
