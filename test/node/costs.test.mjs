@@ -196,7 +196,8 @@ test('readings carry request facts; a Kimi Proxy ≤ 2c68469 frame gives tokens 
       started_at: '2026-12-05T23:59:01.123+01:00',
       ended_at: '2026-12-05T23:59:02.357+01:00',
     },
-    5000,
+    // Arrived after the request ended: server times are never read as later than their arrival.
+    Date.parse('2026-12-06T00:00:00Z'),
     clock,
   );
   assert.deepEqual(tap.request, {
@@ -244,7 +245,8 @@ test('export → import gives the same readings and requests (CSV and JSON), for
         metric_id: 5,
         session_id: 1,
         real_tokens: { total: 110, prompt: 100, completion: 10, percentage: 1 },
-        cumulative_tokens: 110,
+        // A window in range (330,000 tokens): figures out of range give no reading.
+        cumulative_tokens: 110_000,
         cumulative_percentage: 100 / 3,
         alert: null,
         source: 'proxy',
