@@ -84,6 +84,46 @@ describe('SocketHub', () => {
     fast.ws.close();
   });
 
+  test("the simulator's levers: refuse with a close code, stall (no frames, no pongs), held handshakes, client frames to the source", async () => {
+    const heard = [];
+    const s = await serve({
+      initFrame: () => null,
+      refuse: (url) => (url.searchParams.get('token') === 'ok' ? null : { code: 4401, reason: 'unauthorized' }),
+      onMessage: (c, data) => heard.push([c.n, String(data)]),
+    });
+    stops.push(s.stop);
+    const refused = new WebSocket(`${s.base}/ws`);
+    const [code] = await once(refused, 'close');
+    assert.equal(code, 4401);
+    assert.equal(s.hub.refused, 1);
+    const a = await client(`${s.base}/ws?token=ok`);
+    a.ws.send('{"type":"hello"}');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(heard, [[1, '{"type":"hello"}']]);
+    s.hub.stall(true);
+    assert.equal(s.hub.broadcast('{"type":"x"}'), 0);
+    let pong = false;
+    a.ws.on('pong', () => (pong = true));
+    a.ws.ping();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(pong, false, 'no pong while stalled');
+    s.hub.stall(false);
+    await once(a.ws, 'pong');
+    s.hub.holdHandshakes(true);
+    const held = new WebSocket(`${s.base}/ws?token=ok`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(held.readyState, WebSocket.CONNECTING);
+    assert.equal(s.hub.held.size, 1);
+    held.on('error', () => {}); // the handshake never completes: 'socket hang up'
+    const gone = new Promise((resolve) => held.on('close', resolve));
+    s.hub.holdHandshakes(false);
+    await gone;
+    assert.equal(s.hub.held.size, 0);
+    assert.equal(s.hub.drop({ code: 4000 }), 1);
+    const [dropped] = await once(a.ws, 'close');
+    assert.equal(dropped, 4000);
+  });
+
   test('sendBufferMax Infinity (the simulator, as uvicorn) never closes a slow client', async () => {
     const s = await serve({ initFrame: () => null, deflate: false, sendBufferMax: Infinity });
     stops.push(s.stop);

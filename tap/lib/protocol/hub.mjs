@@ -195,7 +195,7 @@ export class SocketHub {
       if (c.ws.bufferedAmount > this.sendBufferMax) {
         this.tooSlow += 1;
         this.clients.delete(c);
-        c.ws.close(1013, 'client too slow: send buffer over 8 MiB');
+        c.ws.close(1013, `client too slow: send buffer over ${Math.round(this.sendBufferMax / 1048576)} MiB`);
         continue;
       }
       if (binary) c.ws.send(data, { binary: true });
