@@ -397,6 +397,7 @@ describe('history, secrets, real clients', () => {
     await t.start();
     const again = await rowsOf(t);
     assert.deepEqual(again.rows, live.rows);
+    assert.deepEqual(again.stats, live.stats, 'a failed request still counts in the stats');
     assert.equal((await chat(t.url, chatBody())).status, 502);
     const after502 = await rowsOf(t);
     assert.deepEqual(
