@@ -5,9 +5,9 @@
 
 import http from 'node:http';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
-import { WebSocket, WebSocketServer } from 'ws';
 import { handleApi } from '../tap/lib/protocol/api.mjs';
 import { checkTimeZone, dumps, preciseNow } from '../tap/lib/protocol/format.mjs';
+import { SocketHub } from '../tap/lib/protocol/hub.mjs';
 import { LOG_SOURCES } from './logs.mjs';
 import { handleMemoryCommand } from './memory.mjs';
 import { STREAM_ERRORS, StreamGenerator, blastFrame } from './streams.mjs';
@@ -17,18 +17,7 @@ export function protocolToken(token) {
   return `kimi-token.${Buffer.from(token, 'utf8').toString('base64url')}`;
 }
 
-/** Past this many buffered bytes on a socket we wait for it to drain: a Node `ws` server outpaces a browser client, and without waiting its memory climbs. */
-const HIGH_WATER = 1 << 20;
 const TICK_MS = 15;
-/**
- * permessage-deflate (RFC 7692) as Kimi Proxy offers it: uvicorn's `--ws-per-message-deflate` is on by
- * default, and its default `websockets` implementation passes `ServerPerMessageDeflateFactory()` with no
- * arguments. So: 15-bit windows both ways, context takeover kept on both sides, whatever parameters the
- * client offers accepted (a bare `client_max_window_bits` dropped from the answer), zlib's default level
- * and memLevel, and every message compressed whatever its size. `ws`'s defaults agree, except that once
- * a client asks for no server context takeover, ws sends messages under its 1 KB threshold uncompressed.
- */
-const UVICORN_DEFLATE = Object.freeze({ threshold: 0 });
 const RECEIVED_MAX = 10_000;
 
 /** Close codes `ws` accepts from application code. */
@@ -40,43 +29,6 @@ const isInt = (v) => Number.isInteger(v);
 const isCount = (v) => Number.isInteger(v) && v >= 0;
 /** Mean frames between scheduled session changes when not given (about a minute at 8 frames/s). */
 export const DEFAULT_SWITCH_EVERY = 500;
-
-/** One accepted, authorized connection. */
-class Client {
-  constructor(ws, socket, n) {
-    this.ws = ws;
-    this.socket = socket;
-    this.n = n;
-    this.inBroadcast = true; // false after a binary frame, like the real server
-    this.deaf = false; // the real server stops reading after a binary frame
-    this.stalled = false;
-  }
-
-  get receiving() {
-    return this.inBroadcast && !this.stalled && this.ws.readyState === WebSocket.OPEN;
-  }
-}
-
-/** Resolves once the socket's write buffer drained (or it closed). */
-function waitDrain(c) {
-  const drained = () => c.ws.bufferedAmount <= HIGH_WATER || c.ws.readyState !== WebSocket.OPEN;
-  if (drained()) return Promise.resolve();
-  return new Promise((resolve) => {
-    // With permessage-deflate, messages waiting for zlib count in bufferedAmount but may reach the
-    // socket without ever filling it, so no 'drain' comes for them: look again every few ms too.
-    const poll = setInterval(() => {
-      if (drained()) done();
-    }, 5);
-    const done = () => {
-      clearInterval(poll);
-      c.socket.off('drain', done);
-      c.socket.off('close', done);
-      resolve();
-    };
-    c.socket.on('drain', done);
-    c.socket.on('close', done);
-  });
-}
 
 export class KimiSimulator {
   /**
@@ -162,35 +114,37 @@ export class KimiSimulator {
     /** @type {number|null} the session switchSession() went to last */
     this._switchCursor = null;
     this._blastMetricId = 100_000;
-    /** @type {Set<Client>} */
-    this._clients = new Set();
-    /** @type {Set<WebSocket>} every accepted socket, including ones being closed as unauthorized */
-    this._sockets = new Set();
-    this._stalled = false;
-    /** While true, new handshakes get no answer (see holdHandshakes). */
-    this._holding = false;
-    /** @type {Set<import('node:net').Socket>} TCP connections whose handshake is being held */
-    this._held = new Set();
     this._started = false;
     this._timer = null;
     this._server = null;
     this._stopped = false;
     this.received = [];
     this.receivedCount = 0;
-    this.connectionsTotal = 0;
-    this.authRejected = 0;
-    this.lastHandshake = null;
-    /** @type {Set<import('node:net').Socket>} TCP connections upgraded on /ws, until they close */
-    this._wsTcp = new Set();
-    this._wireBytesClosed = 0;
-    // autoPong off: pongs are sent by hand so a stalled client gets none.
-    this._wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      autoPong: false,
-      perMessageDeflate: o.deflate ? { ...UVICORN_DEFLATE } : false,
-      handleProtocols: (protocols) => this._selectProtocol(protocols),
+    // The `/ws` side is the tap's: the simulator is one source feeding it, its levers are the hub's.
+    // No slow-client bound: uvicorn has none, and the simulator's own traffic waits for drains.
+    this._hub = new SocketHub({
+      initFrame: () => (this._gen.active === null ? null : this.store.initFrame(this._gen.active)),
+      deflate: o.deflate,
+      sendBufferMax: Infinity,
+      selectProtocol: (protocols) => this._selectProtocol(protocols),
+      refuse: (url, protocols) => (this._authorized(url, protocols) ? null : { code: /** @type {any} */ (this._auth).closeCode, reason: 'unauthorized' }),
+      onMessage: (c, data, isBinary) => this._onMessage(c, data, isBinary),
+      keepHandshake: true,
     });
+    this._hub.accepting = false;
+  }
+
+  /** Connections accepted (authorized ones; refused ones count in authRejected). */
+  get connectionsTotal() {
+    return this._hub.connectionsTotal;
+  }
+  /** Connections closed with the auth close code. */
+  get authRejected() {
+    return this._hub.refused;
+  }
+  /** The last `/ws` handshake's url, offered subprotocols and headers (a test lever). */
+  get lastHandshake() {
+    return this._hub.lastHandshake;
   }
 
   get port() {
@@ -203,7 +157,7 @@ export class KimiSimulator {
   }
 
   get clientCount() {
-    return this._clients.size;
+    return this._hub.size;
   }
   get active() {
     return this._gen.active;
@@ -220,7 +174,7 @@ export class KimiSimulator {
     return this._rate;
   }
   get stalled() {
-    return this._stalled;
+    return this._hub.stalled;
   }
   get listening() {
     return this._listening;
@@ -236,9 +190,7 @@ export class KimiSimulator {
    * negotiated), close frames. Connections still open count what they wrote so far.
    */
   get wireBytesOut() {
-    let n = this._wireBytesClosed;
-    for (const socket of this._wsTcp) n += socket.bytesWritten;
-    return n;
+    return this._hub.wireBytesOut;
   }
 
   /** @returns {Promise<{port:number,url:string}>} */
@@ -278,14 +230,7 @@ export class KimiSimulator {
 
   /** @param {Uint8Array|ArrayBuffer|number[]} bytes  @returns {number} clients sent to */
   pushBinary(bytes) {
-    const buf = Buffer.from(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
-    let n = 0;
-    for (const c of this._clients)
-      if (c.receiving) {
-        c.ws.send(buf, { binary: true });
-        n += 1;
-      }
-    return n;
+    return this._hub.broadcast(Buffer.from(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes));
   }
 
   /**
@@ -450,21 +395,7 @@ export class KimiSimulator {
    */
   drop({ code } = {}) {
     if (code !== undefined && !isValidCloseCode(code)) throw new RangeError(`invalid close code ${code}`);
-    const clients = [...this._clients];
-    this._stalled = false;
-    for (const c of clients) {
-      if (code === undefined) {
-        this._clients.delete(c);
-        c.ws.terminate();
-      } else {
-        if (c.stalled) {
-          c.stalled = false;
-          c.ws.resume();
-        } // else the close reply is never read
-        c.ws.close(code, 'dropped by simulator');
-      }
-    }
-    return clients.length;
+    return this._hub.drop({ code, reason: 'dropped by simulator' });
   }
 
   /**
@@ -472,16 +403,7 @@ export class KimiSimulator {
    * @param {boolean} on
    */
   stall(on) {
-    this._stalled = Boolean(on);
-    for (const c of this._clients) {
-      if (this._stalled && !c.stalled) {
-        c.stalled = true;
-        c.ws.pause();
-      } else if (!this._stalled && c.stalled) {
-        c.stalled = false;
-        c.ws.resume();
-      }
-    }
+    this._hub.stall(on);
   }
 
   /**
@@ -490,13 +412,7 @@ export class KimiSimulator {
    * @param {boolean} on
    */
   holdHandshakes(on) {
-    this._holding = Boolean(on);
-    if (!this._holding) this._dropHeld();
-  }
-
-  _dropHeld() {
-    for (const socket of this._held) socket.destroy();
-    this._held.clear();
+    this._hub.holdHandshakes(on);
   }
 
   /**
@@ -539,7 +455,7 @@ export class KimiSimulator {
         await yieldToLoop();
         sinceYield = 0;
       }
-      for (const c of this._clients) if (c.receiving && c.ws.bufferedAmount > HIGH_WATER) await waitDrain(c);
+      if (this._hub.congested()) await this._hub.drained();
       const text = blastFrame(i, sessions[i % sessions.length], ++this._blastMetricId, size, preciseNow());
       deliveries += this._broadcast(text);
       sent += 1;
@@ -564,10 +480,10 @@ export class KimiSimulator {
       received: this.received.slice(-Math.max(0, Math.min(receivedLimit, 10_000))).map(({ client, text }) => ({ client, text })),
       active: this.active,
       rate: this._rate,
-      stalled: this._stalled,
+      stalled: this._hub.stalled,
       tz: this.tz ?? null,
       authRejected: this.authRejected,
-      heldHandshakes: this._held.size,
+      heldHandshakes: this._hub.held.size,
       deflate: this._deflate,
       wireBytesOut: this.wireBytesOut,
     };
@@ -591,7 +507,7 @@ export class KimiSimulator {
         res.end('Internal Server Error');
       }
     });
-    server.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
+    server.on('upgrade', (req, socket, head) => this._hub.upgrade(req, socket, head));
     server.on('clientError', (_err, socket) => socket.destroy());
     await new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -603,14 +519,12 @@ export class KimiSimulator {
     this._server = server;
     this._port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
     this._listening = true;
+    this._hub.accepting = true;
   }
 
   async _closeListener() {
-    this._dropHeld();
-    for (const ws of this._sockets) ws.terminate();
-    this._sockets.clear();
-    this._clients.clear();
-    this._stalled = false;
+    this._hub.accepting = false;
+    this._hub.close();
     const server = this._server;
     this._server = null;
     this._listening = false;
@@ -642,7 +556,7 @@ export class KimiSimulator {
     this._lastTick = now;
     const n = Math.floor(this._acc);
     if (n === 0) return;
-    for (const c of this._clients) if (c.receiving && c.ws.bufferedAmount > HIGH_WATER) return;
+    if (this._hub.congested()) return;
     this._acc -= n;
     for (let i = 0; i < n; i++) this._sendGenerated(this._gen.next());
   }
@@ -656,13 +570,7 @@ export class KimiSimulator {
   }
 
   _broadcast(text) {
-    let n = 0;
-    for (const c of this._clients)
-      if (c.receiving) {
-        c.ws.send(text);
-        n += 1;
-      }
-    return n;
+    return this._hub.broadcast(text);
   }
 
   _selectProtocol(protocols) {
@@ -674,34 +582,6 @@ export class KimiSimulator {
     return protocols.values().next().value ?? false; // complete the handshake, then close 4401
   }
 
-  _onUpgrade(req, socket, head) {
-    socket.on('error', () => {});
-    if (this._holding) {
-      this._held.add(socket);
-      socket.on('close', () => this._held.delete(socket));
-      return;
-    }
-    const raw = req.headers['sec-websocket-protocol'];
-    const protocols = raw
-      ? String(raw)
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : [];
-    this.lastHandshake = { url: req.url, protocols, headers: { ...req.headers } };
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    this._wsTcp.add(socket);
-    socket.once('close', () => {
-      this._wireBytesClosed += socket.bytesWritten;
-      this._wsTcp.delete(socket);
-    });
-    this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, socket, url, protocols));
-  }
-
   _authorized(url, protocols) {
     const a = this._auth;
     if (!a) return true;
@@ -710,43 +590,18 @@ export class KimiSimulator {
     return protocols.some((p) => p.startsWith('kimi-token.') && Buffer.from(p.slice(11), 'base64url').toString('utf8') === a.token);
   }
 
-  _onConnection(ws, socket, url, protocols) {
-    ws.on('error', () => {});
-    if (!this._server) {
-      ws.terminate();
-      return;
-    }
-    this._sockets.add(ws);
-    ws.on('close', () => this._sockets.delete(ws));
-    if (!this._authorized(url, protocols)) {
-      // Browsers cannot see an HTTP 401 on a failed handshake, so the signal is a close code.
-      this.authRejected += 1;
-      ws.close(/** @type {any} */ (this._auth).closeCode, 'unauthorized');
-      return;
-    }
-    const c = new Client(ws, socket, ++this.connectionsTotal);
-    // Real order: join the broadcast set first, then (only with an active session) init.
-    this._clients.add(c);
-    ws.on('close', () => this._clients.delete(c));
-    ws.on('ping', (data) => {
-      if (!c.stalled) ws.pong(data);
-    });
-    ws.on('message', (data, isBinary) => this._onMessage(c, /** @type {Buffer} */ (data), isBinary));
-    if (this._gen.active !== null) ws.send(this.store.initFrame(this._gen.active));
-  }
-
   _record(entry) {
     this.receivedCount += 1;
     this.received.push(entry);
     if (this.received.length > RECEIVED_MAX) this.received.shift();
   }
 
+  /** @param {import('../tap/lib/protocol/hub.mjs').HubClient} c @param {Buffer} data @param {boolean} isBinary */
   _onMessage(c, data, isBinary) {
     if (isBinary) {
       // Real server: reading text fails → socket leaves the broadcast set, is not closed, not read again.
       this._record({ client: c.n, text: null, json: null, binary: true });
       c.inBroadcast = false;
-      c.deaf = true;
       return;
     }
     const text = data.toString('utf8');
@@ -757,15 +612,15 @@ export class KimiSimulator {
       /* invalid JSON: dropped, connection stays open */
     }
     this._record({ client: c.n, text, json });
-    if (c.deaf || c.stalled) return;
+    if (!c.inBroadcast || c.stalled) return; // out of the broadcast set: not read any more
     if (json === null || typeof json !== 'object' || Array.isArray(json)) return;
     if (this._pingReply && json.type === 'ping') {
-      if (c.ws.readyState === WebSocket.OPEN) c.ws.send(dumps({ type: 'pong', echo: json.id ?? null }));
+      c.send(dumps({ type: 'pong', echo: json.id ?? null }));
       return;
     }
     const r = handleMemoryCommand(json, () => this._gen.clock.iso());
     if (!r) return; // unknown or missing type: ignored
     if (r.broadcast) this._sendGenerated(dumps(r.broadcast)); // before the direct reply (§4.16)
-    if (c.ws.readyState === WebSocket.OPEN) c.ws.send(dumps(r.reply));
+    c.send(dumps(r.reply));
   }
 }

@@ -367,6 +367,50 @@ describe('history, secrets, real clients', () => {
     assert.equal(log.includes(PROMPT), false);
   });
 
+  test('failed requests come back through hydration: their rows (status, counts, no error text) in /api/sessions/{id}, before and after a restart', async () => {
+    const db = tmpDb();
+    const fake = await new FakeProvider({ fixed: true }).start();
+    let t = new KimiTap({ upstream: fake.url, port: 0, db, log: () => {} });
+    await t.start();
+    const d = await dashboard(t.url);
+    await chat(t.url, chatBody());
+    await chat(t.url, chatBody(), { 'x-fake-provider': '5xx' });
+    const failed = await d.next((x) => x.type === 'request_failed');
+    d.close();
+    const rowsOf = async (tap) => {
+      const one = JSON.parse(String((await request(`${tap.url}/api/sessions/${failed.session_id}`, { method: 'GET' })).body));
+      return { stats: one.stats, rows: one.recent_metrics };
+    };
+    const live = await rowsOf(t);
+    const row = live.rows.find((m) => m.id === failed.metric_id);
+    assert.ok(row, 'the failed request has its row');
+    assert.equal(row.status, 500);
+    assert.equal(row.model, failed.model);
+    assert.equal(row.content_preview, null);
+    assert.equal(Object.hasOwn(row, 'error'), false, 'no error text in rows');
+    assert.equal(live.rows.filter((m) => m.status >= 400).length, 1);
+    assert.equal(live.stats.total_requests, 2);
+    await t.stop();
+    // Restarted with the upstream down: the stored row comes back, and the tap's own 502 is kept too.
+    await fake.stop();
+    t = new KimiTap({ upstream: fake.url, port: 0, db, log: () => {} });
+    await t.start();
+    const again = await rowsOf(t);
+    assert.deepEqual(again.rows, live.rows);
+    assert.deepEqual(again.stats, live.stats, 'a failed request still counts in the stats');
+    assert.equal((await chat(t.url, chatBody())).status, 502);
+    const after502 = await rowsOf(t);
+    assert.deepEqual(
+      after502.rows.filter((m) => m.status >= 400).map((m) => m.status),
+      [502, 500], // newest first
+    );
+    await t.stop();
+    t = new KimiTap({ upstream: fake.url, port: 0, db, log: () => {} });
+    await t.start();
+    assert.deepEqual((await rowsOf(t)).rows, after502.rows);
+    await t.stop();
+  });
+
   test('--retain-days drops old rows from the file', async () => {
     const db = tmpDb();
     const fake = await new FakeProvider().start();
