@@ -232,9 +232,9 @@ export interface SessionsBulkDeletedMessage {
 export interface LogMetricMessage {
   type: 'log_metric';
   source: string;
-  /** Missing before a89a376. */
+  /** Missing from older Kimi Proxy versions (docs/PROTOCOL.md §4.7). */
   source_family?: string;
-  /** Missing before a89a376. */
+  /** Missing from older Kimi Proxy versions (docs/PROTOCOL.md §4.7). */
   source_label?: string;
   metrics: LogMetrics;
   /** Always the session that was active when the log line was read. */
@@ -410,7 +410,7 @@ export interface LegacyMetric {
   source?: string;
 }
 
-/** Legacy (999870e–7ca2706): sent when a request was received. */
+/** Legacy (older Kimi Proxy versions, docs/PROTOCOL.md §6): sent when a request was received. */
 export interface MetricMessage {
   type: 'metric';
   session_id: number;

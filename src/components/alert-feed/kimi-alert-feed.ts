@@ -133,23 +133,23 @@ export class KimiAlertFeed extends DashboardElement {
     this.kept.delete(session);
   }
 
-  private readonly takeFrame = (e: { detail: KimiMessage }): void => this.take(e.detail);
+  private readonly onFrame = (e: { detail: KimiMessage }): void => this.addFromFrame(e.detail);
 
   protected readonly link = this.linkSource({
-    'kimi:streaming_error': this.takeFrame,
-    'kimi:provider_context_limit_error': this.takeFrame,
-    'kimi:compaction_event': this.takeFrame,
-    'kimi:compression_event': this.takeFrame,
-    'kimi:sanitizer_event': this.takeFrame,
-    'kimi:context_performance_alert': this.takeFrame,
-    'kimi:context_limit_violation': this.takeFrame,
+    'kimi:streaming_error': this.onFrame,
+    'kimi:provider_context_limit_error': this.onFrame,
+    'kimi:compaction_event': this.onFrame,
+    'kimi:compression_event': this.onFrame,
+    'kimi:sanitizer_event': this.onFrame,
+    'kimi:context_performance_alert': this.onFrame,
+    'kimi:context_limit_violation': this.onFrame,
     // Threshold alerts come with their reading: the level is the reading's, the one the gauge shows.
     'kimi:metric': (e) => this.takeReading(e.detail),
     // Dispatched after the frame's reading, if any: a frame whose figures made no reading (out of
     // range, contradicting each other) still alerts, with the server's level.
     'kimi:message': (e) => {
       const message = e.detail;
-      if (READING_ALERT_TYPES.has(message.type) && !this.readingTaken) this.take(message);
+      if (READING_ALERT_TYPES.has(message.type) && !this.readingTaken) this.addFromFrame(message);
       this.readingTaken = false;
     },
     // A <kimi-cost-meter> of this source crossed a budget level.
@@ -170,7 +170,7 @@ export class KimiAlertFeed extends DashboardElement {
     this.add({ ...candidate, level: reading.level === 'ok' ? 'caution' : reading.level }, reading.message as KimiMessage, time);
   }
 
-  private take(message: KimiMessage): void {
+  private addFromFrame(message: KimiMessage): void {
     const candidate = alertFromMessage(message);
     if (candidate) this.add(candidate, message, Date.now());
   }

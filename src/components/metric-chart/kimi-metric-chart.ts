@@ -130,7 +130,7 @@ export class KimiMetricChart extends DashboardElement {
 
   protected readonly link = this.linkSource({
     'kimi:metric': (e) => {
-      if (this.take(e.detail)) {
+      if (this.addReading(e.detail)) {
         this.stale = true;
         this.requestUpdate();
       }
@@ -180,7 +180,7 @@ export class KimiMetricChart extends DashboardElement {
   }
 
   /** Adds a reading to its source's line; false when the source is not drawn or it was already there. */
-  private take(reading: UsageReading): boolean {
+  private addReading(reading: UsageReading): boolean {
     // History rows the provider never confirmed are guesses made before sending: not drawn (README).
     if (reading.estimated) return false;
     const mode = this.mode;
@@ -273,7 +273,7 @@ export class KimiMetricChart extends DashboardElement {
     if ((changed.has('usageSources') && changed.get('usageSources') !== undefined) || (changed.has('series') && changed.get('series') !== undefined)) {
       // Other sources chosen: redraw from what the <kimi-realtime> kept.
       this.clear();
-      for (const reading of this.kimiSource?.readings ?? []) this.take(reading);
+      for (const reading of this.kimiSource?.readings ?? []) this.addReading(reading);
     }
     if (this.hovered && (this.lines.get(this.hovered.source)?.indexOf(this.hovered) ?? -1) < 0) this.hovered = null;
     this.readPalette();
