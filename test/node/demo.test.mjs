@@ -117,7 +117,7 @@ test('the demo dashboard: the panel that follows the active session shows live v
     );
     const stale = await pinnedShows();
     assert.ok(
-      stale.notices.every((n) => /^Data as of \d\d:\d\d:\d\d, not connected$/.test(n)),
+      stale.notices.every((n) => /^Data as of \d\d:\d\d:\d\d( [AP]M)?, not connected$/.test(n)),
       JSON.stringify(stale),
     );
     await page.screenshot({ path: 'test/screenshots/demo-stale-light.png', fullPage: true });
