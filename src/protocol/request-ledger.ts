@@ -53,7 +53,10 @@ export class RequestLedger {
   /** A `proxy` usage reading with request facts; false when ignored, already held or refused. */
   addReading(reading: UsageReading, now: number): boolean {
     if (reading.source !== 'proxy' || !reading.request) return false;
-    return this.add({ metricId: reading.metricId, sessionId: reading.sessionId, time: reading.time, request: reading.request, failed: false }, now);
+    // A metrics row of a request that failed (the tap keeps one, status ≥ 400) counts as an error:
+    // failures survive a reload through hydration, as the successful requests do.
+    const failed = (reading.request.status ?? 0) >= 400;
+    return this.add({ metricId: reading.metricId, sessionId: reading.sessionId, time: reading.time, request: reading.request, failed }, now);
   }
 
   /** A `request_failed` frame (PROTOCOL.md §17.2), stamped `now` on arrival. */

@@ -288,3 +288,39 @@ test('export → import gives the same readings and requests (CSV and JSON), for
   assert.throws(() => importReadings('a,b\r\n1,2\r\n'), ImportProblem);
   assert.throws(() => importRequests('{"format":"kimi-realtime/readings","version":1,"rows":[]}'), ImportProblem);
 });
+
+test('a history row of a failed request (the tap keeps one, status ≥ 400) counts as an error, once', () => {
+  const clock = new ServerClock();
+  const now = Date.parse('2026-12-06T00:00:10Z');
+  const row = (id, status) => ({
+    id,
+    session_id: 1,
+    timestamp: '2026-12-06 00:00:00',
+    estimated_tokens: 2000,
+    percentage: 2000 / 2621.44,
+    content_preview: null,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    is_estimated: 1,
+    source: 'proxy',
+    memory_tokens: 0,
+    chat_tokens: 0,
+    memory_ratio: 0,
+    model: 'gpt-4o',
+    status,
+  });
+  // Newest first, as the server sends them.
+  const readings = readingsFromRows([row(3, 502), row(2, 429), row(1, 200)], '1', 'hydrate', clock, now);
+  const ledger = new RequestLedger(0);
+  for (const r of readings) ledger.addReading(r, now);
+  for (const r of readings) ledger.addReading(r, now); // a second hydration: nothing counts twice
+  const entries = ledger.entries(now);
+  assert.deepEqual(
+    entries.map((e) => [e.metricId, e.failed]),
+    [
+      [1, false],
+      [2, true],
+      [3, true],
+    ],
+  );
+});
