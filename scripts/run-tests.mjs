@@ -39,12 +39,12 @@ const steps = [
   ['browser tests', browserTests],
   ['benchmark smoke', 'node bench/run.mjs --smoke', 10],
   // The relay (relay/, its own package and lockfile): installed on first use, tested on workerd.
-  ['relay', 'node relay/scripts/ensure-deps.mjs && npm test --prefix relay', 15],
+  ['relay', 'node scripts/ensure-deps.mjs relay && npm test --prefix relay', 15],
   ['relay browser tests', 'npx web-test-runner --config relay/test/browser/web-test-runner.config.mjs', 10],
   // kimi-tap (tap/, its own package and lockfile, a native SQLite addon): installed on first use.
-  ['tap', 'node tap/scripts/ensure-deps.mjs && npm test --prefix tap', 10],
-  ['tap browser check', 'node tap/scripts/ensure-deps.mjs && node tap/test/browser-check.mjs', 5],
-  ['tap benchmark smoke', 'node tap/scripts/ensure-deps.mjs && node bench/tap.mjs --smoke', 5],
+  ['tap', 'node scripts/ensure-deps.mjs tap && npm test --prefix tap', 10],
+  ['tap browser check', 'node scripts/ensure-deps.mjs tap && node tap/test/browser-check.mjs', 5],
+  ['tap benchmark smoke', 'node scripts/ensure-deps.mjs tap && node bench/tap.mjs --smoke', 5],
 ];
 
 /**

@@ -24,7 +24,7 @@ if (!process.argv.includes('--no-build')) {
   execSync('npm run --silent build', { stdio: 'inherit' });
 }
 if (process.argv.includes('--tap')) {
-  execSync('node tap/scripts/ensure-deps.mjs', { stdio: 'inherit' });
+  execSync('node scripts/ensure-deps.mjs tap', { stdio: 'inherit' });
   const { startTapDemo } = await import('./tap-demo.mjs');
   await startTapDemo({ port, tapPort: Number(process.env.TAP_PORT ?? 8011), db: process.env.TAP_DB });
 } else {

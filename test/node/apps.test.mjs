@@ -7,7 +7,7 @@
 // dependencies and the app's own (React) are linked beside it from this repository's node_modules,
 // so an import of something the package does not declare fails as it would under pnpm. The Angular
 // app's toolchain (CLI, compiler) is not in this repository's dependencies: it has its own lockfile in
-// test/apps/angular/, installed there on first use (test/apps/ensure-deps.mjs) and linked the same way.
+// test/apps/angular/, installed there on first use (scripts/ensure-deps.mjs) and linked the same way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -20,7 +20,7 @@ import { CHROMIUM_ARGS, findChromium } from '../../scripts/find-chromium.mjs';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { startHub } from '../../simulator/control.mjs';
 import { stopChild, waitForOutput } from '../../scripts/child-output.mjs';
-import { ensureDeps } from '../apps/ensure-deps.mjs';
+import { ensureDeps } from '../../scripts/ensure-deps.mjs';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const APPS = join(ROOT, 'test/apps');
