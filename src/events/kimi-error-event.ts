@@ -9,7 +9,8 @@ import type { FrameProblemKind } from '../protocol/parse-frame.js';
  * - `invalid-session-id`: a session reference (`session_id`, `session.id`, `session_ids`) that is not
  *   a string or a finite number; the frame is dropped and counted in `stats.malformed`.
  * - `invalid-option`: an attribute or property value that is not valid; the default is used instead.
- * - `queue-overflow`: `send()` while offline with a full queue; the oldest queued message was dropped.
+ * - `queue-overflow`: `send()` while offline with a full queue (`max-queue`): this message was refused,
+ *   not sent (`dropped` holds it); the queued ones are kept.
  * - `unserializable`: `send()` was given something JSON cannot represent; nothing was sent.
  * - `send-refused`: a command of `send()` was not sent: a bound of the shared connection was reached
  *   (`dropped` holds it).
@@ -51,7 +52,7 @@ export interface KimiErrorDetail {
   excerpt?: string;
   /** For frame problems: true when the message could still be read and was delivered. */
   recovered?: boolean;
-  /** For `queue-overflow`, `send-refused`, `send-unconfirmed`: the message, as it was passed to `send()` (its `requestId` added). */
+  /** For `queue-overflow` (refused), `send-refused`, `send-unconfirmed`: the message not sent, as it was passed to `send()` (its `requestId` added). */
   dropped?: unknown;
   /** For `auth` and `connection`: the close code (4408 when the attempt exceeded `connect-timeout`). */
   closeCode?: number;
