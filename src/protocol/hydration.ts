@@ -96,7 +96,8 @@ export function sessionApiUrl(webSocketUrl: string, sessionId: string | null, ap
   }
   let base: URL;
   try {
-    base = new URL(apiBase || webSocketUrl, typeof location === 'undefined' ? undefined : location.href);
+    // `globalThis`: protocol/ also runs where there is no page (the relay's uplink on Node).
+    base = new URL(apiBase || webSocketUrl, (globalThis as { location?: { href: string } }).location?.href);
   } catch {
     throw new HydrationProblem(`cannot build the HTTP address of the session from "${capText(apiBase || webSocketUrl, 200)}"`);
   }
