@@ -8,6 +8,10 @@ import type { FrameProblemKind } from '../protocol/parse-frame.js';
  *   (`message`, `status`, `error`, `alert-dismiss`, …); delivered as `kimi:message` only.
  * - `invalid-session-id`: a session reference (`session_id`, `session.id`, `session_ids`) that is not
  *   a string or a finite number; the frame is dropped and counted in `stats.malformed`.
+ * - `out-of-range`: a usage frame (`metric_updated`, `log_metric`, `metric`, an `init` row) whose
+ *   figures are out of range or contradict each other gave no reading (`kimi:metric`); the message
+ *   names the field and its value (`excerpt`: the frame type). The frame is still delivered as `kimi:<type>`.
+ *   Reported once per frame type and field.
  * - `invalid-option`: an attribute or property value that is not valid; the default is used instead.
  * - `queue-overflow`: `send()` while offline with a full queue (`max-queue`): this message was refused,
  *   not sent (`dropped` holds it); the queued ones are kept.
@@ -31,6 +35,7 @@ export type KimiErrorKind =
   | 'unknown-type'
   | 'reserved-type'
   | 'invalid-session-id'
+  | 'out-of-range'
   | 'invalid-option'
   | 'token'
   | 'queue-overflow'

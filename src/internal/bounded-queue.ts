@@ -46,8 +46,7 @@ export class BoundedQueue<T> {
     const kept = this.drain();
     this.cap = Math.max(capacity, 0);
     this.items = new Array(Math.max(this.cap, kept.length));
-    this.head = 0;
-    for (const k of kept) this.items[this.count++] = k;
+    this.refill(kept);
   }
 
   /** Removes `item` (the first occurrence); returns whether it was queued. */
@@ -55,21 +54,20 @@ export class BoundedQueue<T> {
     const kept = this.drain();
     const at = kept.indexOf(item);
     if (at >= 0) kept.splice(at, 1);
-    for (const k of kept) this.items[this.count++] = k;
+    this.refill(kept);
     return at >= 0;
   }
 
-  clear(): void {
-    this.items = new Array(this.cap);
-    this.head = 0;
-    this.count = 0;
-  }
-
-  /** Empties the queue, returning its items in order (the ring is left at head 0). */
+  /** Empties the queue, returning its items in order. */
   private drain(): T[] {
     const out: T[] = [];
     while (this.count > 0) out.push(this.shift() as T);
-    this.head = 0;
     return out;
+  }
+
+  /** Fills the empty queue with `kept`, from the start of the ring. */
+  private refill(kept: T[]): void {
+    this.head = 0;
+    for (const k of kept) this.items[this.count++] = k;
   }
 }

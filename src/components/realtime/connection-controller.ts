@@ -316,16 +316,16 @@ export class ConnectionController implements ReactiveController, SocketMember {
    * accepted): new ones are refused until the queue has drained below it.
    */
   resizeQueue(capacity: number): void {
-    if (capacity !== this.queue.capacity) this.queue.resize(capacity);
+    this.queue.resize(capacity);
   }
 
   /** A message the full queue refused: never sent, reported with the message (a request is rejected instead). */
   private refuseQueued({ text, request }: Outgoing): void {
-    const why = `the send queue is full (max-queue ${this.queue.capacity}, ${this.queue.size} waiting)`;
-    if (request) return request.fail('queue-overflow', `refused: ${why}`);
+    const why = `refused: the send queue is full (max-queue ${this.queue.capacity})`;
+    if (request) return request.fail('queue-overflow', why);
     this.events.onError({
       kind: 'queue-overflow',
-      message: `send(): ${why}; this message was refused, not sent.`,
+      message: `send() ${why}.`,
       excerpt: excerptOf(text),
       dropped: JSON.parse(text),
     });
