@@ -8,7 +8,7 @@ import type { FrameProblemKind } from '../protocol/parse-frame.js';
  *   (`message`, `status`, `error`, `alert-dismiss`, …); delivered as `kimi:message` only.
  * - `invalid-session-id`: a session reference (`session_id`, `session.id`, `session_ids`) that is not
  *   a string or a finite number; the frame is dropped and counted in `stats.malformed`.
- * - `out-of-range`: a usage frame (`metric_updated`, `log_metric`, `metric`, an `init` row) whose
+ * - `out-of-range`: a usage frame (`metric_updated`, `log_metric`, `metric`, a history row of `init` or hydration) whose
  *   figures are out of range or contradict each other gave no reading (`kimi:metric`); the message
  *   names the field and its value (`excerpt`: the frame type). The frame is still delivered as `kimi:<type>`.
  *   Reported once per frame type and field.

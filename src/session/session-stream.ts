@@ -234,7 +234,7 @@ export class SessionStream {
     const id = sessionIdOf((message as { session_id?: unknown }).session_id);
     try {
       if (!id) throw new HydrationProblem('it names no session');
-      const hydration = hydrationFrom(id, message, Date.now(), this.clock);
+      const hydration = hydrationFrom(id, message, Date.now(), this);
       if (!this.hydrated(hydration)) throw new HydrationProblem(`it is for session ${id}, not the session shown (${this.shownId ?? 'none'})`);
     } catch (error) {
       this.error({ kind: 'hydration', message: `Relay hydration refused: ${(error as Error).message}.` });
@@ -303,10 +303,10 @@ export class SessionStream {
     }
   }
 
-  /** A usage frame whose figures gave no reading: reported once per frame type and field. */
-  private readonly refused = ({ frame, field, value }: UsageRefusal): void => {
+  /** A usage frame (or history row) whose figures gave no reading: reported once per frame type and field. */
+  readonly refused = ({ frame, field, value }: UsageRefusal): void => {
     // Stringified before the once-per-type check: O(size) only for a refused frame, as its parse was.
-    this.report(field, frame, 'out-of-range', `${field} ${excerptOf(JSON.stringify(value))} is out of range: no reading`);
+    this.report(field, frame, 'out-of-range', `${field} ${excerptOf(JSON.stringify(value))} is out of range`);
   };
 
   /** Reports a problem with messages of `type`, once per group and type, for at most MAX_REPORTED of them. */
