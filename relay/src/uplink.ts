@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { replaceNonFiniteTokens } from '../../src/protocol/parse-frame.js';
+import { hydrationFrom, sessionApiUrl } from '../../src/protocol/hydration.js';
+import { sessionIdOf } from '../../src/protocol/session-filter.js';
+import { capText } from '../../src/protocol/text.js';
 import { checkSecret, signToken } from './token.js';
 import { HYDRATION_TYPE, REPLY_TYPES, type RoomControl, type UplinkControl } from './wire.js';
 
@@ -41,6 +44,8 @@ export interface UplinkStats {
   commands: number;
   replies: number;
   hydrations: number;
+  /** Hydrations refused: an id that is not a session number (never asked), or an answer that is not for the session asked. */
+  hydrationsRefused: number;
   kimiConnects: number;
   relayConnects: number;
 }
@@ -86,6 +91,7 @@ export class Uplink {
     commands: 0,
     replies: 0,
     hydrations: 0,
+    hydrationsRefused: 0,
     kimiConnects: 0,
     relayConnects: 0,
   };
@@ -256,11 +262,26 @@ export class Uplink {
     this.pending.clear();
   }
 
-  private async hydrate(session: string): Promise<void> {
+  /**
+   * Asks Kimi Proxy for a session's state and sends the answer up. The element's rule
+   * (src/protocol/hydration.ts): only a whole-number id becomes part of the address (`".."` would ask
+   * `/api/`), and an answer for another session is refused, not passed on as this one's.
+   */
+  private async hydrate(asked: string): Promise<void> {
+    const session = sessionIdOf(asked);
+    let url: string;
+    try {
+      if (typeof session !== 'string') throw new Error('it is not a session id');
+      url = sessionApiUrl(this.httpUrl, session, this.httpUrl);
+    } catch (error) {
+      this.stats.hydrationsRefused++;
+      this.log(`hydration of session ${JSON.stringify(capText(asked, 40))} refused: ${(error as Error).message}`);
+      return;
+    }
     if (this.hydrating.has(session) || this.hydrating.size >= 32) return;
     this.hydrating.add(session);
     try {
-      const response = await fetch(`${this.httpUrl}/api/sessions/${encodeURIComponent(session)}`, { signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
       const text = await response.text();
       if (!response.ok) {
         this.log(`hydration of session ${session}: HTTP ${response.status}`);
@@ -273,14 +294,16 @@ export class Uplink {
         const repaired = replaceNonFiniteTokens(text);
         body = repaired === null ? null : JSON.parse(repaired);
       }
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-        this.log(`hydration of session ${session}: not a Kimi Proxy answer`);
+      try {
+        hydrationFrom(session, body, Date.now());
+      } catch (error) {
+        this.stats.hydrationsRefused++;
+        this.log(`hydration of session ${session} refused: ${(error as Error).message}`);
         return;
       }
       const { type: _type, session_id: _id, ...rest } = body as Record<string, unknown>;
-      const id = /^-?\d{1,15}$/.test(session) ? Number(session) : session;
       this.stats.hydrations++;
-      this.produce(JSON.stringify({ type: HYDRATION_TYPE, session_id: id, ...rest }));
+      this.produce(JSON.stringify({ type: HYDRATION_TYPE, session_id: session.length <= 15 ? Number(session) : session, ...rest }));
     } catch (error) {
       this.log(`hydration of session ${session}: ${(error as Error).message}`);
     } finally {

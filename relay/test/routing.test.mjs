@@ -2,6 +2,7 @@
 // with the element), numbered; replies reach the asking viewer only; hydration; unreadable frames.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { startSystem } from './helpers/setup.mjs';
 import { until, sleep } from './helpers/clients.mjs';
 import { belongsTo, fixtures } from './helpers/kimi.mjs';
@@ -233,5 +234,51 @@ describe('session state for new viewers', () => {
     assert.equal(all.frames[0].type, 'init');
     const seqs = all.frames.map((f) => f.relay_seq);
     assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]));
+  });
+});
+
+describe("hydration ids and answers (the element's rule, in the uplink)", () => {
+  let system;
+  let server;
+  const asked = [];
+  before(async () => {
+    // Kimi's HTTP side, lying: every session's answer names session 5. It records the paths asked.
+    server = createServer((request, response) => {
+      asked.push(request.url);
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ session: { id: 5, name: 'five' }, provider: null, recent_metrics: [] }));
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    system = await startSystem({ uplink: false });
+    system.startUplink({ httpUrl: `http://127.0.0.1:${server.address().port}` });
+    await system.ready();
+  });
+  after(async () => {
+    await system.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  test('an id that is not a session number is never put in a URL (".." would ask /api/)', async () => {
+    const before = system.uplink.stats.hydrationsRefused;
+    const viewer = await system.viewer({ sessions: ['..'] });
+    await until(() => system.uplink.stats.hydrationsRefused === before + 1, 'the refusal');
+    await sleep(200);
+    assert.deepEqual(asked, [], 'nothing was asked over HTTP');
+    assert.equal(viewer.of('relay_hydration').length, 0);
+  });
+
+  test('an answer for another session is refused, not passed on as the session asked', async () => {
+    const before = { ...system.uplink.stats };
+    const two = await system.viewer({ sessions: ['2'], session: 2 });
+    await until(() => system.uplink.stats.hydrationsRefused === before.hydrationsRefused + 1, 'the refusal');
+    assert.deepEqual(asked, ['/api/sessions/2']);
+    await sleep(200);
+    assert.equal(two.of('relay_hydration').length, 0, 'session 5 is not shown as session 2');
+    assert.equal(system.uplink.stats.hydrations, before.hydrations);
+    // The answer for the session asked passes (the refusal is not of every answer).
+    const five = await system.viewer({ sessions: ['5'], session: 5 });
+    await until(() => five.of('relay_hydration').length === 1, 'the hydration of session 5');
+    assert.equal(five.of('relay_hydration')[0].session_id, 5);
+    assert.equal(system.uplink.stats.hydrations, before.hydrations + 1);
   });
 });

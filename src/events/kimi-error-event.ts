@@ -8,8 +8,13 @@ import type { FrameProblemKind } from '../protocol/parse-frame.js';
  *   (`message`, `status`, `error`, `alert-dismiss`, …); delivered as `kimi:message` only.
  * - `invalid-session-id`: a session reference (`session_id`, `session.id`, `session_ids`) that is not
  *   a string or a finite number; the frame is dropped and counted in `stats.malformed`.
+ * - `out-of-range`: a usage frame (`metric_updated`, `log_metric`, `metric`, a history row of `init` or hydration) whose
+ *   figures are out of range or contradict each other gave no reading (`kimi:metric`); the message
+ *   names the field and its value (`excerpt`: the frame type). The frame is still delivered as `kimi:<type>`.
+ *   Reported once per frame type and field.
  * - `invalid-option`: an attribute or property value that is not valid; the default is used instead.
- * - `queue-overflow`: `send()` while offline with a full queue; the oldest queued message was dropped.
+ * - `queue-overflow`: `send()` while offline with a full queue (`max-queue`): this message was refused,
+ *   not sent (`dropped` holds it); the queued ones are kept.
  * - `unserializable`: `send()` was given something JSON cannot represent; nothing was sent.
  * - `send-refused`: a command of `send()` was not sent: a bound of the shared connection was reached
  *   (`dropped` holds it).
@@ -30,6 +35,7 @@ export type KimiErrorKind =
   | 'unknown-type'
   | 'reserved-type'
   | 'invalid-session-id'
+  | 'out-of-range'
   | 'invalid-option'
   | 'token'
   | 'queue-overflow'
@@ -51,7 +57,7 @@ export interface KimiErrorDetail {
   excerpt?: string;
   /** For frame problems: true when the message could still be read and was delivered. */
   recovered?: boolean;
-  /** For `queue-overflow`, `send-refused`, `send-unconfirmed`: the message, as it was passed to `send()` (its `requestId` added). */
+  /** For `queue-overflow` (refused), `send-refused`, `send-unconfirmed`: the message not sent, as it was passed to `send()` (its `requestId` added). */
   dropped?: unknown;
   /** For `auth` and `connection`: the close code (4408 when the attempt exceeded `connect-timeout`). */
   closeCode?: number;

@@ -1,14 +1,17 @@
 /**
- * First-in first-out queue with a fixed capacity. Pushing into a full queue drops the oldest
- * item and returns it, so the caller can say what was lost.
+ * First-in first-out queue with a bound. A full queue refuses the new item (`push` returns false):
+ * an item once accepted is never dropped by the queue, so the caller can tell the one it could not
+ * take and nothing accepted is lost later.
  */
 export class BoundedQueue<T> {
+  // A ring of at least `cap` slots; more after a shrink below the count, until it drains.
   private items: (T | undefined)[];
   private head = 0;
   private count = 0;
 
   constructor(private cap: number) {
-    this.items = new Array(Math.max(cap, 0));
+    this.cap = Math.max(cap, 0);
+    this.items = new Array(this.cap);
   }
 
   get size(): number {
@@ -19,63 +22,52 @@ export class BoundedQueue<T> {
     return this.cap;
   }
 
-  /** Adds an item; returns the dropped oldest item when the queue was full, else undefined. */
-  push(item: T): { dropped: T } | undefined {
-    if (this.cap === 0) return { dropped: item };
-    if (this.count < this.cap) {
-      this.items[(this.head + this.count) % this.cap] = item;
-      this.count++;
-      return undefined;
-    }
-    const dropped = this.items[this.head] as T;
-    this.items[this.head] = item;
-    this.head = (this.head + 1) % this.cap;
-    return { dropped };
+  /** Adds an item; false (nothing changed) when the queue holds `capacity` items or more. */
+  push(item: T): boolean {
+    if (this.count >= this.cap) return false;
+    this.items[(this.head + this.count++) % this.items.length] = item;
+    return true;
   }
 
   shift(): T | undefined {
     if (this.count === 0) return undefined;
     const item = this.items[this.head];
     this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.cap;
+    this.head = (this.head + 1) % this.items.length;
     this.count--;
     return item;
   }
 
-  /** Changes the capacity, keeping the newest items; returns the items dropped, oldest first. */
-  resize(capacity: number): T[] {
-    const kept: T[] = [];
-    const dropped: T[] = [];
-    let item: T | undefined;
-    while (this.count > 0) {
-      item = this.shift() as T;
-      kept.push(item);
-    }
-    while (kept.length > capacity) dropped.push(kept.shift() as T);
+  /**
+   * Changes the capacity. Every queued item is kept, also beyond a smaller capacity: the queue then
+   * refuses new items until it has drained below it.
+   */
+  resize(capacity: number): void {
+    const kept = this.drain();
     this.cap = Math.max(capacity, 0);
-    this.items = new Array(this.cap);
-    this.head = 0;
-    for (const k of kept) this.push(k);
-    return dropped;
+    this.items = new Array(Math.max(this.cap, kept.length));
+    this.refill(kept);
   }
 
   /** Removes `item` (the first occurrence); returns whether it was queued. */
   remove(item: T): boolean {
-    const kept: T[] = [];
-    let found = false;
-    let next: T | undefined;
-    while (this.count > 0) {
-      next = this.shift() as T;
-      if (!found && next === item) found = true;
-      else kept.push(next);
-    }
-    for (const k of kept) this.push(k);
-    return found;
+    const kept = this.drain();
+    const at = kept.indexOf(item);
+    if (at >= 0) kept.splice(at, 1);
+    this.refill(kept);
+    return at >= 0;
   }
 
-  clear(): void {
-    this.items = new Array(this.cap);
+  /** Empties the queue, returning its items in order. */
+  private drain(): T[] {
+    const out: T[] = [];
+    while (this.count > 0) out.push(this.shift() as T);
+    return out;
+  }
+
+  /** Fills the empty queue with `kept`, from the start of the ring. */
+  private refill(kept: T[]): void {
     this.head = 0;
-    this.count = 0;
+    for (const k of kept) this.items[this.count++] = k;
   }
 }

@@ -1,6 +1,6 @@
 import type { MetricRow, SessionRow, SessionStats } from './messages.js';
 import type { ServerClock } from './server-clock.js';
-import { readingsFromRows, type UsageReading } from './usage-readings.js';
+import { readingsFromRows, type UsageReading, type UsageRefusal } from './usage-readings.js';
 import { capText } from './text.js';
 import { sessionIdOf } from './session-filter.js';
 
@@ -58,7 +58,13 @@ export function isSessionNumber(sessionId: string): boolean {
  * it names); throws `HydrationProblem` when it is not a Kimi Proxy session answer, or when it is the
  * answer for another session than the one asked.
  */
-export function hydrationFrom(sessionId: string | null, body: unknown, at: number, clock?: ServerClock): KimiHydration {
+export function hydrationFrom(
+  sessionId: string | null,
+  body: unknown,
+  at: number,
+  /** The server's clock, and who is told of each `recent_metrics` row whose figures gave no reading (`readingsFromRows`). */
+  reader?: { clock?: ServerClock; refused?: (refusal: UsageRefusal) => void },
+): KimiHydration {
   if (!isObject(body)) throw new HydrationProblem('the answer is not a JSON object');
   if (typeof body['error'] === 'string' && !Object.hasOwn(body, 'session')) {
     if (sessionId === null) throw new HydrationProblem(`the server names no active session (${capText(body['error'], 200)})`);
@@ -79,7 +85,7 @@ export function hydrationFrom(sessionId: string | null, body: unknown, at: numbe
     provider: isObject(body['provider']) ? (body['provider'] as KimiHydration['provider']) : null,
     stats: isObject(body['stats']) ? (body['stats'] as unknown as SessionStats) : null,
     window,
-    readings: readingsFromRows(body['recent_metrics'], answered, 'hydrate', clock),
+    readings: readingsFromRows(body['recent_metrics'], answered, 'hydrate', reader?.clock, at, reader?.refused),
     at,
   };
 }
@@ -96,7 +102,8 @@ export function sessionApiUrl(webSocketUrl: string, sessionId: string | null, ap
   }
   let base: URL;
   try {
-    base = new URL(apiBase || webSocketUrl, typeof location === 'undefined' ? undefined : location.href);
+    // `globalThis`: protocol/ also runs where there is no page (the relay's uplink on Node).
+    base = new URL(apiBase || webSocketUrl, (globalThis as { location?: { href: string } }).location?.href);
   } catch {
     throw new HydrationProblem(`cannot build the HTTP address of the session from "${capText(apiBase || webSocketUrl, 200)}"`);
   }

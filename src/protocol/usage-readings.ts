@@ -86,6 +86,27 @@ export interface RequestFacts {
   estimated: boolean;
 }
 
+/**
+ * Why a frame that carries usage gave no reading: a figure out of its range (`ranges.ts`), or figures
+ * that contradict each other. Made only then: a frame that is fine costs nothing more. `field` is the
+ * figure's path in the frame (`cumulative_percentage`, `metrics.max_context`; for a row of `init`, its field: `percentage`).
+ */
+export class UsageRefusal {
+  constructor(
+    readonly frame: UsageFrame,
+    readonly field: string,
+    readonly value: unknown,
+  ) {}
+}
+
+/** The names of a frame's figures: tokens, stated window, server percentage. */
+type FigureNames = readonly [tokens: string, window: string, percentage: string];
+const UPDATED_FIELDS: FigureNames = ['cumulative_tokens', '', 'cumulative_percentage'];
+const LOG_FIELDS: FigureNames = ['metrics.total_tokens', 'metrics.max_context', 'metrics.percentage'];
+// Legacy `metric` and metrics rows: the fields of the `metric` object, of a `recent_metrics` row.
+const LEGACY_FIELDS: FigureNames = ['cumulative_tokens', '', 'percentage'];
+const ROW_FIELDS: FigureNames = ['estimated_tokens', '', 'percentage'];
+
 /** Threshold levels of the Kimi dashboard (PROTOCOL.md §3.4). */
 export const THRESHOLDS = [
   { level: 'caution', percentage: 80 },
@@ -161,27 +182,39 @@ export function sourceLabel(source: string): string {
  * Each figure must be in its range (`ranges.ts`): tokens out of range, or a share with no usable
  * window, give no reading; a stated window out of range counts as not stated. Figures that contradict
  * each other (0 tokens at 97 %, or 5 tokens at 90 %: a window of 5 tokens) give no reading either:
- * whichever is wrong, the panels would show a sum that does not add up.
+ * whichever is wrong, the panels would show a sum that does not add up. Then the answer is a
+ * `UsageRefusal` naming the figure (`names`: the tokens, or the window that makes them over 10× it,
+ * or the share); null when the frame states no tokens, or neither a window nor a share.
  */
-function reading(fields: Omit<UsageReading, 'window' | 'percentage' | 'level'>, statedWindow: unknown, serverPercentage: unknown): UsageReading | null {
-  const tokens = tokenCount(fields.tokens);
-  if (tokens === null) return null;
+function reading(
+  fields: Omit<UsageReading, 'window' | 'percentage' | 'level'>,
+  statedWindow: unknown,
+  serverPercentage: unknown,
+  names: FigureNames,
+): UsageReading | UsageRefusal | null {
+  const given = fields.tokens as unknown;
+  const tokens = tokenCount(given);
+  if (tokens === null) return given == null ? null : new UsageRefusal(fields.frame, names[0], given);
   const stated = windowSize(statedWindow);
   let window: number | null = null;
   let percentage: number;
   if (stated !== null) {
     window = stated;
     percentage = (tokens / stated) * 100;
-    if (percentage > MAX_PERCENTAGE) return null;
+    if (percentage > MAX_PERCENTAGE) return new UsageRefusal(fields.frame, names[1], statedWindow);
   } else {
     const server = shareOf(serverPercentage);
-    if (server === null) return null;
+    // No usable share: the stated window is to blame when there was one (it is out of range).
+    if (server === null) {
+      if (statedWindow != null) return new UsageRefusal(fields.frame, names[1], statedWindow);
+      return serverPercentage == null ? null : new UsageRefusal(fields.frame, names[2], serverPercentage);
+    }
     percentage = server;
     if (percentage > 0) {
       // 0 tokens at a share above 0 %, or a share that implies a window no model has.
-      if (tokens === 0) return null;
+      if (tokens === 0) return new UsageRefusal(fields.frame, names[2], server);
       window = windowSize(Math.round((tokens * 100) / percentage));
-      if (window === null) return null;
+      if (window === null) return new UsageRefusal(fields.frame, names[2], server);
     }
   }
   return { ...fields, tokens, window, percentage, level: levelOf(percentage) };
@@ -205,7 +238,7 @@ const sessionOf = (value: unknown): string | null => sessionIdOf(value) || null;
  * Kimi Proxy's frame has no timestamp: it is stamped on arrival. The tap's frame says when the
  * request ended (`ended_at`), the same time its history row gives: the request keeps one time.
  */
-export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | null {
+export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | UsageRefusal | null {
   const stamped = tapTime(message, now, clock);
   const real = message.real_tokens && typeof message.real_tokens === 'object' ? message.real_tokens : null;
   return reading(
@@ -223,6 +256,7 @@ export function readingFromMetricUpdated(message: MetricUpdatedMessage, now: num
     },
     null,
     message.cumulative_percentage,
+    UPDATED_FIELDS,
   );
 }
 
@@ -245,7 +279,7 @@ export function logUsageSource(message: LogMetricMessage): UsageSource | null {
  * Kimi CLI's windows are their own, not the session model's. Its timestamp is the server's local
  * time at send, read through `clock`.
  */
-export function readingFromLogMetric(message: LogMetricMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | null {
+export function readingFromLogMetric(message: LogMetricMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | UsageRefusal | null {
   const m = message.metrics;
   if (!m || typeof m !== 'object') return null;
   const source = logUsageSource(message);
@@ -266,11 +300,12 @@ export function readingFromLogMetric(message: LogMetricMessage, now: number, clo
     },
     m.max_context,
     m.percentage,
+    LOG_FIELDS,
   );
 }
 
 /** Legacy `metric` (older servers). Its token fields were 0 by a server bug: those yield nothing. */
-export function readingFromLegacyMetric(message: MetricMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | null {
+export function readingFromLegacyMetric(message: MetricMessage, now: number, clock: ServerClock = BROWSER_ZONE): UsageReading | UsageRefusal | null {
   const m = message.metric;
   if (!m || typeof m !== 'object' || !finite(m.percentage) || m.percentage <= 0) return null;
   const tokens = finite(m.cumulative_tokens) && m.cumulative_tokens > 0 ? m.cumulative_tokens : m.estimated_tokens;
@@ -291,6 +326,7 @@ export function readingFromLegacyMetric(message: MetricMessage, now: number, clo
     },
     null,
     m.percentage,
+    LEGACY_FIELDS,
   );
 }
 
@@ -326,6 +362,8 @@ export function readingsFromRows(
   frame: 'init' | 'hydrate',
   clock: ServerClock = BROWSER_ZONE,
   now: number = Date.now(),
+  /** Told of each row refused (`UsageRefusal`); the row is left out. */
+  refused?: (refusal: UsageRefusal) => void,
 ): UsageReading[] {
   if (!Array.isArray(rows)) return [];
   const out: UsageReading[] = [];
@@ -352,8 +390,10 @@ export function readingsFromRows(
       },
       null,
       row.percentage,
+      ROW_FIELDS,
     );
-    if (r) out.push(r);
+    if (r instanceof UsageRefusal) refused?.(r);
+    else if (r) out.push(r);
   }
   return out.sort(readingOrder);
 }

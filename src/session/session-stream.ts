@@ -6,7 +6,14 @@ import { FrameProblem, excerptOf } from '../protocol/parse-frame.js';
 import { RELAY_HYDRATION_TYPE } from '../protocol/relay.js';
 import { ServerClock } from '../protocol/server-clock.js';
 import { SessionFilter, sessionIdOf } from '../protocol/session-filter.js';
-import { readingFromLegacyMetric, readingFromLogMetric, readingFromMetricUpdated, readingsFromRows, type UsageReading } from '../protocol/usage-readings.js';
+import {
+  UsageRefusal,
+  readingFromLegacyMetric,
+  readingFromLogMetric,
+  readingFromMetricUpdated,
+  readingsFromRows,
+  type UsageReading,
+} from '../protocol/usage-readings.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
 import { compactMessage } from '../internal/compact.js';
 
@@ -227,7 +234,7 @@ export class SessionStream {
     const id = sessionIdOf((message as { session_id?: unknown }).session_id);
     try {
       if (!id) throw new HydrationProblem('it names no session');
-      const hydration = hydrationFrom(id, message, Date.now(), this.clock);
+      const hydration = hydrationFrom(id, message, Date.now(), this);
       if (!this.hydrated(hydration)) throw new HydrationProblem(`it is for session ${id}, not the session shown (${this.shownId ?? 'none'})`);
     } catch (error) {
       this.error({ kind: 'hydration', message: `Relay hydration refused: ${(error as Error).message}.` });
@@ -263,7 +270,7 @@ export class SessionStream {
         const init = message as InitMessage;
         const id = init.session && typeof init.session === 'object' ? init.session.id : null;
         const session = sessionIdOf(id) || null;
-        for (const reading of readingsFromRows(init.recent_metrics, session, 'init', this.clock)) this.emit(reading);
+        for (const reading of readingsFromRows(init.recent_metrics, session, 'init', this.clock, Date.now(), this.refused)) this.emit(reading);
         break;
       }
       default:
@@ -275,8 +282,9 @@ export class SessionStream {
    * request already yielded (live or from earlier history) is dropped here, so pages see every
    * request once. Live frames always pass: they are new by nature (and confirm an estimated row).
    */
-  private emit(reading: UsageReading | null): void {
+  private emit(reading: UsageReading | UsageRefusal | null): void {
     if (!reading) return;
+    if (reading instanceof UsageRefusal) return this.refused(reading);
     const id = reading.metricId;
     if (id !== null) {
       if (reading.origin === 'history' && this.requests.has(id)) return;
@@ -294,6 +302,12 @@ export class SessionStream {
       sink.metric?.(reading);
     }
   }
+
+  /** A usage frame (or history row) whose figures gave no reading: reported once per frame type and field. */
+  readonly refused = ({ frame, field, value }: UsageRefusal): void => {
+    // Stringified before the once-per-type check: O(size) only for a refused frame, as its parse was.
+    this.report(field, frame, 'out-of-range', `${field} ${excerptOf(JSON.stringify(value))} is out of range`);
+  };
 
   /** Reports a problem with messages of `type`, once per group and type, for at most MAX_REPORTED of them. */
   private report(group: string, type: string, kind: KimiErrorDetail['kind'], what: string, recovered = true): void {

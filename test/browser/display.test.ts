@@ -4,11 +4,12 @@
 // locale, relative alert times right to the second, alerts of a session kept when it comes back.
 import { expect, fixture, html, nextFrame } from '@open-wc/testing';
 import '../../src/define.js';
-import type { KimiAlertFeed, KimiConnectionStatus, KimiContextGauge, KimiMetricChart, KimiRealtime, UsageReading } from '../../src/index.js';
+import type { KimiAlertFeed, KimiConnectionStatus, KimiContextGauge, KimiErrorDetail, KimiMetricChart, KimiRealtime, UsageReading } from '../../src/index.js';
 import { ReadingSeries } from '../../src/components/shared/reading-series.js';
-import { readingFromLogMetric, readingFromMetricUpdated, readingsFromRows } from '../../src/protocol/usage-readings.js';
+import { UsageRefusal, readingFromLogMetric, readingFromMetricUpdated, readingsFromRows } from '../../src/protocol/usage-readings.js';
 import { ServerClock } from '../../src/protocol/server-clock.js';
 import { deliver } from './helpers/frames.js';
+import { mountRealtime, record } from './helpers/element.js';
 import { Sim, sleep, until } from './helpers/simulator.js';
 
 const WINDOW = 262_144;
@@ -147,7 +148,7 @@ describe('times the client cannot trust never hide later data', () => {
     const series = new ReadingSeries(10);
     const clock = new ServerClock();
     const now = Date.now();
-    const live = readingFromMetricUpdated(updated(5, 80) as never, now, clock)!;
+    const live = readingFromMetricUpdated(updated(5, 80) as never, now, clock) as UsageReading;
     expect(series.add(live)).to.equal(true);
     // Answered later, by a server whose clock is a minute ahead.
     const history = readingsFromRows([row(4, 70, sqlite(now + 60_000)), row(3, 60, sqlite(now + 59_000))], '1', 'hydrate', clock, now + 500);
@@ -172,22 +173,27 @@ describe('times the client cannot trust never hide later data', () => {
 describe('numbers out of range', () => {
   const now = Date.now();
   const clock = new ServerClock();
-  const fromUpdate = (fields: Record<string, unknown>) => readingFromMetricUpdated({ ...updated(9, 50), ...fields } as never, now, clock);
+  // A reading, or the field a refusal names (no reading is made from these figures).
+  const outcome = (r: UsageReading | UsageRefusal | null) => (r instanceof UsageRefusal ? `refused ${r.field}` : r);
+  const fromUpdate = (fields: Record<string, unknown>) =>
+    outcome(readingFromMetricUpdated({ ...updated(9, 50), ...fields } as never, now, clock)) as UsageReading;
   const fromLog = (metrics: Record<string, unknown>) =>
-    readingFromLogMetric({ type: 'log_metric', source: 'continue_logs', session_id: 1, timestamp: '', metrics } as never, now, clock);
+    outcome(readingFromLogMetric({ type: 'log_metric', source: 'continue_logs', session_id: 1, timestamp: '', metrics } as never, now, clock)) as UsageReading;
 
-  it('readings are made only from figures in range that agree with each other', () => {
-    expect(fromUpdate({ cumulative_percentage: 1e308 }), 'percentage 1e308').to.equal(null);
-    expect(fromUpdate({ cumulative_tokens: 1e308 }), 'tokens 1e308').to.equal(null);
-    expect(fromUpdate({ cumulative_tokens: 2 ** 60 }), 'huge int').to.equal(null);
-    expect(fromUpdate({ cumulative_tokens: -5 }), 'negative tokens').to.equal(null);
-    expect(fromUpdate({ cumulative_percentage: -1 }), 'negative percentage').to.equal(null);
-    expect(fromUpdate({ cumulative_tokens: 0, cumulative_percentage: 97 }), '0 tokens at 97 %').to.equal(null);
-    expect(fromUpdate({ cumulative_tokens: 5, cumulative_percentage: 90 }), 'a window of 6 tokens').to.equal(null);
-    expect(fromUpdate({ cumulative_tokens: 'NaN' }), 'a string').to.equal(null);
-    expect(fromUpdate({ cumulative_percentage: '97' }), 'a numeric string').to.equal(null);
-    expect(fromLog({ total_tokens: 500, max_context: 0.4, percentage: 125_000 }), 'window 0.4').to.equal(null);
-    expect(fromLog({ total_tokens: 1e308, max_context: 131_072 }), 'log tokens 1e308').to.equal(null);
+  it('readings are made only from figures in range that agree with each other; a refusal names the figure', () => {
+    expect(fromUpdate({ cumulative_percentage: 1e308 }), 'percentage 1e308').to.equal('refused cumulative_percentage');
+    expect(fromUpdate({ cumulative_tokens: 1e308 }), 'tokens 1e308').to.equal('refused cumulative_tokens');
+    expect(fromUpdate({ cumulative_tokens: 2 ** 60 }), 'huge int').to.equal('refused cumulative_tokens');
+    expect(fromUpdate({ cumulative_tokens: -5 }), 'negative tokens').to.equal('refused cumulative_tokens');
+    expect(fromUpdate({ cumulative_percentage: -1 }), 'negative percentage').to.equal('refused cumulative_percentage');
+    expect(fromUpdate({ cumulative_tokens: 0, cumulative_percentage: 97 }), '0 tokens at 97 %').to.equal('refused cumulative_percentage');
+    expect(fromUpdate({ cumulative_tokens: 5, cumulative_percentage: 90 }), 'a window of 6 tokens').to.equal('refused cumulative_percentage');
+    expect(fromUpdate({ cumulative_tokens: 'NaN' }), 'a string').to.equal('refused cumulative_tokens');
+    expect(fromUpdate({ cumulative_percentage: '97' }), 'a numeric string').to.equal('refused cumulative_percentage');
+    expect(fromLog({ total_tokens: 500, max_context: 0.4, percentage: 125_000 }), 'window 0.4').to.equal('refused metrics.max_context');
+    expect(fromLog({ total_tokens: 1e308, max_context: 131_072 }), 'log tokens 1e308').to.equal('refused metrics.total_tokens');
+    expect(fromLog({ total_tokens: 500 }), 'no window and no share: nothing to refuse').to.equal(null);
+    expect(fromUpdate({ cumulative_tokens: null }), 'no tokens: nothing to refuse').to.equal(null);
     // A window out of range is not stated: the server's percentage and the window it implies stand.
     const fallback = fromLog({ total_tokens: 65_536, max_context: 0.4, percentage: 50 })!;
     expect([fallback.window, fallback.percentage]).to.deep.equal([131_072, 50]);
@@ -196,6 +202,39 @@ describe('numbers out of range', () => {
     expect(fromUpdate({ cumulative_tokens: 0, cumulative_percentage: 0 })?.percentage).to.equal(0);
     expect(fromUpdate({ metric_id: 1e308 })?.metricId, 'an id past 2^53').to.equal(null);
     expect(fromUpdate({ metric_id: -4 })?.metricId, 'a negative id').to.equal(null);
+  });
+
+  it('a frame whose figures give no reading says so: one kimi:error out-of-range per frame type and field, the frame still delivered', async () => {
+    const sim = await Sim.create({ sessions: [1], activeSession: 1, history: 0 });
+    try {
+      const el = await mountRealtime({ url: sim.url, 'session-id': '1', 'no-hydrate': true });
+      const errors = record<KimiErrorDetail>(el, 'kimi:error');
+      const raw = record(el, 'kimi:metric_updated');
+      const logs = record(el, 'kimi:log_metric');
+      const readings = record<UsageReading>(el, 'kimi:metric');
+      await sim.push(
+        updated(1, 40),
+        updated(2, 50, { cumulative_percentage: 1e308 }),
+        updated(3, 50, { cumulative_percentage: 5e307 }),
+        updated(4, 97, { cumulative_tokens: 0 }),
+        { type: 'log_metric', source: 'continue_logs', session_id: 1, timestamp: '', metrics: { total_tokens: 500, max_context: 0.4, percentage: 125_000 } },
+        { type: 'log_metric', source: 'continue_logs', session_id: 1, timestamp: '', metrics: { total_tokens: 500, max_context: 0.4 } },
+        init(row(7, 30, sqlite(Date.now() - 5000)), row(8, 30, sqlite(Date.now() - 4000), { percentage: 1e9 })),
+        updated(5, 60),
+      );
+      await until(() => raw.length === 5 && logs.length === 2, { what: 'every frame delivered' });
+      const ranges = errors.filter((e) => e.kind === 'out-of-range');
+      // Each names the frame type (also the excerpt), the field and its value.
+      expect(ranges.map((e) => [e.excerpt, e.message.match(/type "\w+": ([\w.]+) (\S+) is out of range/)?.slice(1)])).to.deep.equal([
+        ['metric_updated', ['cumulative_percentage', '1e+308']],
+        ['log_metric', ['metrics.max_context', '0.4']],
+        ['init', ['percentage', '1000000000']],
+      ]);
+      expect(ranges.every((e) => e.recovered === true)).to.equal(true);
+      expect(readings.map((r) => r.metricId)).to.deep.equal([1, 7, 5]);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('the panels never print absurd figures, and the threshold alert of a refused frame still reaches the feed', async () => {

@@ -347,18 +347,30 @@ test('retryDelay: first retry near the initial delay, growing with jitter, cappe
   assert.ok(new Set(samples).size > 100, 'jitter spreads retries');
 });
 
-test('BoundedQueue keeps order, drops the oldest, resizes', () => {
+test('BoundedQueue keeps order, refuses the new item when full, keeps accepted items through a shrink', () => {
   const q = new BoundedQueue(3);
-  assert.equal(q.push(1), undefined);
+  assert.equal(q.push(1), true);
   q.push(2);
   q.push(3);
-  assert.deepEqual(q.push(4), { dropped: 1 });
+  // Full: the new item is refused and the accepted ones stay (a bound refuses; it never forgets).
+  assert.equal(q.push(4), false);
   assert.equal(q.size, 3);
-  assert.deepEqual([q.shift(), q.shift()], [2, 3]);
+  assert.deepEqual([q.shift(), q.shift()], [1, 2]);
   q.push(5);
   q.push(6);
-  assert.deepEqual(q.resize(2), [4]);
-  assert.deepEqual([q.shift(), q.shift(), q.shift()], [5, 6, undefined]);
+  // Shrinking below the count keeps every accepted item and refuses new ones until it drains below the bound.
+  q.resize(1);
+  assert.equal(q.size, 3);
+  assert.equal(q.push(7), false);
+  assert.equal(q.remove(5), true);
+  assert.deepEqual([q.shift(), q.shift()], [3, 6]);
+  assert.equal(q.push(8), true);
+  assert.equal(q.push(9), false);
+  assert.deepEqual([q.shift(), q.shift()], [8, undefined]);
+  q.resize(4);
+  for (let i = 0; i < 6; i++) q.push(i);
+  assert.deepEqual([q.shift(), q.shift(), q.shift(), q.shift(), q.shift()], [0, 1, 2, 3, undefined]);
   const zero = new BoundedQueue(0);
-  assert.deepEqual(zero.push('x'), { dropped: 'x' });
+  assert.equal(zero.push('x'), false);
+  assert.equal(zero.size, 0);
 });

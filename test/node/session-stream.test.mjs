@@ -129,3 +129,22 @@ test('hydration answers: an answer for another session than asked is refused; /a
   const missing = hydrationFrom('4', { error: 'Session 4 introuvable' }, 0);
   assert.deepEqual([missing.found, missing.sessionId], [false, '4']);
 });
+
+test('hydration rows whose figures give no reading are told to the reader, not dropped silently', () => {
+  const refused = [];
+  const now = Date.now();
+  const row = (id, percentage, estimated_tokens) => ({ id, session_id: 3, timestamp: '2026-01-01 10:00:00', estimated_tokens, percentage, is_estimated: 0 });
+  const hydration = hydrationFrom('3', { session: { id: 3 }, recent_metrics: [row(2, 1e308, 5000), row(1, 50, 131_072)] }, now, {
+    refused: (r) => refused.push(r),
+  });
+  assert.deepEqual(
+    hydration.readings.map((r) => r.metricId),
+    [1],
+  );
+  assert.deepEqual(
+    refused.map(({ frame, field, value }) => [frame, field, value]),
+    [['hydrate', 'percentage', 1e308]],
+  );
+  // Without a reader the row is still left out (the relay's uplink checks answers this way).
+  assert.equal(hydrationFrom('3', { session: { id: 3 }, recent_metrics: [row(2, 1e308, 5000)] }, now).readings.length, 0);
+});

@@ -269,8 +269,7 @@ export class ConnectionController implements ReactiveController, SocketMember {
   /** Sends now when open and nothing waits, else queues. Returns true when sent now. */
   private write(out: Outgoing): boolean {
     if (this.socket?.isOpen && this.queue.size === 0) return this.transmit(out);
-    const overflow = this.queue.push(out);
-    if (overflow) this.reportDropped(overflow.dropped);
+    if (!this.queue.push(out)) this.refuseQueued(out);
     return false;
   }
 
@@ -312,20 +311,24 @@ export class ConnectionController implements ReactiveController, SocketMember {
     for (const request of [...this.requests]) if (request.sent || !sentOnly) request.fail('disconnected', why);
   }
 
-  /** Applies a new `max-queue`; the oldest messages beyond it are dropped and reported. */
+  /**
+   * Applies a new `max-queue`. Queued messages are kept, also beyond a smaller bound (they were
+   * accepted): new ones are refused until the queue has drained below it.
+   */
   resizeQueue(capacity: number): void {
-    if (capacity === this.queue.capacity) return;
-    for (const dropped of this.queue.resize(capacity)) this.reportDropped(dropped);
+    this.queue.resize(capacity);
   }
 
-  private reportDropped({ text, request }: Outgoing): void {
+  /** A message the full queue refused: never sent, reported with the message (a request is rejected instead). */
+  private refuseQueued({ text, request }: Outgoing): void {
+    const why = `refused: the send queue is full (max-queue ${this.queue.capacity})`;
+    if (request) return request.fail('queue-overflow', why);
     this.events.onError({
       kind: 'queue-overflow',
-      message: `The send queue is full (max-queue ${this.queue.capacity}); the oldest queued message was dropped.`,
+      message: `send() ${why}.`,
       excerpt: excerptOf(text),
       dropped: JSON.parse(text),
     });
-    request?.fail('queue-overflow', `dropped from the full send queue (max-queue ${this.queue.capacity})`);
   }
 
   /** From the socket (and `disconnect()`): the state changed or a retry was scheduled. */

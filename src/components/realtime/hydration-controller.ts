@@ -108,7 +108,7 @@ export class HydrationController implements ReactiveController {
         // `/active` while following: no active session is not an error, there is nothing to show yet.
         const id = (body as { session?: { id?: unknown } } | null)?.session?.id;
         if (id === undefined || id === null) return;
-        const hydration = hydrationFrom(null, body, Date.now(), this.stream.clock);
+        const hydration = hydrationFrom(null, body, Date.now(), this.stream);
         // The server said which session is active: followed as if `session_activated` came (a tab that
         // does not hold the socket learns it so), and this answer is its hydration.
         this.stream.activated(hydration.sessionId);
@@ -116,7 +116,7 @@ export class HydrationController implements ReactiveController {
         this.stream.hydrated(hydration);
         return;
       }
-      const hydration = hydrationFrom(sessionId, body, Date.now(), this.stream.clock);
+      const hydration = hydrationFrom(sessionId, body, Date.now(), this.stream);
       this.stream.hydrated(hydration);
       if (!hydration.found) {
         this.onError({

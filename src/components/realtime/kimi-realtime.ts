@@ -226,8 +226,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
   @property({ attribute: 'session-id' }) sessionId: string | number | null = null;
 
   /**
-   * Bound of the send queue used while not connected (an integer, 0 – 100,000); on overflow the
-   * oldest message is dropped (and reported).
+   * Bound of the send queue used while not connected (an integer, 0 – 100,000). A full queue
+   * refuses the new message (reported); a queued one is never dropped, also when the bound shrinks.
    */
   @property({ attribute: 'max-queue' })
   @numberOption(MAX_QUEUE)
@@ -408,7 +408,8 @@ export class KimiRealtime extends ReactiveElement implements ConnectionSettings 
 
   /**
    * Sends a command as JSON. While not connected it waits in an ordered queue (bounded by
-   * `max-queue`) and goes out once, in order, when the connection opens. Returns true when sent now.
+   * `max-queue`) and goes out once, in order, when the connection opens. Returns true when sent now;
+   * false when queued, or refused by a full queue (then a `kimi:error` `queue-overflow` holds it).
    */
   send(message: KimiCommand | Record<string, unknown>): boolean {
     return this.connection.send(message);

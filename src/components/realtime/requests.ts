@@ -12,7 +12,7 @@ export interface KimiRequestOptions {
  * - `disconnected`: the element was not connected, or its connection closed (or it was disconnected,
  *   removed, or moved to another socket) before the reply came; the server answers on the asking
  *   connection only;
- * - `queue-overflow`: the command waited in a full send queue and was dropped;
+ * - `queue-overflow`: the send queue was full (`max-queue`): the command was refused, not sent;
  * - `refused`: a bound of the shared connection was reached (1,000 replies awaited on it, or 1,000
  *   commands of a tab awaiting the leader tab's confirmation); the command was not sent;
  * - `invalid`: not a command with a reply, not serializable, or a bad `timeout`.
