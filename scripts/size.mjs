@@ -19,12 +19,12 @@ export const BUDGETS = {
   //   bounds that refuse with their own errors, SHA-256 channel names, session frames for a new follower,
   //   adopted elements released) took it to 22.97 KB alone; the hardened hydration (deadline, no
   //   redirects, a bounded body read, ids checked before they become URLs, answers checked against the
-  //   session asked, one request in flight) and the Kimi Proxy 2.x probe (no-live-endpoint) add to that: 24.83 KB together.
+  //   session asked, one request in flight) and the Kimi Proxy 2.x probe (no-live-endpoint) add to that: 24.83 KB together; the refusing send queue and out-of-range reports: 24.99 KB.
   //   Every piece is a correctness fix an issue asked for; none is a feature to drop. Budget 25 KB.
   // - Full: <kimi-cost-meter>, <kimi-model-table>, the default price table (about 0.9 KB), export/import
   //   and the chart's latency mode (issue #17) on top of the same. Not a separate script: a second IIFE
   //   would carry its own Lit, DashboardElement and source context (about 15 KB more for a page with
-  //   both) and could not share one <kimi-realtime> class. 52.76 KB together; budget 53 KB.
+  //   both) and could not share one <kimi-realtime> class. 52.95 KB together; budget 53 KB.
   'dist/cdn/kimi-realtime-core.iife.js': 25 * 1024,
   'dist/cdn/kimi-realtime-core.esm.js': 25 * 1024,
   'dist/cdn/kimi-realtime.iife.js': 53 * 1024,
