@@ -98,6 +98,10 @@ export class KimiAlertFeed extends DashboardElement {
   /** Index to move focus to after a dismiss that had focus, so keyboard users stay in the list. */
   private focusIndex: number | null = null;
 
+  protected override showsData(): boolean {
+    return this.items.length > 0;
+  }
+
   /** The items, newest first. Read-only: use `dismiss()` and `clear()`. */
   get items(): readonly AlertItem[] {
     // `max-items` takes effect at once, not at the next render.

@@ -172,6 +172,10 @@ export class KimiContextGauge extends DashboardElement {
     },
   });
 
+  protected override showsData(): boolean {
+    return this.latest !== null;
+  }
+
   /** The reading shown, or null before any. */
   get latest(): UsageReading | null {
     return this.series.last;

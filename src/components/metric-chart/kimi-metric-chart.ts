@@ -137,6 +137,10 @@ export class KimiMetricChart extends DashboardElement {
     },
   });
 
+  protected override showsData(): boolean {
+    return this.points.length > 0;
+  }
+
   /** The readings drawn, every source, oldest first (a copy). */
   get points(): UsageReading[] {
     return [...this.lines.values()].flatMap((line) => line.toArray()).sort((a, b) => a.time - b.time);

@@ -87,7 +87,11 @@ export abstract class DashboardElement extends LitElement {
       const theirs = own[name];
       const data = name !== 'kimi:status';
       guarded[name] = (event) => {
-        if (data) this.received = true;
+        if (data) {
+          this.received = true;
+          // Data while stale (kept by the source, or a late answer): the notice can now say as of when.
+          if (this.dataStatus === 'stale' && this.asOf === null) this.asOf = Date.now();
+        }
         mine?.(event);
         theirs?.(event);
       };
@@ -134,6 +138,11 @@ export abstract class DashboardElement extends LitElement {
     }
   }
 
+  /** Whether the element shows data of the session now (a reading, a point, an alert): then it is "as of" a time. */
+  protected showsData(): boolean {
+    return false;
+  }
+
   /** The element attached to a source, or lost it (null). Runs before the refill. */
   protected sourceAttached(_source: KimiSource['source'] | null): void {}
 
@@ -151,8 +160,9 @@ export abstract class DashboardElement extends LitElement {
     this.received = false;
     this.setStatus('live');
     this.asOf = null;
-    this.statusChanged(value.source.state);
+    // Refilled first: whether the data is stale "as of" a time depends on whether there is any.
     this.refill(value.source);
+    this.statusChanged(value.source.state);
     this.requestUpdate();
   }
 
@@ -173,7 +183,7 @@ export abstract class DashboardElement extends LitElement {
     } else if (this.dataStatus === 'live') {
       // Nothing ever received: "Not connected", never "Data as of …" about data that does not exist.
       const source = this.kimiSource;
-      const any = this.received || source?.hydration != null || (source?.readings.length ?? 0) > 0;
+      const any = this.received || this.showsData() || source?.hydration != null || (source?.readings.length ?? 0) > 0;
       this.asOf = any ? (this.asOf ?? Date.now()) : null;
       this.setStatus('stale');
     }

@@ -87,6 +87,10 @@ export abstract class RequestElement extends DashboardElement {
   /** Length of the window in ms (0: every request held). */
   protected abstract get windowMs(): number;
 
+  protected override showsData(): boolean {
+    return this.requests.length > 0;
+  }
+
   /** The requests in the window, oldest first. */
   get requests(): LedgerEntry[] {
     return this.ledger.entries(Date.now());
