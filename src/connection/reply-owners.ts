@@ -2,25 +2,49 @@ import { FrameProblem } from '../protocol/parse-frame.js';
 import type { KimiMessage } from '../protocol/messages.js';
 import { REPLY_TYPES, replyKey } from '../protocol/requests.js';
 
-/** Replies awaited at once on one table, at most (STYLE 24: past it a new command is refused, never an owner forgotten). */
+/**
+ * Replies awaited at once on one table, at most (STYLE 24: past it a new command is refused, never an
+ * owner forgotten); as many again may be expired (see `ReplyOwners`).
+ */
 export const MAX_AWAITED = 1000;
 
+/** One command's awaited reply. `owner` null: its owner left, the reply is for no one here. */
+interface Slot<T> {
+  readonly key: string;
+  owner: T | null;
+}
+
 /**
- * Who awaits which direct reply (by `replyKey`), first asked first answered: the one reply router of
- * the socket layer. The socket machine asks it once per frame; what it stores travels with the frame
- * (`SocketMember.frame`'s `ref`), to another tab too, so no later step looks the owner up again.
- * Bounded: past `max` awaited replies `add` refuses (returns false) and the caller refuses the
- * command; an owner of a live request is never forgotten, so a reply never reaches another element.
+ * Who awaits which direct reply (by `replyKey`, or any key the caller chooses), first asked first
+ * answered: the one reply router of the socket layer. The socket machine asks it once per frame; what
+ * it stores travels with the frame (`SocketMember.frame`'s `ref`), to another tab too, so no later
+ * step looks the owner up again.
+ *
+ * A slot is *awaited* until its reply comes, or until it is *expired*: its request timed out or was
+ * aborted (`expire`: a late reply still goes to its owner, as an event), or its owner left (`forget`:
+ * a late reply goes to no one, never to another element). Awaited slots are bounded by `max`: past it
+ * `add` refuses (returns false) and the caller refuses the command, so a server that never answers
+ * fills the table with requests that are still waiting, not with ones that gave up. Expired slots
+ * are bounded by `max` too: past it a slot that expires keeps counting as awaited (so the bound
+ * refuses new commands, clearly), and no slot is ever dropped while its reply may still come: a reply
+ * never reaches an element that did not ask.
  */
 export class ReplyOwners<T> {
-  private readonly byKey = new Map<string, T[]>();
+  private readonly byKey = new Map<string, Slot<T>[]>();
+  /** Expired slots, oldest first. */
+  private readonly expired = new Set<Slot<T>>();
   private count = 0;
 
   constructor(readonly max = MAX_AWAITED) {}
 
-  /** Replies awaited now. */
+  /** Replies awaited now (expired slots not counted). */
   get size(): number {
     return this.count;
+  }
+
+  /** Expired slots kept for a late reply (at most `max`). */
+  get expiredSize(): number {
+    return this.expired.size;
   }
 
   get full(): boolean {
@@ -30,37 +54,66 @@ export class ReplyOwners<T> {
   /** `owner` awaits the reply `key`; false (nothing recorded) when the table is full. */
   add(key: string, owner: T): boolean {
     if (this.count >= this.max) return false;
-    const owners = this.byKey.get(key);
-    if (owners) owners.push(owner);
-    else this.byKey.set(key, [owner]);
+    const slots = this.byKey.get(key);
+    const slot = { key, owner };
+    if (slots) slots.push(slot);
+    else this.byKey.set(key, [slot]);
     this.count++;
     return true;
   }
 
-  /** The owner `message` answers, if it is a reply someone awaits (removed: a reply answers once); per frame, one size check when none is awaited. */
-  claim(message: KimiMessage | FrameProblem): T | undefined {
-    if (this.count === 0 || message instanceof FrameProblem || !REPLY_TYPES.has(message.type)) return undefined;
-    const key = replyKey(message.type, (message as { requestId?: unknown }).requestId);
-    const owners = this.byKey.get(key);
-    if (!owners) return undefined;
-    const owner = owners.shift();
-    this.count--;
-    if (owners.length === 0) this.byKey.delete(key);
-    return owner;
+  /**
+   * Who `message` answers, if it is a reply someone awaits (removed: a reply answers once): the
+   * owner, null when the slot's owner left (the reply is for no one here), undefined when it answers
+   * no slot. Per frame, one size check when nothing is awaited.
+   */
+  claim(message: KimiMessage | FrameProblem): T | null | undefined {
+    if ((this.count === 0 && this.expired.size === 0) || message instanceof FrameProblem || !REPLY_TYPES.has(message.type)) return undefined;
+    return this.claimKey(replyKey(message.type, (message as { requestId?: unknown }).requestId));
   }
 
-  /** Forgets every owner `gone` matches (an element that left: it awaits nothing any more). */
+  /** The owner of the first slot under `key` (removed), null when its owner left, undefined when there is none. */
+  claimKey(key: string): T | null | undefined {
+    const slots = this.byKey.get(key);
+    if (!slots) return undefined;
+    const slot = slots.shift()!;
+    if (slots.length === 0) this.byKey.delete(key);
+    if (!this.expired.delete(slot)) this.count--;
+    return slot.owner;
+  }
+
+  /** The awaited slots `gave` matches stop counting against `max`: their requests gave up (a late reply still goes to the owner). */
+  expire(gave: (owner: T) => boolean): void {
+    this.each(
+      (slot) => slot.owner !== null && !this.expired.has(slot) && gave(slot.owner),
+      () => {},
+    );
+  }
+
+  /** Every slot `gone` matches belongs to no one any more (an element that left): its late reply reaches no element. */
   forget(gone: (owner: T) => boolean): void {
-    for (const [key, owners] of this.byKey) {
-      const rest = owners.filter((o) => !gone(o));
-      this.count -= owners.length - rest.length;
-      if (rest.length) this.byKey.set(key, rest);
-      else this.byKey.delete(key);
-    }
+    this.each(
+      (slot) => slot.owner !== null && gone(slot.owner),
+      (slot) => (slot.owner = null),
+    );
   }
 
   clear(): void {
     this.byKey.clear();
+    this.expired.clear();
     this.count = 0;
+  }
+
+  /** Expires every slot `which` matches, after `change`, while fewer than `max` are expired (past it a slot keeps counting as awaited). */
+  private each(which: (slot: Slot<T>) => boolean, change: (slot: Slot<T>) => void): void {
+    for (const slots of this.byKey.values()) {
+      for (const slot of slots) {
+        if (!which(slot)) continue;
+        change(slot);
+        if (this.expired.has(slot) || this.expired.size >= this.max) continue;
+        this.expired.add(slot);
+        this.count--;
+      }
+    }
   }
 }

@@ -111,6 +111,11 @@ export interface PageSocket {
    * commands); a refused command is not sent.
    */
   send(text: string, reply?: string, from?: SocketMember, ref?: unknown): string | undefined;
+  /**
+   * The request `ref` of `member` gave up waiting (timed out, aborted): its reply slot stops counting
+   * against the bound; a late reply still reaches `member` alone.
+   */
+  expire(member: SocketMember, ref: unknown): void;
   retryNow(): boolean;
 }
 
@@ -232,6 +237,16 @@ export class SocketMachine implements PageSocket {
     if (this.members.length === 0) this.stop();
   }
 
+  expire(member: SocketMember, ref: unknown): void {
+    this.awaited.expire((a) => a.member === member && a.ref === ref);
+  }
+
+  /** Expires (`gone` false) or forgets (`gone`: its late reply reaches no one) the awaited replies `which` matches. */
+  release(which: (a: Awaiting) => boolean, gone: boolean): void {
+    if (gone) this.awaited.forget(which);
+    else this.awaited.expire(which);
+  }
+
   /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */
   send(text: string, reply?: string, from?: SocketMember, ref?: unknown): string | undefined {
     if (reply !== undefined && from && !this.awaited.add(reply, { member: from, ref })) return awaitedFull(this.awaited.max);
@@ -341,6 +356,11 @@ export class SocketMachine implements PageSocket {
       return;
     }
     const owner = this.awaited.claim(message);
+    if (owner === null) {
+      // The reply to an element that left: for no one here.
+      for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
+      return;
+    }
     deliverFrame(members, message, bytes, data, owner?.member, owner?.ref);
   }
 

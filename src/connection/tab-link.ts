@@ -15,7 +15,7 @@ import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { KimiStatusDetail } from '../events/kimi-status-event.js';
 import { FrameProblem, parseFrame } from '../protocol/parse-frame.js';
 import type { KimiMessage } from '../protocol/messages.js';
-import { MAX_AWAITED } from './reply-owners.js';
+import { MAX_AWAITED, ReplyOwners } from './reply-owners.js';
 
 /** What the leader tells about its connection with each status. */
 interface Facts {
@@ -52,7 +52,14 @@ type Wire =
   | { k: 'frame'; t: unknown; to?: string; id?: number }
   | { k: 'skip'; b: number }
   | { k: 'replay'; to: string; t: unknown[] }
-  | { k: 'resign'; from: string };
+  | { k: 'resign'; from: string }
+  | { k: 'expire'; from: string; id: number };
+
+/** Where the leader's router sends another tab's reply: the tab and its command id. */
+interface TabRef {
+  to: string;
+  id: number;
+}
 
 /**
  * How long a tab waits for a former leader's `resign` once another leader showed up (the two come from
@@ -169,6 +176,10 @@ export class TabLink implements PageSocket {
     return this.#role.send(text, reply, from, ref);
   }
 
+  expire(member: SocketMember, ref: unknown): void {
+    this.#role.expire(member, ref);
+  }
+
   retryNow(): boolean {
     return this.#role.retryNow();
   }
@@ -276,7 +287,7 @@ class TabFollower {
   readonly #unacked = new Map<number, Held>();
   #sent = 0;
   /** Replies this tab's elements await, by command id (the leader's router sends the id back with the reply). */
-  readonly #awaited = new Map<number, Awaiting>();
+  readonly #awaited = new ReplyOwners<Awaiting & { id: number }>();
   #disposed = false;
 
   constructor(
@@ -308,21 +319,35 @@ class TabFollower {
   }
 
   leave(member: SocketMember): void {
-    for (const [id, a] of this.#awaited) if (a.member === member) this.#awaited.delete(id);
+    // Its replies reach no element of this tab; the leader stops counting them against its bound.
+    this.#release((a) => a.member === member, true);
     for (const held of this.#unacked.values()) if (held.from === member) held.from = undefined;
   }
 
   send(text: string, reply: string | undefined, from: SocketMember | undefined, ref: unknown): string | undefined {
     if (this.#unacked.size >= MAX_HELD) return full(`${MAX_HELD} commands await the leader tab`);
-    if (reply !== undefined && this.#awaited.size >= MAX_AWAITED) return awaitedFull(MAX_AWAITED);
+    if (reply !== undefined && this.#awaited.full) return awaitedFull(MAX_AWAITED);
     this.#hold({ text, reply, from, ref, to: this.#leader });
     return undefined;
+  }
+
+  expire(member: SocketMember, ref: unknown): void {
+    this.#release((a) => a.member === member && a.ref === ref, false);
+  }
+
+  /** Expires or forgets (`gone`) the awaited replies `which` matches, here and in the leader's router. */
+  #release(which: (a: Awaiting) => boolean, gone: boolean): void {
+    const ids: number[] = [];
+    const match = (a: Awaiting & { id: number }): boolean => which(a) && ids.push(a.id) > 0;
+    if (gone) this.#awaited.forget(match);
+    else this.#awaited.expire(match);
+    for (const id of ids) this.link.post({ k: 'expire', from: TAB, id });
   }
 
   #hold(held: Held): void {
     const id = ++this.#sent;
     this.#unacked.set(id, held);
-    if (held.reply !== undefined && held.from) this.#awaited.set(id, { member: held.from, ref: held.ref });
+    if (held.reply !== undefined && held.from) this.#awaited.add(String(id), { member: held.from, ref: held.ref, id });
     if (held.to !== '') this.link.post({ k: 'send', from: TAB, to: held.to, id, text: held.text, reply: held.reply });
   }
 
@@ -372,13 +397,13 @@ class TabFollower {
     if (!held) return;
     this.#unacked.delete(id);
     if (refused === undefined) return;
-    this.#awaited.delete(id);
+    this.#awaited.claimKey(String(id));
     held.from?.unsent(held.text, false, refused, held.ref);
   }
 
   /** A leader resigned: it wrote what it acknowledged and nothing else, so the rest goes to the next leader. */
   #resigned(gone: string): void {
-    for (const [id, held] of this.#unacked) if (held.to === gone) this.#release(id, held);
+    for (const [id, held] of this.#unacked) if (held.to === gone) this.#reassign(id, held);
     if (gone === this.#leader) {
       this.#leader = '';
       this.show(reconnecting());
@@ -390,11 +415,11 @@ class TabFollower {
    * (the request is rejected as `disconnected` by the status change that follows: the connection that
    * would answer it is gone), so a rejected request is never written later.
    */
-  #release(id: number, held: Held): void {
+  #reassign(id: number, held: Held): void {
     if (held.ref === undefined) held.to = '';
     else {
       this.#unacked.delete(id);
-      this.#awaited.delete(id);
+      this.#awaited.claimKey(String(id));
     }
   }
 
@@ -450,7 +475,7 @@ class TabFollower {
 
   #unconfirmed(id: number, held: Held): void {
     this.#unacked.delete(id);
-    this.#awaited.delete(id);
+    this.#awaited.claimKey(String(id));
     held.from?.unsent(held.text, 'unknown', UNCONFIRMED, held.ref);
   }
 
@@ -463,10 +488,13 @@ class TabFollower {
       for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
       return;
     }
-    const message = parseFrame(data);
-    const owner = id === undefined ? undefined : this.#awaited.get(id);
-    this.#awaited.delete(id!);
-    deliverFrame(members, message, bytes, data, owner?.member, owner?.ref);
+    const owner = id === undefined ? undefined : this.#awaited.claimKey(String(id));
+    if (id !== undefined && !owner) {
+      // The reply to an element of this tab that left: for no one here.
+      for (let i = 0; i < members.length; i++) members[i]!.skip(bytes);
+      return;
+    }
+    deliverFrame(members, parseFrame(data), bytes, data, owner?.member, owner?.ref);
   }
 
   /** This tab leaves the channel (closing, or into the back/forward cache): acknowledgements posted from now on are lost. */
@@ -531,7 +559,7 @@ class TabLeader {
       error: (d) => this.link.post({ k: 'error', d }),
       frame: (message, _bytes, data, ref) => {
         // The reply to another tab's command: the socket's router found the tab and its command id.
-        if (ref) return this.link.post({ k: 'frame', t: data, ...(ref as { to: string; id: number }) });
+        if (ref) return this.link.post({ k: 'frame', t: data, ...(ref as TabRef) });
         if (!(message instanceof FrameProblem)) this.#noteSession(message, data);
         // Alone: nothing to post (a post per frame, with no tab listening, halved a busy page's throughput).
         if (this.#followers.size !== 0) this.link.post({ k: 'frame', t: data });
@@ -572,8 +600,18 @@ class TabLeader {
     return this.machine.send(text, reply, from, ref);
   }
 
+  expire(member: SocketMember, ref: unknown): void {
+    this.machine.expire(member, ref);
+  }
+
   retryNow(): boolean {
     return this.machine.retryNow();
+  }
+
+  /** The awaited replies of tab `to` (of its command `id`, or all): expired, or (`gone`) for no one. */
+  #releaseTab(to: string, id: number | null, gone: boolean): void {
+    const others = this.#otherTabs;
+    this.machine.release((a) => a.member === others && (a.ref as TabRef).to === to && (id === null || (a.ref as TabRef).id === id), gone);
   }
 
   /** A command this tab held from when it followed, that no leader took: written now, or when the socket opens. */
@@ -624,6 +662,10 @@ class TabLeader {
         break;
       case 'bye':
         this.#followers.delete(message.from);
+        this.#releaseTab(message.from, null, true);
+        break;
+      case 'expire':
+        this.#releaseTab(message.from, message.id, false);
         break;
       case 'resign': {
         // The former leader wrote what it acknowledged and nothing else: this tab writes the rest.
@@ -673,7 +715,7 @@ class TabLeader {
       else ack(full(`${MAX_HELD} commands wait in the leader tab`));
       return;
     }
-    const ref = { to: command.from, id: command.id };
+    const ref: TabRef = { to: command.from, id: command.id };
     ack(machine.send(command.text, command.reply, command.reply === undefined ? undefined : this.#otherTabs, ref));
   }
 

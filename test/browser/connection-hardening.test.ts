@@ -61,6 +61,47 @@ describe('the socket layer under an adversary', function () {
     expect((await sim.state(10_000)).receivedCount, 'commands written').to.equal(MAX_AWAITED);
   });
 
+  it(`requests that gave up free their reply slots: against a server that never answers, ${MAX_AWAITED} timed-out requests do not refuse the next ones; late replies reach their element only; the reply of an element that left reaches no other`, async () => {
+    sim = await Sim.create();
+    const a = await mountRealtime({ url: sim.url });
+    const b = await mountRealtime({ url: sim.url });
+    const c = await mountRealtime({ url: sim.url });
+    const ids = (el: Element) => record<{ requestId: unknown }>(el, 'kimi:memory_compress_preview_response');
+    const [aReplies, bReplies, cReplies] = [ids(a), ids(b), ids(c)];
+    await sim.stall(true);
+    const kind = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (error: unknown) => (error instanceof KimiRequestError ? error.kind : String(error)),
+      );
+    const gaveUp: string[] = [];
+    // In chunks, so commands awaiting their write (or the leader tab's acknowledgement) stay under their own bound.
+    for (let c = 0; c < MAX_AWAITED / 100; c++) {
+      const chunk = Array.from({ length: 100 }, (_, i) => kind(a.request({ type: 'memory_compress_preview', requestId: `t${c}-${i}` }, { timeout: 20 })));
+      gaveUp.push(...(await Promise.all(chunk)));
+    }
+    expect([...new Set(gaveUp)]).to.deep.equal(['timeout']);
+    // Aborted ones give their slots back too.
+    const abort = new AbortController();
+    const aborted = kind(a.request({ type: 'memory_compress_preview', requestId: 'aborted' }, { signal: abort.signal }));
+    abort.abort();
+    expect(await aborted).to.equal('aborted');
+    // Before: refused at once ("1000 replies awaited on the connection").
+    const next = Array.from({ length: 50 }, (_, i) => kind(a.request({ type: 'memory_compress_preview', requestId: `n${i}` }, { timeout: 30_000 })));
+    const left = kind(c.request({ type: 'memory_compress_preview', requestId: 'left' }, { timeout: 30_000 }));
+    await sleep(50);
+    c.remove();
+    expect(await left).to.equal('disconnected');
+    await sim.stall(false);
+    expect([...new Set(await Promise.all(next))]).to.deep.equal(['resolved']);
+    await until(() => aReplies.length === MAX_AWAITED + 1 + 50, { what: 'every reply of A, late ones included', timeout: 20_000 });
+    await sleep(200);
+    expect(aReplies.map((r) => r.requestId)).to.not.include('left');
+    expect(bReplies.length, 'replies that reached B').to.equal(0);
+    expect(cReplies.length, 'replies that reached the removed C').to.equal(0);
+    expect((await sim.state(10_000)).receivedCount, 'commands written').to.equal(MAX_AWAITED + 1 + 50 + 1);
+  });
+
   it('a refused send() is reported as kimi:error send-refused with the command, and is not sent', async () => {
     sim = await Sim.create();
     const a = await mountRealtime({ url: sim.url });

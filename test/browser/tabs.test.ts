@@ -113,6 +113,34 @@ describe('one socket per origin (tabs)', function () {
     expect(new Set(counts).size, JSON.stringify(counts)).to.equal(1);
   });
 
+  it("a follower's requests that timed out free their reply slots in both tabs; late replies reach the asking element only", async () => {
+    tabs = await openTabs(2, sim.url);
+    const asker = tabs.find((t) => !leaderOf(tabs).includes(t))!;
+    const el = asker.els[1]!;
+    const kind = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (error: { kind?: string }) => error.kind ?? String(error),
+      );
+    await sim.stall(true);
+    const gaveUp: string[] = [];
+    // In chunks, so commands awaiting their write (or the leader tab's acknowledgement) stay under their own bound.
+    for (let c = 0; c < 1000 / 100; c++) {
+      const chunk = Array.from({ length: 100 }, (_, i) => kind(el.request({ type: 'memory_compress_preview', requestId: `t${c}-${i}` }, { timeout: 20 })));
+      gaveUp.push(...(await Promise.all(chunk)));
+    }
+    expect([...new Set(gaveUp)]).to.deep.equal(['timeout']);
+    // Before: refused by the follower's bound, then by the leader's (1000 replies awaited).
+    const next = Array.from({ length: 20 }, (_, i) => kind(el.request({ type: 'memory_compress_preview', requestId: `n${i}` }, { timeout: 30_000 })));
+    await sleep(100);
+    await sim.stall(false);
+    expect([...new Set(await Promise.all(next))]).to.deep.equal(['resolved']);
+    const replies = (t: Tab, i: number) => t.received[i]!.filter((r) => r.message.type === 'memory_compress_preview_response').length;
+    await until(() => replies(asker, 1) === 1020, { what: 'every reply, late ones included, in the asking element', timeout: 20_000 });
+    await sleep(200);
+    expect(tabs.map((t) => [replies(t, 0), replies(t, 1)])).to.deep.equal(tabs.map((t) => (t === asker ? [0, 1020] : [0, 0])));
+  });
+
   it('a tab alone relays nothing; it relays frames while another tab follows, and stops when that tab leaves', async () => {
     tabs = await openTabs(1, sim.url);
     // Count what the leader tab posts to its BroadcastChannel, in that tab's own realm.

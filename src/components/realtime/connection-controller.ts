@@ -239,6 +239,8 @@ export class ConnectionController implements ReactiveController, SocketMember {
         },
         fail: (kind, message, cause) => {
           settle();
+          // Given up on a written command: its reply slot no longer counts against the socket's bound (a late reply is still this element's event).
+          if (request.sent && (kind === 'timeout' || kind === 'aborted')) this.socket?.expire(this, request);
           fail(kind, message, cause);
         },
       };
