@@ -200,10 +200,17 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
   // connected" right after the restart although it had shown session 2 before it, i.e. the panel lost its data
   // on the restart; alone the file passes every time. The notice rule itself is tested in display.test.ts and
   // session-hydration.test.ts ("no panel says Data as of … when nothing was received").
-  it.skip('while not open the panels are stale (dimmed, data as of a time); a deleted session says so', async () => {
+  it('while not open the panels are stale (dimmed, data as of a time); a deleted session says so', async () => {
     sim = await Sim.create({ sessions: [1, 2], activeSession: 1 });
     const { source, gauge, chart, feed } = await panel(sim, { 'session-id': '2', 'reconnect-delay': '500' });
     await until(() => percentOf(gauge) !== '–');
+    const trace: string[] = [];
+    const g = gauge as unknown as { clear(): void; sourceChanged(v: unknown): void; statusChanged(s: string): void };
+    const c0 = g.clear.bind(g);
+    g.clear = () => { trace.push('clear ' + new Error().stack?.split('\n').slice(1, 6).join(' | ')); c0(); };
+    const s0 = g.statusChanged.bind(g);
+    g.statusChanged = (st: string) => { trace.push(`status ${st} received=${(gauge as any).received} shows=${(gauge as any).showsData()} readings=${source.readings.length} hyd=${!!source.hydration} ds=${(gauge as any).dataStatus}`); s0(st); };
+    source.addEventListener('kimi:status', (e) => trace.push('kimi:status ' + JSON.stringify(e.detail).slice(0, 200)));
     expect(hasState(gauge, 'live')).to.equal(true);
     await sim.restart(800);
     await until(() => source.state !== 'open');
@@ -211,6 +218,7 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     await nextFrame();
     for (const el of [gauge, chart, feed]) {
       expect(hasState(el, 'stale'), el.localName).to.equal(true);
+      if (!/^Data as of/.test(text(el, 'notice'))) console.log('TRACE', el.localName, JSON.stringify(trace, null, 1));
       expect(text(el, 'notice'), el.localName).to.match(/^Data as of \d\d:\d\d:\d\d( [AP]M)?, not connected$/);
     }
     await until(() => source.state === 'open', { what: 'back', timeout: 10_000 });
