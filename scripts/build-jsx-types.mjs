@@ -2,7 +2,7 @@
 // usual manifest tools, into dist/jsx/. Each framework entry (`kimi-realtime/jsx/<framework>`) adds
 // the tags to that framework's JSX or templates; types come from the package's own declarations
 // (`../index.js`), so attributes, properties and each event's `detail` are typed as in TypeScript code.
-// Svelte's file is written here rather than by custom-element-svelte-integration, whose output does
+// Svelte's file is written here rather than by custom-element-svelte-integration (not a dependency), whose output does
 // not compile (it names `JSX.Element` and `JSX.CSSProperties`, declares `svelteHTML` inside a module so
 // nothing sees it, and types Svelte 4's `on:kimi:…` and `bind:…` props, where Svelte 5 takes `onkimi:…`
 // props and rejects `bind:` on a custom element's property: "`bind:sessionId` is not a valid binding").
