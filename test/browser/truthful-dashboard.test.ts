@@ -51,6 +51,34 @@ async function panel(sim: Sim, attrs: Record<string, string> = {}, before?: (sou
   };
 }
 
+/** What a panel went through (clears with their callers, source changes, statuses with what it held), for a failure's log. */
+function traceOf(panel: HTMLElement, source: KimiRealtime): string[] {
+  const trace: string[] = [];
+  const el = panel as unknown as Record<string, unknown> & {
+    clear(): void;
+    sourceChanged(v: unknown): void;
+    statusChanged(s: string): void;
+    showsData(): boolean;
+  };
+  const [clear, changed, status] = [el.clear.bind(el), el.sourceChanged.bind(el), el.statusChanged.bind(el)];
+  const at = () => `${Math.round(performance.now())} ms`;
+  el.clear = () => {
+    trace.push(`${at()} clear from ${new Error().stack?.split('\n').slice(2, 7).join(' < ')}`);
+    clear();
+  };
+  el.sourceChanged = (value: { sessionId?: unknown; source?: unknown } | null) => {
+    trace.push(`${at()} source ${value ? `session ${String(value.sessionId)}, same source ${value.source === source}` : 'lost'}`);
+    changed(value);
+  };
+  el.statusChanged = (state: string) => {
+    trace.push(
+      `${at()} status ${state}: received ${String(el.received)}, shows ${el.showsData()}, source readings ${source.readings.length}, hydration ${source.hydration?.sessionId ?? 'none'}, was ${String(el.dataStatus)}`,
+    );
+    status(state);
+  };
+  return trace;
+}
+
 describe('a dashboard that tells the truth (realistic simulator)', function () {
   this.timeout(30_000);
   let sim: Sim;
@@ -196,21 +224,15 @@ describe('a dashboard that tells the truth (realistic simulator)', function () {
     expect(new Set(seen).size, 'kimi:metric: each request once').to.equal(seen.length);
   });
 
-  // Skipped, to be fixed first next session: in full Chromium runs (CI, twice) the pinned gauge said "Not
-  // connected" right after the restart although it had shown session 2 before it, i.e. the panel lost its data
-  // on the restart; alone the file passes every time. The notice rule itself is tested in display.test.ts and
-  // session-hydration.test.ts ("no panel says Data as of … when nothing was received").
-  it('while not open the panels are stale (dimmed, data as of a time); a deleted session says so', async () => {
+  // Failed twice in full Chromium runs in CI (Dec 5): the pinned gauge said "Not connected" right after the
+  // restart, i.e. it had lost the data it showed; never alone, and not in the full runs since. Retried, and on a
+  // failure the browser log has the gauge's trace (every clear, source change and status) to find the cause.
+  it('while not open the panels are stale (dimmed, data as of a time); a deleted session says so', async function () {
+    this.retries(2);
     sim = await Sim.create({ sessions: [1, 2], activeSession: 1 });
     const { source, gauge, chart, feed } = await panel(sim, { 'session-id': '2', 'reconnect-delay': '500' });
+    const trace = traceOf(gauge, source);
     await until(() => percentOf(gauge) !== '–');
-    const trace: string[] = [];
-    const g = gauge as unknown as { clear(): void; sourceChanged(v: unknown): void; statusChanged(s: string): void };
-    const c0 = g.clear.bind(g);
-    g.clear = () => { trace.push('clear ' + new Error().stack?.split('\n').slice(1, 6).join(' | ')); c0(); };
-    const s0 = g.statusChanged.bind(g);
-    g.statusChanged = (st: string) => { trace.push(`status ${st} received=${(gauge as any).received} shows=${(gauge as any).showsData()} readings=${source.readings.length} hyd=${!!source.hydration} ds=${(gauge as any).dataStatus}`); s0(st); };
-    source.addEventListener('kimi:status', (e) => trace.push('kimi:status ' + JSON.stringify(e.detail).slice(0, 200)));
     expect(hasState(gauge, 'live')).to.equal(true);
     await sim.restart(800);
     await until(() => source.state !== 'open');
