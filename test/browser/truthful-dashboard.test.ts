@@ -72,7 +72,7 @@ function traceOf(panel: HTMLElement, source: KimiRealtime): string[] {
   };
   el.statusChanged = (state: string) => {
     trace.push(
-      `${at()} status ${state}: received ${String(el.received)}, shows ${el.showsData()}, source readings ${source.readings.length}, hydration ${source.hydration?.sessionId ?? 'none'}, was ${String(el.dataStatus)}`,
+      `${at()} status ${state}: shows ${el.showsData()}, source readings ${source.readings.length}, hydration ${source.hydration?.sessionId ?? 'none'}, was ${String(el.dataStatus)}`,
     );
     status(state);
   };

@@ -66,8 +66,6 @@ export abstract class DashboardElement extends LitElement {
   private held: KimiSource | null = null;
   private linked: SourceController | null = null;
   private handlers: Record<string, Handler> = {};
-  /** Something of the shown session arrived: only then can the data be "as of" a time. */
-  private received = false;
 
   /**
    * Connects the element to its source with its own handlers: called once, from a field
@@ -87,11 +85,8 @@ export abstract class DashboardElement extends LitElement {
       const theirs = own[name];
       const data = name !== 'kimi:status';
       guarded[name] = (event) => {
-        if (data) {
-          this.received = true;
-          // Data while stale (kept by the source, or a late answer): the notice can now say as of when.
-          if (this.dataStatus === 'stale' && this.asOf === null) this.asOf = Date.now();
-        }
+        // Data while stale (kept by the source, or a late answer): the notice can now say as of when.
+        if (data && this.dataStatus === 'stale' && this.asOf === null) this.asOf = Date.now();
         mine?.(event);
         theirs?.(event);
       };
@@ -157,7 +152,6 @@ export abstract class DashboardElement extends LitElement {
     this.held = value;
     if (same) return;
     this.clear();
-    this.received = false;
     this.setStatus('live');
     this.asOf = null;
     // Refilled first: whether the data is stale "as of" a time depends on whether there is any.
@@ -181,9 +175,9 @@ export abstract class DashboardElement extends LitElement {
       this.asOf = null;
       this.setStatus('live');
     } else if (this.dataStatus === 'live') {
-      // Nothing ever received: "Not connected", never "Data as of …" about data that does not exist.
+      // Nothing shown or kept: "Not connected", never "Data as of …" about data that does not exist.
       const source = this.kimiSource;
-      const any = this.received || this.showsData() || source?.hydration != null || (source?.readings.length ?? 0) > 0;
+      const any = this.showsData() || source?.hydration != null || (source?.readings.length ?? 0) > 0;
       this.asOf = any ? (this.asOf ?? Date.now()) : null;
       this.setStatus('stale');
     }
