@@ -4,6 +4,7 @@
 // "unused" top-level assignment.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import minifyTemplates from './scripts/minify-templates.mjs';
 
 const bundles = [
   { input: 'dist/define.js', name: 'kimi-realtime' },
@@ -17,7 +18,7 @@ export default bundles.map(({ input, name }) => ({
   // lit's modules only register version numbers at load; unused ones (lit-html in the core bundle)
   // can go without changing behaviour.
   treeshake: { moduleSideEffects: (id) => !/[\\/]node_modules[\\/](lit|lit-html|lit-element)[\\/]/.test(id) },
-  plugins: [nodeResolve({ browser: true })],
+  plugins: [nodeResolve({ browser: true }), minifyTemplates()],
   output: [
     { file: `dist/cdn/${name}.esm.js`, format: 'es', sourcemap: true, plugins: [minify(true)] },
     { file: `dist/cdn/${name}.iife.js`, format: 'iife', name: 'KimiRealtime', sourcemap: true, plugins: [minify(false)] },
