@@ -7,6 +7,7 @@
 // - any other member (public or protected: subclasses and pages use those), interface or type member, object
 //   literal key, or a decorated member (Lit reads reactive properties by name, and maps them to attributes);
 // - written in a string anywhere in src/ (`'name' in x`, `x['name']`, `Object.defineProperty(x, 'name')`);
+// - read on anything but `this` (`other.name`: it may be data, a `Record` or parsed JSON, that no type declares);
 // - any word of the declarations of Lit and @lit/context (their protocols are read by other copies of Lit on the
 //   page: `callback`, `context`, `subscribe`…) or of TypeScript's DOM and ES libraries (terser also keeps DOM
 //   names, by its own list).
@@ -58,6 +59,8 @@ export function mangleNames(root = '.') {
           keep(name, 'an interface member or object key');
       }
       if (ts.isShorthandPropertyAssignment(node)) keep(node.name.text, 'an object key');
+      // `x.name` on anything but `this` may read data (a `Record`, parsed JSON) that no declaration names.
+      if (ts.isPropertyAccessExpression(node) && node.expression.kind !== ts.SyntaxKind.ThisKeyword) keep(node.name.text, 'read on something else than this');
       if (ts.isBindingElement(node)) keep((node.propertyName ?? node.name).getText(), 'destructured');
       ts.forEachChild(node, visit);
     };
