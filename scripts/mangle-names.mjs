@@ -6,14 +6,14 @@
 // member without a decorator. It is kept when it is also
 // - any other member (public or protected: subclasses and pages use those), interface or type member, object
 //   literal key, or a decorated member (Lit reads reactive properties by name, and maps them to attributes);
-// - written in a string anywhere in src/ (`'name' in x`, `x['name']`, `Object.defineProperty(x, 'name')`);
+// - a string of src/ (`'name' in x`, `x['name']`, `Object.defineProperty(x, 'name')`; a string that is one name);
 // - read on anything but `this` (`other.name`: it may be data, a `Record` or parsed JSON, that no type declares);
-// - any word of the declarations of Lit and @lit/context (their protocols are read by other copies of Lit on the
+// - any word of the code of the declarations of Lit and @lit/context (their protocols are read by other copies of Lit on the
 //   page: `callback`, `context`, `subscribe`…) or of TypeScript's DOM and ES libraries (terser also keeps DOM
 //   names, by its own list).
 // `#private` members need none of this: terser shortens them anyway. The check at the end fails the build when
 // a name to shorten is public API: declared other than `private` in the declarations (dist/**/*.d.ts) or named
-// in custom-elements.json.
+// in custom-elements.json (a member not private there, or an attribute's field).
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -37,7 +37,7 @@ export function mangleNames(root = '.') {
   for (const file of files(join(root, 'src'), '.ts')) {
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
     const visit = (node) => {
-      if (ts.isStringLiteralLike(node)) for (const w of wordsOf(node.text)) keep(w, 'in a string');
+      if (ts.isStringLiteralLike(node) && /^[A-Za-z_$][\w$]*$/.test(node.text)) keep(node.text, 'a string');
       if (node.name && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
         const name = node.name.text;
         const classMember =
@@ -74,7 +74,9 @@ export function mangleNames(root = '.') {
       .flatMap((dir) => files(dir, '.d.ts')),
     ...files(join(root, 'node_modules/typescript/lib'), '.d.ts').filter((f) => /lib\.(dom|es\w*|webworker)\b/.test(f)),
   ];
-  for (const file of libraries) for (const w of wordsOf(readFileSync(file, 'utf8'))) keep(w, 'a word of Lit or of the DOM/ES libraries');
+  // Words of their code, not of their comments (a comment's "log" or "queue" is no property).
+  const code = (text) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  for (const file of libraries) for (const w of wordsOf(code(readFileSync(file, 'utf8')))) keep(w, 'a word of Lit or of the DOM/ES libraries');
 
   const names = [...candidates].filter((n) => !kept.has(n)).sort();
   return { names, kept: [...candidates].filter((n) => kept.has(n)).map((n) => [n, kept.get(n)]) };
@@ -95,8 +97,9 @@ export function checkNotPublic(names, root = '.') {
     const walk = (node) => {
       if (Array.isArray(node)) return node.forEach(walk);
       if (!node || typeof node !== 'object') return;
-      if (typeof node.name === 'string' && set.has(node.name) && node.privacy !== 'private') leaks.add(`${node.name} (custom-elements.json)`);
-      Object.values(node).forEach(walk);
+      for (const name of [node.name, node.fieldName])
+        if (typeof name === 'string' && set.has(name) && node.privacy !== 'private') leaks.add(`${name} (custom-elements.json)`);
+      for (const [key, value] of Object.entries(node)) if (key !== 'parameters') walk(value); // a parameter's name is no property
     };
     walk(JSON.parse(readFileSync(manifest, 'utf8')));
   }
