@@ -1,5 +1,5 @@
 import { retryDelay } from './backoff.js';
-import { Transport, type SocketTarget } from './transport.js';
+import { Transport, type SocketTarget } from './partysocket-adapter.js';
 import { protocolToken, redact } from '../internal/secrets.js';
 import type { KimiErrorDetail } from '../events/kimi-error-event.js';
 import type { ConnectionState, KimiStatusDetail } from '../events/kimi-status-event.js';
@@ -144,8 +144,8 @@ type Options = Omit<ConnectionSettings, 'resolvedUrl' | 'token' | 'authVia' | 'o
  * One WebSocket connection and everything that decides when it connects: the whole state machine of
  * the socket layer (phases in `SocketPhase`). It reconnects with backoff, bounds each attempt with
  * `connect-timeout`, resets the attempt count after `stable-after`, pings and watches for silence,
- * and retries at once on `online` or when the tab becomes visible. `Transport` (the browser's
- * WebSocket) only makes the attempts it is told to.
+ * and retries at once on `online` or when the tab becomes visible. partysocket (`Transport`) only
+ * makes the attempts it is told to.
  *
  * Its credentials (`SocketIdentity`) are fixed when it is built, its URL is its first member's
  * `resolvedUrl` when an attempt starts (the identity's, but for a relay's resume position). Its other **options are read
@@ -298,7 +298,7 @@ export class SocketMachine implements PageSocket {
   }
 
   /**
-   * The target of the attempt `Transport` is starting (asked once per attempt): the URL, with the token
+   * The target of the attempt partysocket is starting (asked once per attempt): the URL, with the token
    * in the query or a subprotocol. Arms the attempt's deadline: past it, an attempt still waiting for
    * its target fails with `ConnectTimeout`; one whose socket is still connecting is closed with
    * `CONNECT_TIMEOUT_CODE`.

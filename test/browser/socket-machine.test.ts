@@ -1,7 +1,7 @@
-// The socket layer on its own: the state machine and its transport against the real simulator.
+// The socket layer on its own: the state machine against the real simulator, and the partysocket check.
 import { expect } from '@open-wc/testing';
 import { Sim, until, sleep } from './helpers/simulator.js';
-import { Transport, type TransportEvents } from '../../src/connection/transport.js';
+import { Transport, checkInternals } from '../../src/connection/partysocket-adapter.js';
 import { FramePump } from '../../src/connection/frame-pump.js';
 import { SocketMachine, type ConnectionSettings, type SocketIdentity, type SocketMember, type SocketPhase } from '../../src/connection/socket-machine.js';
 import type { KimiErrorDetail, KimiStatusDetail } from '../../src/index.js';
@@ -57,68 +57,12 @@ describe('socket layer', () => {
     await sim.close();
   });
 
-  /** A transport whose events are recorded in order. */
-  function recorded(next: () => Promise<{ url: string; protocols: string[] | null }>) {
-    const log: string[] = [];
-    const frames: unknown[] = [];
-    const errors: unknown[] = [];
-    const events: TransportEvents = {
-      frame: (data) => frames.push(data),
-      open: () => log.push('open'),
-      close: (code, reason) => log.push(`close ${code} ${reason}`),
-      failed: (error) => (errors.push(error), log.push('failed')),
-    };
-    return { transport: new Transport(next, events), log, frames, errors };
-  }
-
-  it('transport: frames handed on as received, the close code of the server reported, close() reported at once and once', async () => {
-    const { transport, log, frames } = recorded(() => Promise.resolve({ url: sim.url, protocols: null }));
-    expect(transport.isOpen).to.equal(false);
-    transport.attempt();
-    await until(() => transport.isOpen, { what: 'open' });
-    expect(transport.extensions, 'the simulator offers permessage-deflate').to.contain('permessage-deflate');
-    await sim.push({ type: 'x', n: 1 });
-    await until(() => frames.length === 1, { what: 'a frame' });
-    expect(frames[0]).to.be.a('string');
-    expect(JSON.parse(frames[0] as string)).to.deep.include({ type: 'x', n: 1 });
-    await sim.drop(4001);
-    await until(() => log.length === 2, { what: 'close' });
-    expect(log, 'the real code, not 1000').to.deep.equal(['open', 'close 4001 dropped by simulator']);
-    transport.attempt();
-    await until(() => transport.isOpen, { what: 'open again' });
-    transport.close(4000, 'idle timeout');
-    expect(log.slice(2), 'reported in the call').to.deep.equal(['open', 'close 4000 idle timeout']);
-    expect(transport.isOpen).to.equal(false);
-    await until(async () => (await sim.state()).clientCount === 0, { what: 'closed at the server' });
-    await sleep(50);
-    expect(log.length, "the socket's own close event is not reported again").to.equal(4);
-    transport.close(1000, 'again');
-    expect(log.length, 'closing a closed socket reports nothing').to.equal(4);
-  });
-
-  it('transport: a target that resolves after close() never connects; a failed attempt reports its error itself', async () => {
-    let resolve!: (t: { url: string; protocols: string[] | null }) => void;
-    const late = recorded(() => new Promise((r) => (resolve = r)));
-    late.transport.attempt();
-    await until(() => resolve !== undefined, { what: 'target asked' });
-    late.transport.close(1000, 'closed by page');
-    resolve({ url: sim.url, protocols: null });
-    await sleep(100);
-    expect(late.log).to.deep.equal([]);
-    expect((await sim.state()).connectionsTotal).to.equal(0);
-
-    class Refused extends Error {}
-    const refused = recorded(() => Promise.reject(new Refused('no token')));
-    refused.transport.attempt();
-    await until(() => refused.errors.length === 1, { what: 'failed' });
-    expect(refused.errors[0]).to.be.instanceOf(Refused);
-    const bad = recorded(() => Promise.resolve({ url: 'ws://[not-a-host', protocols: null }));
-    bad.transport.attempt();
-    await until(() => bad.errors.length === 1, { what: 'failed' });
-    expect(bad.log).to.deep.equal(['failed']);
-    expect((bad.errors[0] as Error).message)
-      .to.be.a('string')
-      .and.not.equal('');
+  it('checks the partysocket members it replaces when constructed, and fails loudly without them', () => {
+    expect(() => checkInternals({})).to.throw(/no _handleMessage.*partysocket 1\.3\.0/);
+    expect(() => checkInternals({ _handleMessage() {} })).to.throw(/no _handleError/);
+    expect(() => checkInternals({ _handleMessage() {}, _handleError() {} })).to.throw(/no _wait/);
+    // The pinned partysocket has both: a machine builds without throwing.
+    expect(machineFor(settings('ws://127.0.0.1:1/ws')).phase).to.equal('idle');
   });
 
   it('an attempt starts without waiting for a timer (a background tab throttles timers: Firefox up to 1 s)', async () => {
