@@ -82,4 +82,72 @@ document.addEventListener('kimi:metric', e => e.detail.origin === 'live' && cons
     await until(() => win.logged.length === 1);
     frame.remove();
   });
+  for (const [name, loader] of [
+    ['IIFE', '<script src="/dist/cdn/kimi-realtime.iife.js"></script>'],
+    ['ES module', '<script type="module" src="/dist/cdn/kimi-realtime.esm.js"></script>'],
+  ] as const)
+    it(`${name}: the full bundle renders every element as the npm build does (template minifier and shortened names included)`, async () => {
+      const body = `<kimi-realtime url="${sim.url}" session-id="1" no-hydrate>
+  <kimi-connection-status compact></kimi-connection-status>
+  <kimi-context-gauge></kimi-context-gauge>
+  <kimi-metric-chart></kimi-metric-chart>
+  <kimi-alert-feed></kimi-alert-feed>
+  <kimi-cost-meter budget="5"></kimi-cost-meter>
+  <kimi-model-table></kimi-model-table>
+</kimi-realtime>
+<script>window.errors = []; addEventListener('error', e => window.errors.push(e.message));</script>`;
+      const bundle = await page(`${loader}${body}`);
+      const npm = await page(`<script type="module">import '/dist/define.js';</script>${body}`);
+      const sources = [bundle, npm].map(({ win }) => win.document.querySelector('kimi-realtime') as HTMLElement & { state: string });
+      await until(() => sources.every((el) => el.state === 'open'), { what: 'both open' });
+      const now = Date.now();
+      const tap = (id: number, model: string, prompt: number, completion: number) => ({
+        ...metric(1, id, { cumulative_tokens: 1000 * id, cumulative_percentage: id * 10, model, stream: true, status: 200 }),
+        real_tokens: { total: prompt + completion, prompt, completion, percentage: 1 },
+        started_at: new Date(now - 1500).toISOString(),
+        ended_at: new Date(now).toISOString(),
+        ttft_ms: 300,
+        duration_ms: 1500,
+        cached_tokens: null,
+        estimated: false,
+        max_context: 262144,
+      });
+      await sim.push(
+        tap(1, 'kimi-k2', 9000, 1000),
+        tap(2, 'kimi-k2', 20000, 3000),
+        metric(1, 3, {
+          cumulative_percentage: 92,
+          cumulative_tokens: 241_000,
+          alert: { level: 'critical', color: '#ef4444', message: '⚠️ CONTEXTE CRITIQUE (92%)' },
+        }),
+        {
+          type: 'request_failed',
+          session_id: 1,
+          metric_id: 4,
+          failed_by: 'upstream',
+          error: 'rate limited',
+          model: 'kimi-k2',
+          status: 429,
+          ttft_ms: null,
+          duration_ms: 120,
+        },
+      );
+      const tags = ['kimi-connection-status', 'kimi-context-gauge', 'kimi-metric-chart', 'kimi-alert-feed', 'kimi-cost-meter', 'kimi-model-table'];
+      /** What each element shows: its shadow root's text, white space collapsed, and its parts. */
+      const shown = (win: Window) =>
+        tags.map((tag) => {
+          const root = win.document.querySelector(tag)!.shadowRoot!;
+          const parts = [...root.querySelectorAll('[part]')].map((p) => p.getAttribute('part')).join(',');
+          return `${tag}: ${(root.textContent ?? '').replace(/\s+/g, ' ').trim()} [${parts}]`;
+        });
+      await until(() => shown(bundle.win).some((t) => t.includes('CONTEXTE CRITIQUE')), { what: 'the alert shown' });
+      // Equal once both settled (a relative time may tick in one frame first).
+      await until(() => JSON.stringify(shown(bundle.win)) === JSON.stringify(shown(npm.win)), { what: 'the same text in both', timeout: 8000 }).catch(() => {
+        expect(shown(bundle.win)).to.deep.equal(shown(npm.win));
+      });
+      for (const t of shown(bundle.win)) expect(t.replace(/^[\w-]+: /, '').length, `${t}: shows something`).to.be.above(15);
+      for (const { win } of [bundle, npm]) expect((win as unknown as { errors: string[] }).errors).to.deep.equal([]);
+      bundle.frame.remove();
+      npm.frame.remove();
+    });
 });
