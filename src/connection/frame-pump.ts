@@ -8,6 +8,13 @@
  * `maxBacklog` frames it is drained at once (memory stays bounded; the page is then busy for that
  * long). In steady traffic every frame is handled synchronously; the cost per frame is two clock reads.
  *
+ * Each slice runs in a timer task (engines run input and rendering before timers, not always before
+ * posted messages), but that timer is never set from the previous slice's timer: HTML clamps a timer
+ * nested more than 5 deep to at least 4 ms, which in a long burst left the page idle 4 ms after every
+ * 8 ms slice (BENCHMARKS.md, profile of the per-frame path). The next slice's timer is set from a
+ * posted message (`unnested`), a task of its own, so it is not nested and runs as soon as input and
+ * rendering let it.
+ *
  * In a hidden tab every frame is handled at once (what waited first): there is no input or rendering to
  * keep answerable there, and the drain's timer would be throttled to one slice a second, delaying frames
  * for this tab and for the tabs it relays them to.
@@ -20,6 +27,10 @@ export class FramePump<T> {
   /** performance.now() when the last frame's handling ended. */
   private lastEnd = -Infinity;
   private drainScheduled = false;
+  private readonly drainTask = (): void => {
+    this.drainScheduled = false;
+    this.drain();
+  };
 
   constructor(
     private readonly handle: (item: T) => void,
@@ -64,15 +75,15 @@ export class FramePump<T> {
     this.drain(Infinity);
   }
 
-  private scheduleDrain(): void {
+  /** `nested`: called from a slice (a timer task), whose own timer would be clamped. */
+  private scheduleDrain(nested = false): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     // A timer, not a posted message: engines run input and rendering before timers, not always
-    // before posted messages.
-    setTimeout(() => {
-      this.drainScheduled = false;
-      this.drain();
-    }, 0);
+    // before posted messages. From a slice, the timer is set from a posted message first (not
+    // nested, so not clamped).
+    if (nested) unnested(this.drainTask);
+    else setTimeout(this.drainTask, 0);
   }
 
   private drain(budget = this.sliceMs): void {
@@ -94,8 +105,29 @@ export class FramePump<T> {
           this.backlog = this.backlog.slice(this.head);
           this.head = 0;
         }
-        this.scheduleDrain();
+        this.scheduleDrain(true);
       }
     }
   }
+}
+
+/** Pumps whose next slice waits for the posted message; one channel for all pumps of the page. */
+let waiting: (() => void)[] = [];
+let channel: MessageChannel | null = null;
+
+/**
+ * Sets a zero-delay timer for `task` from a task of its own (a posted message), so that the timer is
+ * not nested in the current one: HTML clamps timers nested more than 5 deep to ≥ 4 ms.
+ */
+function unnested(task: () => void): void {
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      const tasks = waiting;
+      waiting = [];
+      for (const t of tasks) setTimeout(t, 0);
+    };
+  }
+  waiting.push(task);
+  if (waiting.length === 1) channel.port2.postMessage(null);
 }
