@@ -27,10 +27,6 @@ export class FramePump<T> {
   /** performance.now() when the last frame's handling ended. */
   private lastEnd = -Infinity;
   private drainScheduled = false;
-  private readonly drainTask = (): void => {
-    this.drainScheduled = false;
-    this.drain();
-  };
 
   constructor(
     private readonly handle: (item: T) => void,
@@ -75,15 +71,15 @@ export class FramePump<T> {
     this.drain(Infinity);
   }
 
-  /** `nested`: called from a slice (a timer task), whose own timer would be clamped. */
-  private scheduleDrain(nested = false): void {
+  private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     // A timer, not a posted message: engines run input and rendering before timers, not always
-    // before posted messages. From a slice, the timer is set from a posted message first (not
-    // nested, so not clamped).
-    if (nested) unnested(this.drainTask);
-    else setTimeout(this.drainTask, 0);
+    // before posted messages. The timer is set from a posted message (not nested, so not clamped).
+    unnested(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
   }
 
   private drain(budget = this.sliceMs): void {
@@ -105,29 +101,26 @@ export class FramePump<T> {
           this.backlog = this.backlog.slice(this.head);
           this.head = 0;
         }
-        this.scheduleDrain(true);
+        this.scheduleDrain();
       }
     }
   }
 }
 
-/** Pumps whose next slice waits for the posted message; one channel for all pumps of the page. */
-let waiting: (() => void)[] = [];
-let channel: MessageChannel | null = null;
+/** Tasks whose timer waits for the posted message; one channel for all pumps of the page. */
+const hopping: (() => void)[] = [];
+let hop: MessageChannel | undefined;
 
 /**
  * Sets a zero-delay timer for `task` from a task of its own (a posted message), so that the timer is
  * not nested in the current one: HTML clamps timers nested more than 5 deep to ≥ 4 ms.
  */
 function unnested(task: () => void): void {
-  if (!channel) {
-    channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      const tasks = waiting;
-      waiting = [];
-      for (const t of tasks) setTimeout(t, 0);
+  if (!hop) {
+    hop = new MessageChannel();
+    hop.port1.onmessage = () => {
+      for (const t of hopping.splice(0)) setTimeout(t, 0);
     };
   }
-  waiting.push(task);
-  if (waiting.length === 1) channel.port2.postMessage(null);
+  if (hopping.push(task) === 1) hop.port2.postMessage(0);
 }
