@@ -4,7 +4,7 @@
 // client with Network/Runtime enabled mirrors every frame and cut the raw baseline ~3× here), and
 // lets the page pull tasks one by one. Prints a table; writes bench/results/latest.json (full runs).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { Blaster } from './blaster.mjs';
@@ -60,6 +60,46 @@ if (want('dashboard')) {
 if (want('reconnect'))
   for (let round = 1; round <= (smoke ? 1 : 3); round++) add({ kind: 'reconnect', round, delay: smoke ? 200 : 1000, downMs: smoke ? 100 : 500 });
 
+/**
+ * CPU time (ns) of the main thread of each renderer process of our browser (Linux: schedstat of the
+ * thread whose id is the process's). Wall-clock throughput on a machine shared with other work varies
+ * by more than the gaps measured; the renderer main thread's CPU time per frame barely does.
+ */
+function rendererCpu() {
+  const out = new Map();
+  if (!browser?.pid) return out;
+  const parent = new Map();
+  const renderers = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) renderers.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const pid of renderers) {
+    let p = pid;
+    for (let i = 0; i < 8 && p && p !== '1' && p !== String(browser.pid); i++) p = parent.get(p);
+    if (p !== String(browser.pid)) continue;
+    try {
+      out.set(pid, Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+let cpuAtBlast = new Map();
+/** ns of CPU the busiest renderer main thread of our browser used since the blast began. */
+function cpuSinceBlast() {
+  let most = 0;
+  for (const [pid, ns] of rendererCpu()) if (cpuAtBlast.has(pid)) most = Math.max(most, ns - cpuAtBlast.get(pid));
+  return most;
+}
+
 let next = 0;
 const results = [];
 let finish;
@@ -93,6 +133,7 @@ const site = await startStaticServer({
     },
     '/bench/result': async (req, res) => {
       const { id, result } = await readBody(req);
+      if (tasks[id]?.kind === 'delivery' && !result.error) result.mainThreadCpuNsPerFrame = cpuSinceBlast() / tasks[id].count;
       results.push({ ...tasks[id], result });
       next = id + 1;
       json(res, { ok: true });
@@ -103,6 +144,7 @@ const site = await startStaticServer({
       await blaster.waitForClients(1);
       // A previous page's socket may still be closing: wait until this page's is the only one.
       for (let i = 0; i < 200 && blaster.clients.size > 1; i++) await new Promise((r) => setTimeout(r, 10));
+      cpuAtBlast = rendererCpu();
       json(res, await blaster.blast(body));
     },
     '/bench/restart': async (req, res) => {
@@ -119,9 +161,10 @@ const site = await startStaticServer({
   },
 });
 
+let browser;
 const profile = mkdtempSync(join(tmpdir(), 'kimi-bench-'));
 const chromium = findChromium();
-const browser = spawn(
+browser = spawn(
   chromium,
   [
     ...CHROMIUM_ARGS,
@@ -196,12 +239,12 @@ for (const r of delivery) {
 }
 if (delivery.length) {
   lines.push(
-    'Delivery (frames/s through each page, two sessions so half are filtered; median of rounds, range). Paired ratio: the variant ÷ raw of the same round, median of rounds (range); ratio of medians: median frames/s ÷ raw median frames/s:',
+    "Delivery (frames/s through each page, two sessions so half are filtered; median of rounds, range). Paired ratio: the variant ÷ raw of the same round, median of rounds (range); ratio of medians: median frames/s ÷ raw median frames/s. Main-thread CPU: the page renderer's main thread, µs per frame received (median of rounds); CPU ratio: raw's CPU per frame ÷ the variant's, same round (the throughput ratio if the main thread were the only limit), median (range):",
     '',
   );
   lines.push(
-    '| variant | frame size | frames/s | kimi:metric_updated calls/s | range (frames/s) | paired ratio to raw, median (range) | ratio of medians |',
-    '|---|---|---|---|---|---|---|',
+    '| variant | frame size | frames/s | kimi:metric_updated calls/s | range (frames/s) | paired ratio to raw, median (range) | ratio of medians | main-thread CPU µs/frame | CPU ratio, raw ÷ variant (range) |',
+    '|---|---|---|---|---|---|---|---|---|',
   );
   summary.delivery = {};
   for (const size of ['small', 'medium']) {
@@ -216,6 +259,12 @@ if (delivery.length) {
         (r) => r.result.framesPerSecond / (delivery.find((b) => b.size === size && b.variant === 'raw' && b.round === r.round)?.result.framesPerSecond ?? base),
       );
       const ratio = median(ratios);
+      const cpu = rs.map((r) => r.result.mainThreadCpuNsPerFrame / 1000);
+      const cpuRatios = rs.map(
+        (r) =>
+          (delivery.find((b) => b.size === size && b.variant === 'raw' && b.round === r.round)?.result.mainThreadCpuNsPerFrame ?? NaN) /
+          r.result.mainThreadCpuNsPerFrame,
+      );
       const ofMedians = fps / base;
       const timers = rs
         .filter((r) => r.result.timers)
@@ -225,12 +274,15 @@ if (delivery.length) {
         callsPerSecond: cps,
         ratio,
         ratioOfMedians: ofMedians,
+        cpuMicrosecondsPerFrame: median(cpu),
+        cpuRatio: median(cpuRatios),
+        cpuRatios,
         ratios,
         rounds: rs.map((r) => r.result.framesPerSecond),
         ...(timers.length ? { timers } : {}),
       };
       lines.push(
-        `| ${variant} | ${size} | ${fmt(fps)} | ${fmt(cps)} | ${spread(rs.map((r) => r.result.framesPerSecond))} | ${ratio.toFixed(3)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) | ${ofMedians.toFixed(3)}× |`,
+        `| ${variant} | ${size} | ${fmt(fps)} | ${fmt(cps)} | ${spread(rs.map((r) => r.result.framesPerSecond))} | ${ratio.toFixed(3)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) | ${ofMedians.toFixed(3)}× | ${fmt(median(cpu), 1)} | ${median(cpuRatios).toFixed(3)}× (${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}) |`,
       );
       for (const t of timers)
         traceLines.push(
