@@ -372,6 +372,11 @@ if (missedTargets.length) {
   if (!smoke) failures.push(...missedTargets);
 }
 summary.table = lines.join('\n');
+// Every full run's figures, whatever its options (analysis runs too): bench/results/last-run.json.
+if (!smoke) {
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/last-run.json', JSON.stringify({ summary, results }, null, 2));
+}
 if (!smoke && !prof && !variantsArg && !traceTimers) {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', JSON.stringify({ summary, results }, null, 2));
@@ -415,6 +420,11 @@ out-of-order event fails the run. \`raw\` is the physical limit: native \`WebSoc
 check → \`dispatchEvent(new CustomEvent('kimi:metric_updated'))\`; \`partysocket\` is the same behind partysocket's
 \`ReconnectingWebSocket\`; \`ours\` is \`<kimi-realtime session-id="1">\` from the core script-tag bundle (it also
 dispatches \`kimi:message\` for every delivered message). A smoke run with tiny counts is part of \`npm test\`.
+The delivery ratio is paired: each round's variant ÷ raw of the same round, median of the rounds and their range
+(the ratio of the medians beside it). On this shared 2-core machine one variant's rounds spread by ±30 % and
+more, so the page renderer main thread's CPU time per frame (Linux schedstat) is reported too. Analysis
+options: \`--variants=raw,raw3,ours,ours:<dir>\` (\`raw3\`: raw dispatching the three events ours dispatches per
+metric frame; \`ours:<dir>\`: another build copied to \`dist/<dir>/\`), \`--trace-timers\`, \`--prof\`.
 
 ${lines.join('\n')}
 ${chart}`;
