@@ -5,7 +5,7 @@
 // lets the page pull tasks one by one. Prints a table; writes bench/results/latest.json (full runs).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Blaster } from './blaster.mjs';
 import { startStaticServer } from '../scripts/static-server.mjs';
@@ -32,6 +32,8 @@ const prof = process.argv.includes('--prof');
 // `--trace-timers`: the page counts the zero-delay timers of each delivery (the frame pump's slices), their wait and run time.
 const traceTimers = process.argv.includes('--trace-timers');
 
+// The machine is often shared: the load average at the start and the end goes with the figures.
+const loadAtStart = loadavg()[0];
 const blaster = await new Blaster().start();
 const url = blaster.url;
 const tasks = [];
@@ -228,7 +230,15 @@ const missedTargets = [];
 const errors = results.filter((r) => r.result.error);
 for (const e of errors) failures.push(`${e.kind} ${e.variant ?? e.rate}: ${e.result.error}`);
 const lines = [];
-const summary = { machine: `${cpus().length} × ${cpus()[0]?.model}`, browser: version, node: process.version, date: new Date().toISOString(), smoke, rounds };
+const summary = {
+  load: [loadAtStart, loadavg()[0]],
+  machine: `${cpus().length} × ${cpus()[0]?.model}`,
+  browser: version,
+  node: process.version,
+  date: new Date().toISOString(),
+  smoke,
+  rounds,
+};
 
 const delivery = results.filter((r) => r.kind === 'delivery' && !r.result.error);
 const traceLines = [];
@@ -405,7 +415,8 @@ function benchmarksMarkdown(summary, lines, chart) {
   return `# Benchmarks
 
 Latest full run of \`npm run bench\` (${summary.rounds} interleaved rounds): ${summary.date.slice(0, 10)}, ${summary.browser},
-Node ${summary.node}, ${summary.machine}. Raw figures: \`bench/results/latest.json\`.
+Node ${summary.node}, ${summary.machine}, load average ${summary.load[0].toFixed(1)} at the start and ${summary.load[1].toFixed(1)} at the end
+(\`uptime\`; other work may share the machine). Raw figures: \`bench/results/latest.json\`.
 
 How it measures: a dedicated \`ws\` blast server on 127.0.0.1 sends \`metric_updated\` frames shaped like Kimi
 Proxy's (small ≈ 280 B, medium ≈ 1 KB), alternating sessions 1 and 2, with a sequence number and a send stamp,
