@@ -4,8 +4,8 @@
 // client with Network/Runtime enabled mirrors every frame and cut the raw baseline ~3× here), and
 // lets the page pull tasks one by one. Prints a table; writes bench/results/latest.json (full runs).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Blaster } from './blaster.mjs';
 import { startStaticServer } from '../scripts/static-server.mjs';
@@ -15,7 +15,8 @@ import { savedSections } from './report-section.mjs';
 
 const smoke = process.argv.includes('--smoke');
 const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
-const rounds = smoke ? 1 : Number(roundsArg?.split('=')[1] ?? 5);
+// 9 rounds: the paired ratio (ours ÷ raw of the same round) moved by a few per cent between runs of 5.
+const rounds = smoke ? 1 : Number(roundsArg?.split('=')[1] ?? 9);
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.split('=')[1]
@@ -28,21 +29,29 @@ const variantsArg = process.argv
   ?.split('=')[1]
   ?.split(',');
 const prof = process.argv.includes('--prof');
+// `--trace-timers`: the page counts the zero-delay timers of each delivery (the frame pump's slices), their wait and run time.
+const traceTimers = process.argv.includes('--trace-timers');
 
+// The machine is often shared: the load average at the start and the end goes with the figures.
+const loadAtStart = loadavg()[0];
 const blaster = await new Blaster().start();
 const url = blaster.url;
 const tasks = [];
 const add = (t) => tasks.push({ id: tasks.length, url, ...t });
 
-// Interleave variants within each round so drift affects all of them alike.
+// Interleave variants within each round so drift affects all of them alike. `raw3` (analysis, not in the
+// default set): the raw page dispatching the three events ours dispatches per delivered metric frame.
 const VARIANTS = variantsArg ?? ['raw', 'partysocket', 'ours'];
+if (VARIANTS.some((v) => v !== 'raw') && !VARIANTS.includes('raw')) VARIANTS.unshift('raw');
 for (let round = 1; round <= rounds; round++) {
   // The order of the variants rotates each round, so none always runs first (or right after a reload of another).
   const order = VARIANTS.map((_, i) => VARIANTS[(i + round - 1) % VARIANTS.length]);
   if (want('delivery'))
     for (const size of ['small', 'medium'])
-      for (const variant of order) add({ kind: 'delivery', round, variant, size, count: smoke ? 400 : size === 'small' ? 40000 : 20000 });
-  if (want('latency')) for (const variant of ['raw', 'ours']) add({ kind: 'latency', round, variant, rate: 2000, count: smoke ? 400 : 8000 });
+      for (const variant of order)
+        add({ kind: 'delivery', round, variant, size, count: smoke ? 400 : size === 'small' ? 40000 : 20000, ...(traceTimers ? { traceTimers } : {}) });
+  // Latency needs fewer rounds (each takes 4 s): the first 5.
+  if (want('latency') && round <= 5) for (const variant of ['raw', 'ours']) add({ kind: 'latency', round, variant, rate: 2000, count: smoke ? 400 : 8000 });
 }
 if (want('dashboard')) {
   for (const rate of [1000, 5000])
@@ -52,6 +61,46 @@ if (want('dashboard')) {
 }
 if (want('reconnect'))
   for (let round = 1; round <= (smoke ? 1 : 3); round++) add({ kind: 'reconnect', round, delay: smoke ? 200 : 1000, downMs: smoke ? 100 : 500 });
+
+/**
+ * CPU time (ns) of the main thread of each renderer process of our browser (Linux: schedstat of the
+ * thread whose id is the process's). Wall-clock throughput on a machine shared with other work varies
+ * by more than the gaps measured; the renderer main thread's CPU time per frame barely does.
+ */
+function rendererCpu() {
+  const out = new Map();
+  if (!browser?.pid) return out;
+  const parent = new Map();
+  const renderers = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(pid, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) renderers.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const pid of renderers) {
+    let p = pid;
+    for (let i = 0; i < 8 && p && p !== '1' && p !== String(browser.pid); i++) p = parent.get(p);
+    if (p !== String(browser.pid)) continue;
+    try {
+      out.set(pid, Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+let cpuAtBlast = new Map();
+/** ns of CPU the busiest renderer main thread of our browser used since the blast began. */
+function cpuSinceBlast() {
+  let most = 0;
+  for (const [pid, ns] of rendererCpu()) if (cpuAtBlast.has(pid)) most = Math.max(most, ns - cpuAtBlast.get(pid));
+  return most;
+}
 
 let next = 0;
 const results = [];
@@ -86,6 +135,7 @@ const site = await startStaticServer({
     },
     '/bench/result': async (req, res) => {
       const { id, result } = await readBody(req);
+      if (tasks[id]?.kind === 'delivery' && !result.error) result.mainThreadCpuNsPerFrame = cpuSinceBlast() / tasks[id].count;
       results.push({ ...tasks[id], result });
       next = id + 1;
       json(res, { ok: true });
@@ -96,6 +146,7 @@ const site = await startStaticServer({
       await blaster.waitForClients(1);
       // A previous page's socket may still be closing: wait until this page's is the only one.
       for (let i = 0; i < 200 && blaster.clients.size > 1; i++) await new Promise((r) => setTimeout(r, 10));
+      cpuAtBlast = rendererCpu();
       json(res, await blaster.blast(body));
     },
     '/bench/restart': async (req, res) => {
@@ -112,9 +163,10 @@ const site = await startStaticServer({
   },
 });
 
+let browser;
 const profile = mkdtempSync(join(tmpdir(), 'kimi-bench-'));
 const chromium = findChromium();
-const browser = spawn(
+browser = spawn(
   chromium,
   [
     ...CHROMIUM_ARGS,
@@ -178,17 +230,32 @@ const missedTargets = [];
 const errors = results.filter((r) => r.result.error);
 for (const e of errors) failures.push(`${e.kind} ${e.variant ?? e.rate}: ${e.result.error}`);
 const lines = [];
-const summary = { machine: `${cpus().length} × ${cpus()[0]?.model}`, browser: version, node: process.version, date: new Date().toISOString(), smoke, rounds };
+const summary = {
+  load: [loadAtStart, loadavg()[0]],
+  machine: `${cpus().length} × ${cpus()[0]?.model}`,
+  browser: version,
+  node: process.version,
+  date: new Date().toISOString(),
+  smoke,
+  rounds,
+};
 
 const delivery = results.filter((r) => r.kind === 'delivery' && !r.result.error);
+const traceLines = [];
 for (const r of delivery) {
   const x = r.result;
   if (x.calls !== x.expected || x.outOfOrderOrDuplicate || x.timedOut)
     failures.push(`delivery ${r.variant} ${r.size} round ${r.round}: ${x.calls}/${x.expected} events, ${x.outOfOrderOrDuplicate} out of order or duplicated`);
 }
 if (delivery.length) {
-  lines.push('Delivery (frames/s through each page, two sessions so half are filtered; median of rounds, range):', '');
-  lines.push('| variant | frame size | frames/s | kimi:metric_updated calls/s | range (frames/s) | ratio to raw |', '|---|---|---|---|---|---|');
+  lines.push(
+    "Delivery (frames/s through each page, two sessions so half are filtered; median of rounds, range). Paired ratio: the variant ÷ raw of the same round, median of rounds (range); ratio of medians: median frames/s ÷ raw median frames/s. Main-thread CPU: the page renderer's main thread, µs per frame received (median of rounds); CPU ratio: raw's CPU per frame ÷ the variant's, same round (the throughput ratio if the main thread were the only limit), median (range):",
+    '',
+  );
+  lines.push(
+    '| variant | frame size | frames/s | kimi:metric_updated calls/s | range (frames/s) | paired ratio to raw, median (range) | ratio of medians | main-thread CPU µs/frame | CPU ratio, raw ÷ variant (range) |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
   summary.delivery = {};
   for (const size of ['small', 'medium']) {
     const base = median(delivery.filter((r) => r.size === size && r.variant === 'raw').map((r) => r.result.framesPerSecond));
@@ -202,13 +269,47 @@ if (delivery.length) {
         (r) => r.result.framesPerSecond / (delivery.find((b) => b.size === size && b.variant === 'raw' && b.round === r.round)?.result.framesPerSecond ?? base),
       );
       const ratio = median(ratios);
-      summary.delivery[`${variant}/${size}`] = { framesPerSecond: fps, callsPerSecond: cps, ratio, ratios, rounds: rs.map((r) => r.result.framesPerSecond) };
-      lines.push(
-        `| ${variant} | ${size} | ${fmt(fps)} | ${fmt(cps)} | ${spread(rs.map((r) => r.result.framesPerSecond))} | ${ratio.toFixed(2)}× (${spread(ratios.map((x) => x * 100))} %) |`,
+      const cpu = rs.map((r) => r.result.mainThreadCpuNsPerFrame / 1000);
+      const cpuRatios = rs.map(
+        (r) =>
+          (delivery.find((b) => b.size === size && b.variant === 'raw' && b.round === r.round)?.result.mainThreadCpuNsPerFrame ?? NaN) /
+          r.result.mainThreadCpuNsPerFrame,
       );
+      const ofMedians = fps / base;
+      const timers = rs
+        .filter((r) => r.result.timers)
+        .map((r) => ({ round: r.round, blastMs: r.result.blastMs, lagAtEndMs: r.result.lagAtEndMs, ...r.result.timers }));
+      summary.delivery[`${variant}/${size}`] = {
+        framesPerSecond: fps,
+        callsPerSecond: cps,
+        ratio,
+        ratioOfMedians: ofMedians,
+        cpuMicrosecondsPerFrame: median(cpu),
+        cpuRatio: median(cpuRatios),
+        cpuRatios,
+        ratios,
+        rounds: rs.map((r) => r.result.framesPerSecond),
+        ...(timers.length ? { timers } : {}),
+      };
+      lines.push(
+        `| ${variant} | ${size} | ${fmt(fps)} | ${fmt(cps)} | ${spread(rs.map((r) => r.result.framesPerSecond))} | ${ratio.toFixed(3)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) | ${ofMedians.toFixed(3)}× | ${fmt(median(cpu), 1)} | ${median(cpuRatios).toFixed(3)}× (${Math.min(...cpuRatios).toFixed(2)}–${Math.max(...cpuRatios).toFixed(2)}) |`,
+      );
+      for (const t of timers)
+        traceLines.push(
+          `| ${variant} | ${size} | ${t.round} | ${fmt(t.blastMs)} | ${fmt(t.lagAtEndMs)} | ${t.timers} | ${fmt(t.waitMsTotal, 1)} | ${fmt(t.waitMsMedian, 2)} | ${t.waitsOver3ms} | ${fmt(t.runMsTotal, 1)} | ${fmt(t.runMsMedian, 2)} |`,
+        );
     }
   }
   lines.push('');
+  if (traceLines.length)
+    lines.push(
+      'Zero-delay timers during each delivery (--trace-timers): how many ran, their wait from set to run and their run time (ms):',
+      '',
+      '| variant | frame size | round | blast (ms) | last frame lag (ms) | timers | wait total | wait median | waits ≥ 3 ms | run total | run median |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...traceLines,
+      '',
+    );
 }
 
 const latency = results.filter((r) => r.kind === 'latency' && !r.result.error);
@@ -281,7 +382,12 @@ if (missedTargets.length) {
   if (!smoke) failures.push(...missedTargets);
 }
 summary.table = lines.join('\n');
-if (!smoke && !prof && !variantsArg) {
+// Every full run's figures, whatever its options (analysis runs too): bench/results/last-run.json.
+if (!smoke) {
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/last-run.json', JSON.stringify({ summary, results }, null, 2));
+}
+if (!smoke && !prof && !variantsArg && !traceTimers) {
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/latest.json', JSON.stringify({ summary, results }, null, 2));
   console.log('\nwrote bench/results/latest.json');
@@ -309,7 +415,8 @@ function benchmarksMarkdown(summary, lines, chart) {
   return `# Benchmarks
 
 Latest full run of \`npm run bench\` (${summary.rounds} interleaved rounds): ${summary.date.slice(0, 10)}, ${summary.browser},
-Node ${summary.node}, ${summary.machine}. Raw figures: \`bench/results/latest.json\`.
+Node ${summary.node}, ${summary.machine}, load average ${summary.load[0].toFixed(1)} at the start and ${summary.load[1].toFixed(1)} at the end
+(\`uptime\`; other work may share the machine). Raw figures: \`bench/results/latest.json\`.
 
 How it measures: a dedicated \`ws\` blast server on 127.0.0.1 sends \`metric_updated\` frames shaped like Kimi
 Proxy's (small ≈ 280 B, medium ≈ 1 KB), alternating sessions 1 and 2, with a sequence number and a send stamp,
@@ -324,6 +431,11 @@ out-of-order event fails the run. \`raw\` is the physical limit: native \`WebSoc
 check → \`dispatchEvent(new CustomEvent('kimi:metric_updated'))\`; \`partysocket\` is the same behind partysocket's
 \`ReconnectingWebSocket\`; \`ours\` is \`<kimi-realtime session-id="1">\` from the core script-tag bundle (it also
 dispatches \`kimi:message\` for every delivered message). A smoke run with tiny counts is part of \`npm test\`.
+The delivery ratio is paired: each round's variant ÷ raw of the same round, median of the rounds and their range
+(the ratio of the medians beside it). On this shared 2-core machine one variant's rounds spread by ±30 % and
+more, so the page renderer main thread's CPU time per frame (Linux schedstat) is reported too. Analysis
+options: \`--variants=raw,raw3,ours,ours:<dir>\` (\`raw3\`: raw dispatching the three events ours dispatches per
+metric frame; \`ours:<dir>\`: another build copied to \`dist/<dir>/\`), \`--trace-timers\`, \`--prof\`.
 
 ${lines.join('\n')}
 ${chart}`;

@@ -27,15 +27,17 @@ export const BUDGETS = {
   //   both) and could not share one <kimi-realtime> class. 52.95 KB together; the panels' "has data" check for the
   //   stale notice took it to 53.01 KB: budget 54 KB.
   // Size work after that round (2026-12-06; no behaviour removed, no message changed; `node scripts/size-report.mjs`
-  // says where the bytes are): the socket through `Transport` over the browser's WebSocket, not partysocket used
-  // with its retries, queue and timers off (core 24.99 -> 22.55 KB, full 53.01 -> 50.59 KB); white space of Lit's
-  // css/html templates collapsed (scripts/minify-templates.mjs: full -0.80 KB, core -0.02 KB); terser passes: 2
-  // (-0.08 / -0.09 KB); names of private members nothing reaches by name shortened (scripts/mangle-names.mjs:
-  // core -0.35 KB, full -0.68 KB). Core 22.10 KB, full 49.02 KB: budgets 22.5 KB and 49.5 KB (the next 0.5 KB).
-  'dist/cdn/kimi-realtime-core.iife.js': 22.5 * 1024,
-  'dist/cdn/kimi-realtime-core.esm.js': 22.5 * 1024,
-  'dist/cdn/kimi-realtime.iife.js': 49.5 * 1024,
-  'dist/cdn/kimi-realtime.esm.js': 49.5 * 1024,
+  // says where the bytes are): white space of Lit's css/html templates collapsed (scripts/minify-templates.mjs:
+  // full -0.80 KB, core -0.02 KB); terser passes: 2 (-0.08 / -0.09 KB); names of private members nothing reaches
+  // by name shortened (scripts/mangle-names.mjs: core -0.35 KB, full -0.68 KB). A transport of our own over the
+  // browser's WebSocket instead of partysocket would save 2.4 KB more in each; not taken: partysocket is the
+  // project's chosen socket (a decision for the maintainers, not for a size budget). Then reply slots that
+  // expire or are orphaned, and the frame pump's unnested slices: core 24.88 KB, full 51.78 KB. Budgets 25 KB
+  // and 52 KB: the 22 KB core budget issue #16 asked to hold is not met.
+  'dist/cdn/kimi-realtime-core.iife.js': 25 * 1024,
+  'dist/cdn/kimi-realtime-core.esm.js': 25 * 1024,
+  'dist/cdn/kimi-realtime.iife.js': 52 * 1024,
+  'dist/cdn/kimi-realtime.esm.js': 52 * 1024,
 };
 
 export function measureSizes() {

@@ -25,6 +25,21 @@ async function connect(variant, url, onMetric) {
     await new Promise((r) => (ws.onopen = r));
     return () => ws.close();
   }
+  if (variant === 'raw3') {
+    // Analysis: the raw page dispatching the three events ours dispatches per delivered metric frame
+    // (kimi:metric_updated, kimi:metric, kimi:message, in that order): what the public events cost by themselves.
+    const ws = new WebSocket(url);
+    ws.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.session_id === 1) {
+        stage.dispatchEvent(new CustomEvent('kimi:metric_updated', { detail: m, bubbles: true, composed: true }));
+        stage.dispatchEvent(new CustomEvent('kimi:metric', { detail: m, bubbles: true, composed: true }));
+        stage.dispatchEvent(new CustomEvent('kimi:message', { detail: m, bubbles: true, composed: true }));
+      }
+    };
+    await new Promise((r) => (ws.onopen = r));
+    return () => ws.close();
+  }
   if (variant === 'partysocket') {
     const { default: ReconnectingWebSocket } = await import('/node_modules/partysocket/dist/ws.js');
     const ws = new ReconnectingWebSocket(url);
@@ -35,8 +50,9 @@ async function connect(variant, url, onMetric) {
     await new Promise((r) => ws.addEventListener('open', r, { once: true }));
     return () => ws.close();
   }
-  // Ours, from the script-tag bundle a page would use.
-  await import('/dist/cdn/kimi-realtime-core.esm.js');
+  // Ours, from the script-tag bundle a page would use. `ours:<name>` (analysis): a copy of another build of
+  // the bundle put in dist/<name>/, to compare two builds interleaved in one browser.
+  await import(variant.startsWith('ours:') ? `/dist/${variant.slice(5)}/kimi-realtime-core.esm.js` : '/dist/cdn/kimi-realtime-core.esm.js');
   const el = document.createElement('kimi-realtime');
   el.setAttribute('url', url);
   el.setAttribute('session-id', '1');
@@ -45,7 +61,45 @@ async function connect(variant, url, onMetric) {
   return () => el.remove();
 }
 
+/**
+ * `--trace-timers`: wraps setTimeout(…, 0) before the bundle loads, to see how a blast is drained (the
+ * frame pump's slices): how many zero-delay timers ran, how long each waited after it was set (HTML
+ * clamps timers nested more than 5 deep to ≥ 4 ms) and how long each ran.
+ */
+function traceTimers() {
+  const waits = [];
+  const runs = [];
+  const native = globalThis.setTimeout;
+  globalThis.setTimeout = function (fn, delay, ...rest) {
+    if (delay || typeof fn !== 'function') return native(fn, delay, ...rest);
+    const setAt = performance.now();
+    return native(() => {
+      const start = performance.now();
+      waits.push(start - setAt);
+      try {
+        fn(...rest);
+      } finally {
+        runs.push(performance.now() - start);
+      }
+    }, 0);
+  };
+  return () => {
+    globalThis.setTimeout = native;
+    const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+    const sorted = (xs) => [...xs].sort((a, b) => a - b);
+    return {
+      timers: waits.length,
+      waitMsTotal: sum(waits),
+      waitMsMedian: percentile(sorted(waits), 50),
+      waitsOver3ms: waits.filter((w) => w >= 3).length,
+      runMsTotal: sum(runs),
+      runMsMedian: percentile(sorted(runs), 50),
+    };
+  };
+}
+
 async function delivery(task) {
+  const stopTrace = task.traceTimers ? traceTimers() : null;
   const expected = Math.ceil(task.count / 2);
   let calls = 0;
   let bad = 0;
@@ -54,10 +108,12 @@ async function delivery(task) {
   let last = 0;
   let done;
   const finished = new Promise((r) => (done = r));
+  let lagEnd = 0;
   const close = await connect(task.variant, task.url, (m) => {
     const t = performance.now();
     if (calls === 0) first = t;
     last = t;
+    lagEnd = performance.timeOrigin + t - m.sent_at;
     calls++;
     if (m.seq !== lastSeq + 2) bad++;
     lastSeq = m.seq;
@@ -70,6 +126,9 @@ async function delivery(task) {
   close();
   const seconds = (last - first) / 1000;
   return {
+    ...(stopTrace ? { timers: stopTrace(), blastMs: last - first } : {}),
+    // How long after it was sent the last frame reached the listener (a backlog drained at the end shows here).
+    lagAtEndMs: lagEnd,
     calls,
     expected,
     outOfOrderOrDuplicate: bad,

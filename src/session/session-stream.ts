@@ -76,6 +76,8 @@ export class SessionStream {
   private sinks: SessionSink[] = [];
   private shownId: string | null = null;
   private pinnedValue: unknown = null;
+  /** Whether `pinnedValue` is an id (or empty): read per frame, so not tested again. */
+  private pinnedValid = true;
   private hydrationValue: KimiHydration | null = null;
   private readonly kept = new RingBuffer<UsageReading>(KEPT_READINGS);
   /** Metric ids of the requests kept: a history row of a request already yielded is not yielded again. */
@@ -118,12 +120,13 @@ export class SessionStream {
    * false when the value is not an id (then the stream follows).
    */
   show(value: unknown): boolean {
-    if (value === this.pinnedValue) return sessionIdOf(value) !== false;
+    if (value === this.pinnedValue) return this.pinnedValid;
     this.pinnedValue = value;
     const id = sessionIdOf(value);
+    this.pinnedValid = id !== false;
     this.filter.pin(id || null);
     this.shownMaybeChanged();
-    return id !== false;
+    return this.pinnedValid;
   }
 
   /**

@@ -151,6 +151,46 @@ describe('socket layer', () => {
     expect(() => machine.join(m)).to.throw(/closed socket/);
   });
 
+  it("frame pump: in a long burst no slice is set from the previous slice's timer (a nested timer is clamped to 4 ms after 5 levels); order and count kept", async () => {
+    // The nesting level HTML gives each zero-delay timer: 1 from a task that is no timer, the level of
+    // the running timer + 1 from inside one. Only the pump sets timers while the burst drains.
+    const native = window.setTimeout;
+    let running = 0;
+    const levels: number[] = [];
+    window.setTimeout = ((fn: () => void, delay?: number) => {
+      const level = running + 1;
+      if (!delay) levels.push(level);
+      return native(() => {
+        const outer = running;
+        running = level;
+        try {
+          fn();
+        } finally {
+          running = outer;
+        }
+      }, delay);
+    }) as typeof setTimeout;
+    const handled: number[] = [];
+    let done!: () => void;
+    const drained = new Promise<void>((r) => (done = r));
+    const count = 120;
+    const pump = new FramePump<number>((n) => {
+      const end = performance.now() + 0.5;
+      while (performance.now() < end);
+      handled.push(n);
+      if (handled.length === count) done();
+    });
+    try {
+      for (let n = 0; n < count; n++) pump.push(n);
+      await drained;
+    } finally {
+      window.setTimeout = native;
+    }
+    expect(handled).to.deep.equal(Array.from({ length: count }, (_, n) => n));
+    expect(levels.length, 'the burst was drained in several slices').to.be.above(5);
+    expect(Math.max(...levels), `nesting levels of the slices' timers: ${levels.join(' ')}`).to.equal(1);
+  });
+
   it('frame pump: a burst waits in slices while the tab is visible, and is handled at once while hidden (no throttled timer in between)', async () => {
     const handled: number[] = [];
     const slow = (n: number) => {

@@ -148,3 +148,38 @@ test('hydration rows whose figures give no reading are told to the reader, not d
   // Without a reader the row is still left out (the relay's uplink checks answers this way).
   assert.equal(hydrationFrom('3', { session: { id: 3 }, recent_metrics: [row(2, 1e308, 5000)] }, now).readings.length, 0);
 });
+
+test('a kimi:metric reading keeps its keys and their order from every usage frame (the reading is built as one literal)', () => {
+  const stream = new SessionStream();
+  const readings = [];
+  stream.subscribe({ metric: (r) => readings.push(r) });
+  stream.show('1');
+  stream.receive(parseFrame(JSON.stringify(metric(1, 7))), 200);
+  stream.receive(
+    parseFrame(JSON.stringify({ type: 'metric', session_id: 1, metric: { id: 8, percentage: 2, cumulative_tokens: 200, timestamp: '2026-01-01T00:00:00' } })),
+    200,
+  );
+  stream.receive(
+    parseFrame(
+      JSON.stringify({
+        type: 'log_metric',
+        session_id: 1,
+        source: 'continue_logs',
+        timestamp: '2026-01-01T00:00:00',
+        metrics: { total_tokens: 300, max_context: 128000 },
+      }),
+    ),
+    200,
+  );
+  assert.equal(readings.length, 3);
+  const keys = 'sessionId,source,tokens,time,metricId,estimated,origin,frame,message,request,window,percentage,level';
+  for (const r of readings) assert.equal(Object.keys(r).join(','), keys);
+  assert.deepEqual(
+    readings.map((r) => [r.frame, r.tokens, r.window, r.percentage, r.level]),
+    [
+      ['metric_updated', 100, 10000, 1, 'ok'],
+      ['metric', 200, 10000, 2, 'ok'],
+      ['log_metric', 300, 128000, (300 / 128000) * 100, 'ok'],
+    ],
+  );
+});
