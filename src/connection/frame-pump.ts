@@ -112,14 +112,15 @@ export class FramePump<T> {
 
 /**
  * Sets a zero-delay timer for `task` from a task of its own (a message posted on a channel of its own,
- * closed once used: a posted message is in its target port's queue at once, so port2 need not be
- * kept), so that the timer is not nested in the current one: HTML clamps timers nested more than 5
- * deep to ≥ 4 ms.
+ * closed once used), so that the timer is not nested in the current one: HTML clamps timers nested
+ * more than 5 deep to ≥ 4 ms. The handler holds both ports until the message came, so neither can be
+ * collected with the message in flight (a lost message would leave the backlog waiting).
  */
 function unnested(task: () => void): void {
   const { port1, port2 } = new MessageChannel();
   port1.onmessage = () => {
     port1.close();
+    port2.close();
     setTimeout(task, 0);
   };
   port2.postMessage(0);
