@@ -21,8 +21,8 @@ interface Slot<T> {
  * step looks the owner up again.
  *
  * A slot is *awaited* until its reply comes, or until it is *expired*: its request timed out or was
- * aborted (`expire`: a late reply still goes to its owner, as an event), or its owner left (`forget`:
- * a late reply goes to no one, never to another element). Awaited slots are bounded by `max`: past it
+ * aborted (a late reply still goes to its owner, as an event), or its owner left (a late reply goes
+ * to no one, never to another element): `release`. Awaited slots are bounded by `max`: past it
  * `add` refuses (returns false) and the caller refuses the command, so a server that never answers
  * fills the table with requests that are still waiting, not with ones that gave up. Expired slots
  * are bounded by `max` too: past it a slot that expires keeps counting as awaited (so the bound
@@ -82,38 +82,27 @@ export class ReplyOwners<T> {
     return slot.owner;
   }
 
-  /** The awaited slots `gave` matches stop counting against `max`: their requests gave up (a late reply still goes to the owner). */
-  expire(gave: (owner: T) => boolean): void {
-    this.each(
-      (slot) => slot.owner !== null && !this.expired.has(slot) && gave(slot.owner),
-      () => {},
-    );
-  }
-
-  /** Every slot `gone` matches belongs to no one any more (an element that left): its late reply reaches no element. */
-  forget(gone: (owner: T) => boolean): void {
-    this.each(
-      (slot) => slot.owner !== null && gone(slot.owner),
-      (slot) => (slot.owner = null),
-    );
+  /**
+   * The slots whose owner `which` matches give up waiting: a late reply still goes to the owner (a request
+   * that timed out or was aborted), or, `gone`, to no one (the owner left; never to another element). They
+   * stop counting against `max` while fewer than `max` are expired; past that they keep counting.
+   */
+  release(which: (owner: T) => boolean, gone: boolean): void {
+    for (const slots of this.byKey.values()) {
+      for (const slot of slots) {
+        const expired = this.expired.has(slot);
+        if (slot.owner === null || (expired && !gone) || !which(slot.owner)) continue;
+        if (gone) slot.owner = null;
+        if (expired || this.expired.size >= this.max) continue;
+        this.expired.add(slot);
+        this.count--;
+      }
+    }
   }
 
   clear(): void {
     this.byKey.clear();
     this.expired.clear();
     this.count = 0;
-  }
-
-  /** Expires every slot `which` matches, after `change`, while fewer than `max` are expired (past it a slot keeps counting as awaited). */
-  private each(which: (slot: Slot<T>) => boolean, change: (slot: Slot<T>) => void): void {
-    for (const slots of this.byKey.values()) {
-      for (const slot of slots) {
-        if (!which(slot)) continue;
-        change(slot);
-        if (this.expired.has(slot) || this.expired.size >= this.max) continue;
-        this.expired.add(slot);
-        this.count--;
-      }
-    }
   }
 }

@@ -233,18 +233,17 @@ export class SocketMachine implements PageSocket {
   /** Removes a member; when none is left the socket closes. */
   leave(member: SocketMember): void {
     this.members = this.members.filter((m) => m !== member);
-    this.awaited.forget((a) => a.member === member);
+    this.release((a) => a.member === member, true);
     if (this.members.length === 0) this.stop();
   }
 
   expire(member: SocketMember, ref: unknown): void {
-    this.awaited.expire((a) => a.member === member && a.ref === ref);
+    this.release((a) => a.member === member && a.ref === ref, false);
   }
 
-  /** Expires (`gone` false) or forgets (`gone`: its late reply reaches no one) the awaited replies `which` matches. */
+  /** The awaited replies `which` matches give up waiting (`ReplyOwners.release`; `gone`: their late reply reaches no one). */
   release(which: (a: Awaiting) => boolean, gone: boolean): void {
-    if (gone) this.awaited.forget(which);
-    else this.awaited.expire(which);
+    this.awaited.release(which, gone);
   }
 
   /** Sends now; only while open. `reply` (a `replyKey`): the reply goes to `from` alone. */

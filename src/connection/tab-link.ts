@@ -339,8 +339,7 @@ class TabFollower {
   #release(which: (a: Awaiting) => boolean, gone: boolean): void {
     const ids: number[] = [];
     const match = (a: Awaiting & { id: number }): boolean => which(a) && ids.push(a.id) > 0;
-    if (gone) this.#awaited.forget(match);
-    else this.#awaited.expire(match);
+    this.#awaited.release(match, gone);
     for (const id of ids) this.link.post({ k: 'expire', from: TAB, id });
   }
 

@@ -218,7 +218,7 @@ function reading(
     }
   }
   // Completed in place (the keys keep their order): spreading `fields` into a new object and
-  // overwriting `tokens` took V8's slow path, about 9 µs a reading instead of 0.3 µs in Node 20.
+  // overwriting `tokens` took V8's slow path in Node (BENCHMARKS.md, profile of the per-frame path).
   const r = fields as UsageReading;
   r.tokens = tokens;
   r.window = window;

@@ -13,7 +13,7 @@ test('expired slots free the bound, keep routing a late reply to their owner, an
   const k = (id) => replyKey('memory_compress_preview_response', id);
   for (const id of [1, 2, 3]) assert.equal(owners.add(k(id), `owner${id}`), true);
   assert.equal(owners.add(k(4), 'owner4'), false, 'full: refused');
-  owners.expire((o) => o === 'owner1' || o === 'owner2');
+  owners.release((o) => o === 'owner1' || o === 'owner2', false);
   assert.deepEqual([owners.size, owners.expiredSize], [1, 2]);
   assert.equal(owners.add(k(4), 'owner4'), true);
   assert.equal(owners.add(k(5), 'owner5'), true);
@@ -22,10 +22,10 @@ test('expired slots free the bound, keep routing a late reply to their owner, an
   assert.equal(owners.claim(reply(1)), 'owner1');
   assert.equal(owners.claim(reply(1)), undefined);
   // The expired bound (3): past it a slot that gives up keeps counting.
-  owners.expire(() => true);
+  owners.release(() => true, false);
   assert.deepEqual([owners.size, owners.expiredSize], [1, 3]);
   // An owner that left: its reply is for no one (null), never another owner.
-  owners.forget(() => true);
+  owners.release(() => true, true);
   assert.equal(owners.claim(reply(5)), null);
   assert.equal(owners.claim(reply(2)), null);
 });
